@@ -1,0 +1,181 @@
+import { z } from 'zod';
+import { TerrariumError } from '../core/errors.js';
+import { Rng } from '../core/rng.js';
+import { TERRAIN_KINDS, type Terrain, type TerrainKind } from './terrain.js';
+
+/** Dynamics every env can randomize; scales multiply the robot spec's nominal values. */
+export const dynamicsSchema = z
+  .object({
+    /** Scales every body's mass. */
+    massScale: z.number().min(0.1).max(10),
+    /** Per-body mass scales (by body name), on top of `massScale`. */
+    bodyMassScale: z.record(z.string(), z.number().min(0.1).max(10)).optional(),
+    /** Coulomb friction coefficient between the robot and the ground. */
+    friction: z.number().min(0).max(5),
+    /** Scales the motors' torque (or, for ball-nav, the pushing force). */
+    motorStrength: z.number().min(0).max(5),
+    /** Scales the spec's joint damping. */
+    jointDamping: z.number().min(0).max(10),
+    /** Scales gravity (1 = 9.81 m/s^2). */
+    gravityScale: z.number().min(0).max(3),
+  })
+  .strict();
+
+export type Dynamics = z.infer<typeof dynamicsSchema>;
+
+export const NOMINAL_DYNAMICS: Dynamics = {
+  massScale: 1,
+  friction: 1,
+  motorStrength: 1,
+  jointDamping: 1,
+  gravityScale: 1,
+};
+
+export type Range = readonly [number, number];
+
+/** Sampling ranges for dynamics; a range with equal ends fixes the value. */
+export interface DynamicsRanges {
+  massScale: Range;
+  friction: Range;
+  motorStrength: Range;
+  jointDamping: Range;
+  gravityScale: Range;
+  /** Also draw an independent scale per body, in `massScale`'s range. */
+  perBodyMass: boolean;
+}
+
+export const DEFAULT_DYNAMICS_RANGES: DynamicsRanges = {
+  massScale: [0.7, 1.3],
+  friction: [0.5, 1.25],
+  motorStrength: [0.8, 1.2],
+  jointDamping: [0.5, 1.5],
+  gravityScale: [0.9, 1.1],
+  perBodyMass: false,
+};
+
+export function sampleDynamics(
+  rng: Rng,
+  ranges: DynamicsRanges,
+  bodyNames: readonly string[] = [],
+): Dynamics {
+  const dynamics: Dynamics = {
+    massScale: rng.uniform(...ranges.massScale),
+    friction: rng.uniform(...ranges.friction),
+    motorStrength: rng.uniform(...ranges.motorStrength),
+    jointDamping: rng.uniform(...ranges.jointDamping),
+    gravityScale: rng.uniform(...ranges.gravityScale),
+  };
+  if (ranges.perBodyMass && bodyNames.length > 0) {
+    dynamics.bodyMassScale = Object.fromEntries(
+      bodyNames.map((name) => [name, rng.uniform(...ranges.massScale)]),
+    );
+  }
+  return dynamics;
+}
+
+/** Sampling ranges for terrain: which kinds, and each kind's parameters. */
+export interface TerrainRanges {
+  kinds: readonly TerrainKind[];
+  slopeAngle: Range;
+  stepHeight: Range;
+  stepWidth: Range;
+  roughAmplitude: Range;
+  roughScale: Range;
+}
+
+export const DEFAULT_TERRAIN_RANGES: TerrainRanges = {
+  kinds: TERRAIN_KINDS,
+  slopeAngle: [-0.15, 0.15],
+  stepHeight: [0.03, 0.1],
+  stepWidth: [0.5, 1.2],
+  roughAmplitude: [0.03, 0.12],
+  roughScale: [0.8, 3],
+};
+
+export function sampleTerrain(rng: Rng, ranges: TerrainRanges): Terrain {
+  const kind = ranges.kinds[rng.int(ranges.kinds.length)]!;
+  switch (kind) {
+    case 'flat':
+      return { kind };
+    case 'slope':
+      return { kind, angle: rng.uniform(...ranges.slopeAngle) };
+    case 'stairs':
+      return {
+        kind,
+        stepHeight: rng.uniform(...ranges.stepHeight),
+        stepWidth: rng.uniform(...ranges.stepWidth),
+      };
+    case 'rough':
+      return {
+        kind,
+        amplitude: rng.uniform(...ranges.roughAmplitude),
+        scale: rng.uniform(...ranges.roughScale),
+        seed: rng.seed(),
+      };
+  }
+}
+
+/** Tasks that are either drawn at will or taken from a fixed, seeded train/test split. */
+export interface TaskDistribution<Task> {
+  readonly env: string;
+  /** n fresh tasks from the whole distribution. */
+  sample(n: number, seed: number): Task[];
+  /** n tasks drawn (with replacement) from the training pool; never a test task. */
+  sampleTrain(n: number, seed: number): Task[];
+  /** The first n tasks of the held-out test pool (the same for every seed). */
+  testTasks(n: number): Task[];
+  readonly trainSize: number;
+  readonly testSize: number;
+}
+
+export interface SplitOptions {
+  /** Seed of the split itself: the pools depend on it alone. */
+  splitSeed: number;
+  trainSize: number;
+  testSize: number;
+}
+
+export const DEFAULT_SPLIT: SplitOptions = { splitSeed: 20180308, trainSize: 1000, testSize: 100 };
+
+/** Builds a distribution from a sampler of one task; the split is two disjoint pools drawn from `splitSeed`. */
+export function makeTaskDistribution<Task>(
+  env: string,
+  sampleOne: (rng: Rng) => Task,
+  split: SplitOptions = DEFAULT_SPLIT,
+): TaskDistribution<Task> {
+  let pools: { train: Task[]; test: Task[] } | null = null;
+  const getPools = () => {
+    if (!pools) {
+      const rng = new Rng(split.splitSeed);
+      const all = Array.from({ length: split.trainSize + split.testSize }, () => sampleOne(rng));
+      pools = { test: all.slice(0, split.testSize), train: all.slice(split.testSize) };
+    }
+    return pools;
+  };
+  const checkCount = (n: number, field: string, max = Number.POSITIVE_INFINITY) => {
+    if (!Number.isInteger(n) || n < 0 || n > max)
+      throw new TerrariumError(field, n, `an integer in [0, ${max}]`);
+  };
+  return {
+    env,
+    trainSize: split.trainSize,
+    testSize: split.testSize,
+    sample(n, seed) {
+      checkCount(n, 'n');
+      const rng = new Rng(seed);
+      return Array.from({ length: n }, () => sampleOne(rng));
+    },
+    sampleTrain(n, seed) {
+      checkCount(n, 'n');
+      const rng = new Rng(seed);
+      const { train } = getPools();
+      return Array.from({ length: n }, () => structuredClone(train[rng.int(train.length)]!));
+    },
+    testTasks(n) {
+      checkCount(n, 'tasks', split.testSize);
+      return getPools()
+        .test.slice(0, n)
+        .map((task) => structuredClone(task));
+    },
+  };
+}
