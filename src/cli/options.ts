@@ -1,0 +1,28 @@
+import { UsageError } from './usage-error.js';
+
+/** Commander option parsers that reject bad values with a one-line message naming the flag. */
+export function intOption(flag: string, min = Number.MIN_SAFE_INTEGER) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min) throw new UsageError(`${flag}: expected an integer >= ${min}, got "${value}"`);
+    return n;
+  };
+}
+
+export function numberOption(flag: string, min = -Infinity) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n < min) throw new UsageError(`${flag}: expected a number >= ${min}, got "${value}"`);
+    return n;
+  };
+}
+
+export function jsonOption(flag: string) {
+  return (value: string): unknown => {
+    try {
+      return JSON.parse(value);
+    } catch (error) {
+      throw new UsageError(`${flag}: expected JSON, got ${JSON.stringify(value)} (${(error as Error).message})`);
+    }
+  };
+}

@@ -1,0 +1,115 @@
+import type { Command } from 'commander';
+import { TerrariumError } from '../core/errors.js';
+import { Rng } from '../core/rng.js';
+import type { Env } from '../envs/env.js';
+import { envEntry, makeEnv } from '../envs/registry.js';
+import { boxSize } from '../envs/spaces.js';
+import { TERRAIN_KINDS } from '../envs/terrain.js';
+import { intOption, jsonOption } from './options.js';
+import { UsageError } from './usage-error.js';
+
+interface RolloutOptions {
+  env: string;
+  task?: unknown;
+  taskSeed?: number;
+  terrain?: string;
+  steps?: number;
+  seed: number;
+  policy: string;
+  robot?: string;
+  json?: boolean;
+}
+
+export interface RolloutSummary {
+  env: string;
+  return: number;
+  steps: number;
+  terminated: boolean;
+  truncated: boolean;
+}
+
+/** A policy for one episode: obs in, action out. */
+export type Actor = (obs: Float32Array) => ArrayLike<number>;
+
+/** Resolves the task a rollout runs on from --task, --task-seed and --terrain. */
+export function resolveTask(options: Pick<RolloutOptions, 'env' | 'task' | 'taskSeed' | 'terrain'>): unknown {
+  const entry = envEntry(options.env);
+  if (options.task !== undefined && options.taskSeed !== undefined) {
+    throw new UsageError('--task and --task-seed: give one, not both');
+  }
+  let task: Record<string, unknown> =
+    options.task !== undefined
+      ? (options.task as Record<string, unknown>)
+      : options.taskSeed !== undefined
+        ? (entry.distribution().sample(1, options.taskSeed)[0] as Record<string, unknown>)
+        : (entry.defaultTask() as Record<string, unknown>);
+  if (options.terrain !== undefined) {
+    if (!entry.terrains.includes(options.terrain)) {
+      throw new TerrariumError('--terrain', options.terrain, `one of ${entry.terrains.join(', ')} for env ${entry.id}`);
+    }
+    const sampled = entry
+      .distribution()
+      .sample(64, options.taskSeed ?? 0)
+      .map((t) => (t as { terrain?: { kind: string } }).terrain)
+      .find((t) => t?.kind === options.terrain);
+    task = { ...task, terrain: sampled ?? { kind: options.terrain } };
+  }
+  return task;
+}
+
+/** Runs one episode (or `maxSteps` steps) and sums the reward. */
+export function runEpisode(env: Env<unknown>, act: Actor, seed: number, maxSteps = Number.POSITIVE_INFINITY): RolloutSummary {
+  let { obs } = env.reset({ seed });
+  const summary: RolloutSummary = { env: env.id, return: 0, steps: 0, terminated: false, truncated: false };
+  while (summary.steps < maxSteps) {
+    const result = env.step(act(obs));
+    summary.return += result.reward;
+    summary.steps++;
+    obs = result.obs;
+    summary.terminated = result.terminated;
+    summary.truncated = result.truncated;
+    if (result.terminated || result.truncated) break;
+  }
+  return summary;
+}
+
+function builtinActor(name: string, env: Env<unknown>, seed: number): Actor {
+  const n = boxSize(env.actionSpace);
+  if (name === 'zero') return () => new Float32Array(n);
+  if (name === 'random') {
+    const rng = new Rng(seed + 1);
+    const { low, high } = env.actionSpace;
+    return () => Float32Array.from({ length: n }, (_, i) => rng.uniform(low[i]!, high[i]!));
+  }
+  throw new TerrariumError('--policy', name, 'random, zero or a saved policy directory');
+}
+
+export function registerRolloutCommand(program: Command): void {
+  program
+    .command('rollout')
+    .description('run one episode of an env with a simple policy')
+    .requiredOption('--env <id>', 'environment id (see `terrarium envs`)')
+    .option('--task <json>', 'task as JSON (see the env task schema)', jsonOption('--task'))
+    .option('--task-seed <n>', 'sample the task from the env distribution with this seed', intOption('--task-seed', 0))
+    .option('--terrain <kind>', `terrain kind (${TERRAIN_KINDS.join(', ')})`)
+    .option('--steps <n>', 'time limit in steps (default: the env horizon)', intOption('--steps', 1))
+    .option('--seed <n>', 'episode seed', intOption('--seed', 0), 0)
+    .option('--policy <name>', 'random | zero', 'random')
+    .option('--robot <path>', 'robot spec JSON replacing the shipped robot (legged envs)')
+    .option('--json', 'print { env, return, steps, terminated, truncated }')
+    .action(async (options: RolloutOptions) => {
+      const task = resolveTask(options);
+      const env = await makeEnv(options.env, { task, maxEpisodeSteps: options.steps, robot: options.robot });
+      try {
+        const summary = runEpisode(env, builtinActor(options.policy, env, options.seed), options.seed);
+        if (options.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
+        else
+          process.stdout.write(
+            `${summary.env}: return ${summary.return.toFixed(3)} over ${summary.steps} steps` +
+              `${summary.terminated ? ' (terminated)' : summary.truncated ? ' (truncated)' : ''}\n`,
+          );
+      } finally {
+        env.close();
+      }
+    });
+}

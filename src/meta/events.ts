@@ -1,0 +1,66 @@
+import type { Observable } from 'rxjs';
+import type { SceneDescription } from '../envs/env.js';
+
+/**
+ * What training publishes for anyone to watch (the live viewer subscribes; training never waits for it).
+ * All payloads are plain data; `poses` is the env's `poses()` array.
+ */
+export interface RunInfo {
+  runId: string;
+  env: string;
+  algo: string;
+  backend: string;
+  startedAt: string;
+}
+
+/** Per meta-iteration summary (the same numbers as a metrics.jsonl line). */
+export interface MetricsEvent {
+  runId: string;
+  iteration: number;
+  returnBefore: number;
+  returnAfter: number;
+  eps: number;
+  envSteps: number;
+  wallSeconds: number;
+}
+
+/** One inner step of adapting to one task: return after k updates (k = 0 is the unadapted init). */
+export interface AdaptationEvent {
+  runId: string;
+  iteration: number;
+  taskIndex: number;
+  task: unknown;
+  k: number;
+  return: number;
+}
+
+/** A new episode to draw: the scene (robot, terrain, goal) of the env copy being shown. */
+export interface SceneEvent {
+  runId: string;
+  episode: number;
+  taskIndex: number;
+  k: number;
+  scene: SceneDescription;
+}
+
+/** One control step of the episode being shown. */
+export interface FrameEvent {
+  runId: string;
+  episode: number;
+  step: number;
+  reward: number;
+  episodeReturn: number;
+  poses: Float32Array;
+}
+
+/**
+ * The streams of one run. `scenes$` and `frames$` are cold: an episode is simulated for display only while someone
+ * subscribes; `metrics$` and `adaptation$` are hot and always published.
+ */
+export interface TrainingStreams {
+  info: RunInfo;
+  metrics$: Observable<MetricsEvent>;
+  adaptation$: Observable<AdaptationEvent>;
+  scenes$: Observable<SceneEvent>;
+  frames$: Observable<FrameEvent>;
+}
