@@ -10,7 +10,13 @@ export interface EnvRow {
 }
 
 export function envRows(): EnvRow[] {
-  return listEnvs().map(({ id, obsDim, actDim, taskParams, terrains }) => ({ id, obsDim, actDim, taskParams, terrains }));
+  return listEnvs().map(({ id, obsDim, actDim, taskParams, terrains }) => ({
+    id,
+    obsDim,
+    actDim,
+    taskParams,
+    terrains,
+  }));
 }
 
 export function registerEnvsCommand(program: Command): void {

@@ -4,7 +4,8 @@ import { Rng } from '../core/rng.js';
 import type { Env } from '../envs/env.js';
 import { envEntry, makeEnv } from '../envs/registry.js';
 import { boxSize } from '../envs/spaces.js';
-import { TERRAIN_KINDS } from '../envs/terrain.js';
+import { DEFAULT_TERRAIN_RANGES, sampleTerrain } from '../envs/task.js';
+import { TERRAIN_KINDS, type TerrainKind } from '../envs/terrain.js';
 import { intOption, jsonOption } from './options.js';
 import { UsageError } from './usage-error.js';
 
@@ -45,20 +46,25 @@ export function resolveTask(options: Pick<RolloutOptions, 'env' | 'task' | 'task
         : (entry.defaultTask() as Record<string, unknown>);
   if (options.terrain !== undefined) {
     if (!entry.terrains.includes(options.terrain)) {
-      throw new TerrariumError('--terrain', options.terrain, `one of ${entry.terrains.join(', ')} for env ${entry.id}`);
+      throw new TerrariumError(
+        '--terrain',
+        options.terrain,
+        `one of ${entry.terrains.join(', ')} for env ${entry.id}`,
+      );
     }
-    const sampled = entry
-      .distribution()
-      .sample(64, options.taskSeed ?? 0)
-      .map((t) => (t as { terrain?: { kind: string } }).terrain)
-      .find((t) => t?.kind === options.terrain);
-    task = { ...task, terrain: sampled ?? { kind: options.terrain } };
+    const ranges = { ...DEFAULT_TERRAIN_RANGES, kinds: [options.terrain as TerrainKind] };
+    task = { ...task, terrain: sampleTerrain(new Rng(options.taskSeed ?? 0), ranges) };
   }
   return task;
 }
 
 /** Runs one episode (or `maxSteps` steps) and sums the reward. */
-export function runEpisode(env: Env<unknown>, act: Actor, seed: number, maxSteps = Number.POSITIVE_INFINITY): RolloutSummary {
+export function runEpisode(
+  env: Env<unknown>,
+  act: Actor,
+  seed: number,
+  maxSteps = Number.POSITIVE_INFINITY,
+): RolloutSummary {
   let { obs } = env.reset({ seed });
   const summary: RolloutSummary = { env: env.id, return: 0, steps: 0, terminated: false, truncated: false };
   while (summary.steps < maxSteps) {
@@ -90,7 +96,11 @@ export function registerRolloutCommand(program: Command): void {
     .description('run one episode of an env with a simple policy')
     .requiredOption('--env <id>', 'environment id (see `terrarium envs`)')
     .option('--task <json>', 'task as JSON (see the env task schema)', jsonOption('--task'))
-    .option('--task-seed <n>', 'sample the task from the env distribution with this seed', intOption('--task-seed', 0))
+    .option(
+      '--task-seed <n>',
+      'sample the task from the env distribution with this seed',
+      intOption('--task-seed', 0),
+    )
     .option('--terrain <kind>', `terrain kind (${TERRAIN_KINDS.join(', ')})`)
     .option('--steps <n>', 'time limit in steps (default: the env horizon)', intOption('--steps', 1))
     .option('--seed <n>', 'episode seed', intOption('--seed', 0), 0)

@@ -17,12 +17,12 @@ import { PHYSICS_DT, RapierEnv, type World } from './rapier-env.js';
 import { box } from './spaces.js';
 import {
   DEFAULT_DYNAMICS_RANGES,
+  DEFAULT_SPLIT,
   type DynamicsRanges,
   dynamicsSchema,
   makeTaskDistribution,
   NOMINAL_DYNAMICS,
   type Range,
-  type SplitOptions,
   sampleDynamics,
 } from './task.js';
 
@@ -187,17 +187,31 @@ export class BallNavEnv extends RapierEnv<BallNavTask> {
   }
 }
 
-export interface BallNavDistributionOptions {
-  /** Goals are drawn uniformly in [-goalRange, goalRange]^2 (m). */
-  goalRange: Range;
-  dynamics: DynamicsRanges;
-  split: SplitOptions;
-}
+const range = (low: number, high: number) =>
+  z
+    .tuple([z.number().min(low).max(high), z.number().min(low).max(high)])
+    .refine(([a, b]) => a <= b, 'a range [low, high] with low <= high');
 
-export function ballNavTaskDistribution(options: Partial<BallNavDistributionOptions> = {}) {
-  const goalRange = options.goalRange ?? [-2, 2];
-  const ranges: DynamicsRanges = options.dynamics ?? {
+/** Options of the ball-nav task distribution, as they appear in a train config's `tasks` field. */
+export const ballNavDistributionSchema = z
+  .object({
+    /** Goals are drawn uniformly in goalRange^2 (m). */
+    goalRange: range(-10, 10).optional(),
+    massScale: range(0.1, 10).optional(),
+    friction: range(0, 5).optional(),
+    splitSeed: z.number().int().optional(),
+    trainSize: z.number().int().min(1).optional(),
+    testSize: z.number().int().min(1).optional(),
+  })
+  .strict();
+
+export function ballNavTaskDistribution(input: unknown = {}) {
+  const options = parseWith(ballNavDistributionSchema, input ?? {}, 'tasks');
+  const goalRange: Range = options.goalRange ?? [-2, 2];
+  const ranges: DynamicsRanges = {
     ...DEFAULT_DYNAMICS_RANGES,
+    massScale: options.massScale ?? DEFAULT_DYNAMICS_RANGES.massScale,
+    friction: options.friction ?? DEFAULT_DYNAMICS_RANGES.friction,
     motorStrength: [1, 1],
     jointDamping: [1, 1],
     gravityScale: [1, 1],
@@ -208,6 +222,10 @@ export function ballNavTaskDistribution(options: Partial<BallNavDistributionOpti
       goal: { kind: 'position', position: [rng.uniform(...goalRange), rng.uniform(...goalRange)] },
       dynamics: sampleDynamics(rng, ranges),
     }),
-    options.split,
+    {
+      splitSeed: options.splitSeed ?? DEFAULT_SPLIT.splitSeed,
+      trainSize: options.trainSize ?? DEFAULT_SPLIT.trainSize,
+      testSize: options.testSize ?? DEFAULT_SPLIT.testSize,
+    },
   );
 }

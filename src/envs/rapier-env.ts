@@ -42,7 +42,9 @@ export abstract class RapierEnv<Task> implements Env<Task> {
   protected abstract validateTask(task: unknown): Task;
   /** Builds the world for `task`; `rng` may perturb the initial state. */
   protected abstract build(task: Task, rng: Rng): World;
-  /** Applies the (clipped) action before one physics step. */
+  /** Called once per control step, before the physics steps (e.g. to remember where the robot was). */
+  protected beforeStep(): void {}
+  /** Applies the (clipped) action before each physics step. */
   protected abstract applyAction(action: Float32Array): void;
   protected abstract observe(out: Float32Array): void;
   /** Named reward terms for the step just taken; they sum to the reward. */
@@ -85,6 +87,7 @@ export abstract class RapierEnv<Task> implements Env<Task> {
       );
     }
     const clipped = this.clipAction(action);
+    this.beforeStep();
     for (let i = 0; i < this.frameSkip; i++) {
       this.applyAction(clipped);
       this.world.step();
@@ -140,7 +143,7 @@ export abstract class RapierEnv<Task> implements Env<Task> {
           `env ${this.id}`,
         );
       }
-      this.clipped[i] = a < low[i]! ? low[i]! : a > high[i]! ? high[i]! : a;
+      this.clipped[i] = Math.min(high[i]!, Math.max(low[i]!, a));
     }
     return this.clipped;
   }

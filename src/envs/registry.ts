@@ -1,8 +1,13 @@
 import type { z } from 'zod';
 import { TerrariumError } from '../core/errors.js';
+import { createAnt, defaultAntTask } from './ant.js';
 import { BallNavEnv, ballNavTaskDistribution, ballNavTaskSchema, defaultBallNavTask } from './ball-nav.js';
+import { createCheetah, defaultCheetahTask } from './cheetah.js';
 import type { Env } from './env.js';
+import { type LeggedTask, leggedTaskSchema } from './legged-env.js';
+import { leggedTaskDistribution } from './legged-tasks.js';
 import { initRapier } from './rapier.js';
+import { loadRobotSpec, type RobotSpec, shippedRobot } from './robot-spec.js';
 import type { TaskDistribution } from './task.js';
 import { TimeLimit } from './time-limit.js';
 import { VectorEnv } from './vector-env.js';
@@ -26,9 +31,18 @@ export interface EnvEntry {
   terrains: string[];
   taskSchema: z.ZodType;
   defaultTask(): unknown;
-  distribution(): TaskDistribution<unknown>;
+  /** The env's task distribution; `options` (e.g. a train config's `tasks` field) override its ranges. */
+  distribution(options?: unknown): TaskDistribution<unknown>;
   create(task: unknown, options: MakeEnvOptions): Env<unknown>;
 }
+
+const LEGGED_DYNAMICS = [
+  'dynamics.massScale',
+  'dynamics.friction',
+  'dynamics.motorStrength',
+  'dynamics.jointDamping',
+  'dynamics.gravityScale',
+];
 
 const entries: EnvEntry[] = [
   {
@@ -37,14 +51,63 @@ const entries: EnvEntry[] = [
     obsDim: 4,
     actDim: 2,
     maxEpisodeSteps: 100,
-    taskParams: ['goal.position', 'dynamics.massScale', 'dynamics.friction'],
+    taskParams: ['goal.position', 'massScale', 'friction'],
     terrains: ['flat'],
     taskSchema: ballNavTaskSchema,
     defaultTask: defaultBallNavTask,
-    distribution: () => ballNavTaskDistribution() as TaskDistribution<unknown>,
+    distribution: (options) => ballNavTaskDistribution(options) as TaskDistribution<unknown>,
     create: (task) => new BallNavEnv(task as never) as Env<unknown>,
   },
+  {
+    id: 'cheetah',
+    description: 'planar half-cheetah runner, 6 motors',
+    obsDim: 17,
+    actDim: 6,
+    maxEpisodeSteps: 200,
+    taskParams: ['goal.velocity|direction', ...LEGGED_DYNAMICS, 'terrain'],
+    terrains: ['flat', 'slope', 'stairs', 'rough'],
+    taskSchema: leggedTaskSchema,
+    defaultTask: defaultCheetahTask,
+    distribution: (options) =>
+      leggedTaskDistribution(
+        'cheetah',
+        true,
+        bodyNames('cheetah'),
+        { goal: 'velocity' },
+        options,
+      ) as TaskDistribution<unknown>,
+    create: (task, options) =>
+      createCheetah(task as LeggedTask, robotFor('cheetah', options)) as Env<unknown>,
+  },
+  {
+    id: 'ant',
+    description: 'quadruped with the Gymnasium Ant morphology, 8 motors',
+    obsDim: 27,
+    actDim: 8,
+    maxEpisodeSteps: 200,
+    taskParams: ['goal.direction|position|velocity', ...LEGGED_DYNAMICS, 'terrain'],
+    terrains: ['flat', 'slope', 'stairs', 'rough'],
+    taskSchema: leggedTaskSchema,
+    defaultTask: defaultAntTask,
+    distribution: (options) =>
+      leggedTaskDistribution(
+        'ant',
+        false,
+        bodyNames('ant'),
+        { goal: 'direction' },
+        options,
+      ) as TaskDistribution<unknown>,
+    create: (task, options) => createAnt(task as LeggedTask, robotFor('ant', options)) as Env<unknown>,
+  },
 ];
+
+function robotFor(name: 'cheetah' | 'ant', options: MakeEnvOptions): RobotSpec {
+  return options.robot ? loadRobotSpec(options.robot) : shippedRobot(name);
+}
+
+function bodyNames(name: 'cheetah' | 'ant'): string[] {
+  return shippedRobot(name).bodies.map((b) => b.name);
+}
 
 export function registerEnv(entry: EnvEntry): void {
   const index = entries.findIndex((e) => e.id === entry.id);

@@ -46,7 +46,9 @@ export class VectorEnv<Task> {
     if (Array.isArray(tasks) && tasks.length !== this.num) {
       throw new TerrariumError('tasks', `${tasks.length} tasks`, `one task or ${this.num} tasks`);
     }
-    this.envs.forEach((env, i) => env.setTask(Array.isArray(tasks) ? tasks[i]! : tasks));
+    this.envs.forEach((env, i) => {
+      env.setTask(Array.isArray(tasks) ? tasks[i]! : tasks);
+    });
   }
 
   /** Resets every copy; copy i is seeded with a seed derived from (seed, i). Returns a fresh obs array. */

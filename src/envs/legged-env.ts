@@ -1,0 +1,264 @@
+/**
+ * A legged robot from a robot spec, on a terrain, chasing a goal. Cheetah and ant are this env with their spec.
+ *
+ * Observation: the spec's `observation` parts in order (rootHeight is above the terrain under the root, m;
+ * quaternion x, y, z, w; joint angles rad; velocities m/s and rad/s). The goal is not observed: it is the task.
+ * Reward terms (sum = reward):
+ *   forward      direction goal: forwardWeight * velocity along the direction (m/s), velocity over the step;
+ *                velocity goal: -|velocity along the direction - target| (as MAML's cheetah-vel);
+ *   goalDistance position goal: -|root xz - goal| (m);
+ *   ctrlCost     -ctrlCostWeight * |a|^2;   healthy   healthyReward while healthy (spec.healthy).
+ * Episode: terminated when the root leaves the spec's healthy height range above the terrain, or on a physics
+ * blow-up (info.reason = "physics_unstable"); truncated by the time limit.
+ */
+import { z } from 'zod';
+import { parseWith } from '../core/errors.js';
+import type { Rng } from '../core/rng.js';
+import { applyJointTorques, type BuiltRobot, buildRobot, describeBodies } from './build-robot.js';
+import type { SceneDescription, Vec3 } from './env.js';
+import { hingeAngle, rotate } from './math3d.js';
+import { RapierEnv, type World } from './rapier-env.js';
+import { observationSize, type RobotSpec } from './robot-spec.js';
+import { box } from './spaces.js';
+import { dynamicsSchema } from './task.js';
+import { type Terrain, terrainHeightAt, terrainSchema, terrainShapes } from './terrain.js';
+
+const direction2 = z
+  .tuple([z.number(), z.number()])
+  .refine(([x, zz]) => Math.abs(Math.hypot(x, zz) - 1) < 1e-3, 'a unit vector [x, z]');
+
+export const goalSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('direction'), direction: direction2 }).strict(),
+  z
+    .object({
+      kind: z.literal('velocity'),
+      velocity: z.number().min(-5).max(5),
+      direction: direction2.default([1, 0]),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('position'),
+      position: z.tuple([z.number().min(-14).max(14), z.number().min(-14).max(14)]),
+    })
+    .strict(),
+]);
+
+export const leggedTaskSchema = z
+  .object({ goal: goalSchema, dynamics: dynamicsSchema, terrain: terrainSchema })
+  .strict();
+export type LeggedTask = z.infer<typeof leggedTaskSchema>;
+export type Goal = z.infer<typeof goalSchema>;
+
+export interface LeggedOptions {
+  forwardWeight: number;
+  /** Half-width of the uniform noise added to every body's initial velocity (m/s, rad/s). */
+  resetNoiseScale: number;
+}
+
+const DEFAULTS: LeggedOptions = { forwardWeight: 1, resetNoiseScale: 0.1 };
+const BOUND = 60;
+
+export class LeggedEnv extends RapierEnv<LeggedTask> {
+  readonly observationSpace;
+  readonly actionSpace;
+  private robot: BuiltRobot | null = null;
+  private readonly options: LeggedOptions;
+  private readonly axis = { x: 0, y: 0, z: 0 };
+  private prevX = 0;
+  private prevZ = 0;
+
+  constructor(
+    readonly id: string,
+    readonly spec: RobotSpec,
+    task: LeggedTask,
+    options: Partial<LeggedOptions> = {},
+  ) {
+    const obsDim = observationSize(spec);
+    super(task, spec.joints.length, obsDim);
+    this.observationSpace = box(obsDim, -Infinity, Infinity);
+    this.actionSpace = box(spec.joints.length, -1, 1);
+    this.options = { ...DEFAULTS, ...options };
+    if (spec.planar) this.checkPlanarGoal(this.task.goal);
+  }
+
+  protected validateTask(task: unknown): LeggedTask {
+    const parsed = parseWith(leggedTaskSchema, task, 'task');
+    // Called from the base constructor before `spec` is set; the constructor re-checks planar goals.
+    if (this.spec?.planar) this.checkPlanarGoal(parsed.goal);
+    return parsed;
+  }
+
+  private checkPlanarGoal(goal: Goal): void {
+    const dir = goal.kind === 'position' ? [0, goal.position[1]] : goal.direction;
+    if (Math.abs(dir[1]!) > 1e-6) {
+      parseWith(
+        z.literal(0),
+        dir[1],
+        goal.kind === 'position' ? 'task.goal.position[1]' : 'task.goal.direction[1]',
+      );
+    }
+  }
+
+  protected build(task: LeggedTask, rng: Rng): World {
+    this.robot = buildRobot(this.spec, task.dynamics, task.terrain);
+    const noise = this.options.resetNoiseScale;
+    const jitter = () => rng.uniform(-noise, noise);
+    for (const body of this.robot.bodies) {
+      if (this.spec.planar) {
+        body.setLinvel({ x: jitter(), y: jitter(), z: 0 }, false);
+        body.setAngvel({ x: 0, y: 0, z: jitter() }, false);
+      } else {
+        body.setLinvel({ x: jitter(), y: jitter(), z: jitter() }, false);
+        body.setAngvel({ x: jitter(), y: jitter(), z: jitter() }, false);
+      }
+    }
+    return this.robot.world;
+  }
+
+  protected override beforeStep(): void {
+    const p = this.robot!.root.translation();
+    this.prevX = p.x;
+    this.prevZ = p.z;
+  }
+
+  protected applyAction(action: Float32Array): void {
+    applyJointTorques(this.robot!, action);
+  }
+
+  protected observe(out: Float32Array): void {
+    const robot = this.robot!;
+    const root = robot.root;
+    const p = root.translation();
+    const q = root.rotation();
+    let k = 0;
+    for (const part of this.spec.observation) {
+      switch (part) {
+        case 'rootHeight':
+          out[k++] = p.y - terrainHeightAt(this.task.terrain, p.x, p.z);
+          break;
+        case 'rootQuaternion':
+          out[k++] = q.x;
+          out[k++] = q.y;
+          out[k++] = q.z;
+          out[k++] = q.w;
+          break;
+        case 'rootPitch':
+          out[k++] = 2 * Math.atan2(q.z, q.w);
+          break;
+        case 'jointPositions':
+          for (const joint of robot.joints)
+            out[k++] = hingeAngle(joint.parent.rotation(), joint.child.rotation(), joint.axis);
+          break;
+        case 'rootLinvel':
+        case 'rootLinvelPlanar': {
+          const v = root.linvel();
+          out[k++] = v.x;
+          out[k++] = v.y;
+          if (part === 'rootLinvel') out[k++] = v.z;
+          break;
+        }
+        case 'rootAngvel': {
+          const w = root.angvel();
+          out[k++] = w.x;
+          out[k++] = w.y;
+          out[k++] = w.z;
+          break;
+        }
+        case 'rootAngvelPitch':
+          out[k++] = root.angvel().z;
+          break;
+        case 'jointVelocities':
+          for (const joint of robot.joints) {
+            const wc = joint.child.angvel();
+            const wp = joint.parent.angvel();
+            rotate(joint.parent.rotation(), joint.axis, this.axis);
+            out[k++] =
+              (wc.x - wp.x) * this.axis.x + (wc.y - wp.y) * this.axis.y + (wc.z - wp.z) * this.axis.z;
+          }
+          break;
+      }
+    }
+  }
+
+  protected rewardTerms(action: Float32Array): Record<string, number> {
+    const p = this.robot!.root.translation();
+    const goal = this.task.goal;
+    let ctrl = 0;
+    for (let i = 0; i < action.length; i++) ctrl += action[i]! * action[i]!;
+    const terms: Record<string, number> = {};
+    if (goal.kind === 'position') {
+      terms.goalDistance = -Math.hypot(p.x - goal.position[0], p.z - goal.position[1]);
+    } else {
+      const speed =
+        ((p.x - this.prevX) * goal.direction[0] + (p.z - this.prevZ) * goal.direction[1]) / this.dt;
+      terms.forward =
+        goal.kind === 'direction' ? this.options.forwardWeight * speed : -Math.abs(speed - goal.velocity);
+    }
+    terms.ctrlCost = -this.spec.reward.ctrlCostWeight * ctrl;
+    if (this.spec.reward.healthyReward > 0)
+      terms.healthy = this.isHealthy() ? this.spec.reward.healthyReward : 0;
+    return terms;
+  }
+
+  private isHealthy(): boolean {
+    const healthy = this.spec.healthy;
+    if (!healthy) return true;
+    const p = this.robot!.root.translation();
+    const height = p.y - terrainHeightAt(this.task.terrain, p.x, p.z);
+    return height >= healthy.minHeight && height <= healthy.maxHeight;
+  }
+
+  protected isTerminated(): boolean {
+    return !this.isHealthy();
+  }
+
+  protected isOutOfBounds(): boolean {
+    for (const body of this.robot!.bodies) {
+      const p = body.translation();
+      if (!(Math.abs(p.x) < BOUND && Math.abs(p.z) < BOUND && p.y > -10 && p.y < BOUND)) return true;
+    }
+    return false;
+  }
+
+  describeScene(): SceneDescription {
+    const goal = this.task.goal;
+    const dir: Vec3 = goal.kind === 'position' ? [0, 0, 0] : [goal.direction[0], 0, goal.direction[1]];
+    return {
+      env: this.id,
+      up: 'y',
+      bodies: describeBodies(this.spec),
+      statics: terrainShapes(this.task.terrain),
+      task: this.task,
+      goal:
+        goal.kind === 'position'
+          ? {
+              kind: 'position',
+              position: [
+                goal.position[0],
+                terrainHeightAt(this.task.terrain, ...goal.position),
+                goal.position[1],
+              ],
+            }
+          : goal.kind === 'direction'
+            ? { kind: 'direction', direction: dir }
+            : { kind: 'velocity', velocity: goal.velocity, direction: dir },
+    };
+  }
+
+  poses(): Float32Array {
+    const bodies = this.robot?.bodies ?? [];
+    const out = new Float32Array(this.spec.bodies.length * 7);
+    bodies.forEach((body, i) => {
+      const p = body.translation();
+      const q = body.rotation();
+      out.set([p.x, p.y, p.z, q.x, q.y, q.z, q.w], i * 7);
+    });
+    return out;
+  }
+
+  /** The terrain of the current task (for viewers and tests). */
+  get terrain(): Terrain {
+    return this.task.terrain;
+  }
+}

@@ -1,0 +1,113 @@
+import { z } from 'zod';
+import { parseWith } from '../core/errors.js';
+import type { Rng } from '../core/rng.js';
+import type { Goal, LeggedTask } from './legged-env.js';
+import {
+  DEFAULT_DYNAMICS_RANGES,
+  DEFAULT_SPLIT,
+  DEFAULT_TERRAIN_RANGES,
+  makeTaskDistribution,
+  sampleDynamics,
+  sampleTerrain,
+  type TaskDistribution,
+} from './task.js';
+import { TERRAIN_KINDS } from './terrain.js';
+
+const range = (low: number, high: number) =>
+  z
+    .tuple([z.number().min(low).max(high), z.number().min(low).max(high)])
+    .refine(([a, b]) => a <= b, 'a range [low, high] with low <= high');
+
+/** Options of a legged task distribution, as they appear in a train config's `tasks` field. */
+export const leggedDistributionSchema = z
+  .object({
+    goal: z.enum(['direction', 'velocity', 'position']).optional(),
+    velocityRange: range(-5, 5).optional(),
+    /** Goal positions are drawn in a disc of this radius (m). */
+    positionRadius: z.number().min(0).max(14).optional(),
+    massScale: range(0.1, 10).optional(),
+    friction: range(0, 5).optional(),
+    motorStrength: range(0, 5).optional(),
+    jointDamping: range(0, 10).optional(),
+    gravityScale: range(0, 3).optional(),
+    perBodyMass: z.boolean().optional(),
+    terrains: z
+      .array(z.enum(TERRAIN_KINDS as [string, ...string[]]))
+      .min(1)
+      .optional(),
+    slopeAngle: range(-0.35, 0.35).optional(),
+    stepHeight: range(0, 0.25).optional(),
+    stepWidth: range(0.2, 3).optional(),
+    roughAmplitude: range(0, 0.4).optional(),
+    roughScale: range(0.2, 20).optional(),
+    splitSeed: z.number().int().optional(),
+    trainSize: z.number().int().min(1).optional(),
+    testSize: z.number().int().min(1).optional(),
+  })
+  .strict();
+
+export type LeggedDistributionOptions = z.infer<typeof leggedDistributionSchema>;
+
+function sampleGoal(rng: Rng, options: LeggedDistributionOptions, planar: boolean): Goal {
+  switch (options.goal ?? 'direction') {
+    case 'direction': {
+      if (planar) return { kind: 'direction', direction: [rng.float() < 0.5 ? -1 : 1, 0] };
+      const angle = rng.uniform(0, 2 * Math.PI);
+      return { kind: 'direction', direction: [Math.cos(angle), Math.sin(angle)] };
+    }
+    case 'velocity':
+      return {
+        kind: 'velocity',
+        velocity: rng.uniform(...(options.velocityRange ?? [0, 2])),
+        direction: [1, 0],
+      };
+    case 'position': {
+      const radius = options.positionRadius ?? 3;
+      const angle = rng.uniform(0, 2 * Math.PI);
+      const r = radius * Math.sqrt(rng.float());
+      return { kind: 'position', position: [r * Math.cos(angle), planar ? 0 : r * Math.sin(angle)] };
+    }
+  }
+}
+
+/** Task distribution of a legged env; `defaults` are the env's own choices, `input` the user's overrides. */
+export function leggedTaskDistribution(
+  env: string,
+  planar: boolean,
+  bodyNames: readonly string[],
+  defaults: LeggedDistributionOptions,
+  input: unknown = {},
+): TaskDistribution<LeggedTask> {
+  const options = { ...defaults, ...parseWith(leggedDistributionSchema, input ?? {}, 'tasks') };
+  const d = DEFAULT_DYNAMICS_RANGES;
+  const t = DEFAULT_TERRAIN_RANGES;
+  const dynamics = {
+    massScale: options.massScale ?? d.massScale,
+    friction: options.friction ?? d.friction,
+    motorStrength: options.motorStrength ?? d.motorStrength,
+    jointDamping: options.jointDamping ?? d.jointDamping,
+    gravityScale: options.gravityScale ?? d.gravityScale,
+    perBodyMass: options.perBodyMass ?? d.perBodyMass,
+  };
+  const terrain = {
+    kinds: (options.terrains ?? ['flat']) as typeof t.kinds,
+    slopeAngle: options.slopeAngle ?? t.slopeAngle,
+    stepHeight: options.stepHeight ?? t.stepHeight,
+    stepWidth: options.stepWidth ?? t.stepWidth,
+    roughAmplitude: options.roughAmplitude ?? t.roughAmplitude,
+    roughScale: options.roughScale ?? t.roughScale,
+  };
+  return makeTaskDistribution<LeggedTask>(
+    env,
+    (rng) => ({
+      goal: sampleGoal(rng, options, planar),
+      dynamics: sampleDynamics(rng, dynamics, bodyNames),
+      terrain: sampleTerrain(rng, terrain),
+    }),
+    {
+      splitSeed: options.splitSeed ?? DEFAULT_SPLIT.splitSeed,
+      trainSize: options.trainSize ?? DEFAULT_SPLIT.trainSize,
+      testSize: options.testSize ?? DEFAULT_SPLIT.testSize,
+    },
+  );
+}
