@@ -128,10 +128,16 @@ export abstract class RapierEnv<Task> implements Env<Task> {
   private clipAction(action: ArrayLike<number>): Float32Array {
     const { low, high } = this.actionSpace;
     const n = boxSize(this.actionSpace);
-    if (action === null || typeof action !== 'object' || action.length !== n) {
-      const got =
-        action === null || typeof action !== 'object' ? action : `an array of length ${action.length}`;
-      throw new TerrariumError('action', got, `${n} finite numbers`, `env ${this.id}`);
+    if (action === null || typeof action !== 'object') {
+      throw new TerrariumError('action', action, `an array of ${n} finite numbers`, `env ${this.id}`);
+    }
+    if (action.length !== n) {
+      throw new TerrariumError(
+        'action.length',
+        action.length,
+        `${n}, one number per actuator`,
+        `env ${this.id}`,
+      );
     }
     for (let i = 0; i < n; i++) {
       const a = action[i]!;

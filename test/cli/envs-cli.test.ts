@@ -1,0 +1,71 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const CLI = ['--import', 'tsx', 'src/cli/bin.ts'];
+
+async function terrarium(...args: string[]) {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [...CLI, ...args], { encoding: 'utf8' });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe('terrarium CLI: envs and rollout', () => {
+  it('envs --json lists every env with its dimensions', async () => {
+    const { code, stdout } = await terrarium('envs', '--json');
+    expect(code).toBe(0);
+    const rows = JSON.parse(stdout);
+    expect(rows.map((r: { id: string }) => r.id)).toEqual(
+      expect.arrayContaining(['ball-nav', 'cheetah', 'ant']),
+    );
+    const ant = rows.find((r: { id: string }) => r.id === 'ant');
+    expect(ant).toMatchObject({ obsDim: 27, actDim: 8, terrains: ['flat', 'slope', 'stairs', 'rough'] });
+  });
+
+  it('rollout --json runs one episode and prints the documented fields', async () => {
+    const { code, stdout } = await terrarium(
+      'rollout',
+      '--env',
+      'ant',
+      '--terrain',
+      'stairs',
+      '--policy',
+      'zero',
+      '--steps',
+      '30',
+      '--json',
+    );
+    expect(code).toBe(0);
+    const summary = JSON.parse(stdout);
+    expect(Object.keys(summary).sort()).toEqual(['env', 'return', 'steps', 'terminated', 'truncated']);
+    expect(summary).toMatchObject({ env: 'ant', steps: 30, terminated: false, truncated: true });
+  });
+
+  it('rollout with the same --seed and --task-seed is reproducible', async () => {
+    const a = await terrarium('rollout', '--env', 'cheetah', '--task-seed', '3', '--seed', '2', '--json');
+    const b = await terrarium('rollout', '--env', 'cheetah', '--task-seed', '3', '--seed', '2', '--json');
+    expect(a.stdout).toBe(b.stdout);
+  });
+
+  it.each([
+    [['rollout', '--env', 'antt'], 'env: expected a known env id (ball-nav, cheetah, ant), got "antt"'],
+    [['rollout', '--env', 'ant', '--steps', '-3'], '--steps: expected an integer >= 1, got "-3"'],
+    [['rollout', '--env', 'ant', '--task', '{"goal":1}'], 'task.goal'],
+    [['rollout', '--env', 'ant', '--task', '{bad'], '--task: expected JSON'],
+    [
+      ['rollout', '--env', 'ant', '--terrain', 'lava'],
+      '--terrain: expected one of flat, slope, stairs, rough',
+    ],
+  ])('usage error %j exits 2 with one line and no stack', async (args, message) => {
+    const { code, stderr } = await terrarium(...args);
+    expect(code).toBe(2);
+    expect(stderr).toContain(message);
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+    expect(stderr).not.toMatch(/\n\s+at /);
+  });
+});
