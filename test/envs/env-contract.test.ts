@@ -26,7 +26,8 @@ describe.each(ENV_IDS)('%s follows the env contract', (id) => {
     const ta = trajectory(a, 5, 120);
     const tb = trajectory(b, 5, 120);
     expect(tb.length).toBe(ta.length);
-    ta.forEach((obs, i) => expect(Buffer.from(tb[i]!.buffer).equals(Buffer.from(obs.buffer))).toBe(true));
+    for (const [i, obs] of ta.entries())
+      expect(Buffer.from(tb[i]!.buffer).equals(Buffer.from(obs.buffer))).toBe(true);
     const other = trajectory(a, 6, 120);
     expect(other.some((obs, i) => ta[i] && obs.some((v, k) => v !== ta[i]![k]))).toBe(true);
     a.close();
