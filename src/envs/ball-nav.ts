@@ -94,6 +94,7 @@ export class BallNavEnv extends RapierEnv<BallNavTask> {
   private readonly options: BallNavOptions;
   private ball: ReturnType<typeof buildBallWorld>['ball'] | null = null;
   private readonly force = { x: 0, y: 0, z: 0 };
+  private readonly position = { x: 0, y: 0, z: 0 };
 
   constructor(task: BallNavTask = defaultBallNavTask(), options: Partial<BallNavOptions> = {}) {
     super(task, 2, 4);
@@ -125,28 +126,31 @@ export class BallNavEnv extends RapierEnv<BallNavTask> {
   protected observe(out: Float32Array): void {
     const p = this.ball!.translation();
     const v = this.ball!.linvel();
+    this.position.x = p.x;
+    this.position.y = p.y;
+    this.position.z = p.z;
     out[0] = p.x;
     out[1] = p.z;
     out[2] = v.x;
     out[3] = v.z;
   }
 
+  // The base class observes first, then asks for bounds, reward and termination: they reuse `position`.
   protected rewardTerms(action: Float32Array): Record<string, number> {
-    const p = this.ball!.translation();
     const [gx, gz] = this.task.goal.position;
     return {
-      goalDistance: -Math.hypot(p.x - gx, p.z - gz),
+      goalDistance: -Math.hypot(this.position.x - gx, this.position.z - gz),
       ctrlCost: -this.options.ctrlCostWeight * (action[0]! ** 2 + action[1]! ** 2),
     };
   }
 
   protected isTerminated(): boolean {
-    return this.ball!.translation().y < -1;
+    return this.position.y < -1;
   }
 
   protected isOutOfBounds(): boolean {
-    const p = this.ball!.translation();
-    return Math.abs(p.x) > 100 || Math.abs(p.z) > 100 || p.y > 100;
+    const p = this.position;
+    return !(Math.abs(p.x) < 100 && Math.abs(p.z) < 100 && p.y < 100);
   }
 
   describeScene(): SceneDescription {

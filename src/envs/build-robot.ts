@@ -125,6 +125,7 @@ function colliderDesc(shape: ShapeSpec, origin: Vec3) {
 export function buildRobot(spec: RobotSpec, dynamics: Dynamics, terrain: Terrain): BuiltRobot {
   const world = new RAPIER.World({ x: 0, y: -9.81 * dynamics.gravityScale, z: 0 });
   world.timestep = PHYSICS_DT;
+  world.numSolverIterations = spec.solverIterations;
   try {
     buildTerrain(world, terrain, dynamics.friction);
     const lift = groundUnder(spec, terrain) + spec.spawnClearance - lowestPoint(spec);

@@ -16,7 +16,7 @@ import { parseWith } from '../core/errors.js';
 import type { Rng } from '../core/rng.js';
 import { applyJointTorques, type BuiltRobot, buildRobot, describeBodies } from './build-robot.js';
 import type { SceneDescription, Vec3 } from './env.js';
-import { hingeAngle, rotate } from './math3d.js';
+import { hingeAngle, normalize, rotate } from './math3d.js';
 import { RapierEnv, type World } from './rapier-env.js';
 import { observationSize, type RobotSpec } from './robot-spec.js';
 import { box } from './spaces.js';
@@ -58,6 +58,7 @@ export interface LeggedOptions {
 
 const DEFAULTS: LeggedOptions = { forwardWeight: 1, resetNoiseScale: 0.1 };
 const BOUND = 60;
+const STATE_STRIDE = 10;
 
 export class LeggedEnv extends RapierEnv<LeggedTask> {
   readonly observationSpace;
@@ -65,6 +66,12 @@ export class LeggedEnv extends RapierEnv<LeggedTask> {
   private robot: BuiltRobot | null = null;
   private readonly options: LeggedOptions;
   private readonly axis = { x: 0, y: 0, z: 0 };
+  /** Per body: position, quaternion (x, y, z, w), angular velocity, refreshed once per step. */
+  private readonly state: Float64Array;
+  private readonly quats: { x: number; y: number; z: number; w: number }[];
+  private readonly jointBodies: { parent: number; child: number; axis: Vec3 }[];
+  private readonly rootOffset: number;
+  private rootHeight = 0;
   private prevX = 0;
   private prevZ = 0;
 
@@ -79,6 +86,15 @@ export class LeggedEnv extends RapierEnv<LeggedTask> {
     this.observationSpace = box(obsDim, -Infinity, Infinity);
     this.actionSpace = box(spec.joints.length, -1, 1);
     this.options = { ...DEFAULTS, ...options };
+    const index = new Map(spec.bodies.map((b, i) => [b.name, i]));
+    this.state = new Float64Array(spec.bodies.length * STATE_STRIDE);
+    this.quats = spec.bodies.map(() => ({ x: 0, y: 0, z: 0, w: 1 }));
+    this.jointBodies = spec.joints.map((j) => ({
+      parent: index.get(j.parent)!,
+      child: index.get(j.child)!,
+      axis: normalize(j.axis),
+    }));
+    this.rootOffset = index.get(spec.root)! * STATE_STRIDE;
     if (spec.planar) this.checkPlanarGoal(this.task.goal);
   }
 
@@ -126,55 +142,86 @@ export class LeggedEnv extends RapierEnv<LeggedTask> {
     applyJointTorques(this.robot!, action);
   }
 
+  /** Reads every body's position, orientation and angular velocity once per step (Rapier calls are not free). */
+  private readState(): void {
+    const bodies = this.robot!.bodies;
+    const st = this.state;
+    for (let b = 0; b < bodies.length; b++) {
+      const body = bodies[b]!;
+      const p = body.translation();
+      const q = body.rotation();
+      const w = body.angvel();
+      const o = b * STATE_STRIDE;
+      st[o] = p.x;
+      st[o + 1] = p.y;
+      st[o + 2] = p.z;
+      st[o + 3] = q.x;
+      st[o + 4] = q.y;
+      st[o + 5] = q.z;
+      st[o + 6] = q.w;
+      st[o + 7] = w.x;
+      st[o + 8] = w.y;
+      st[o + 9] = w.z;
+    }
+    this.rootHeight =
+      st[this.rootOffset + 1]! -
+      terrainHeightAt(this.task.terrain, st[this.rootOffset]!, st[this.rootOffset + 2]!);
+  }
+
+  private quat(body: number) {
+    const o = body * STATE_STRIDE;
+    const q = this.quats[body]!;
+    q.x = this.state[o + 3]!;
+    q.y = this.state[o + 4]!;
+    q.z = this.state[o + 5]!;
+    q.w = this.state[o + 6]!;
+    return q;
+  }
+
   protected observe(out: Float32Array): void {
+    this.readState();
     const robot = this.robot!;
-    const root = robot.root;
-    const p = root.translation();
-    const q = root.rotation();
+    const st = this.state;
+    const r = this.rootOffset;
     let k = 0;
     for (const part of this.spec.observation) {
       switch (part) {
         case 'rootHeight':
-          out[k++] = p.y - terrainHeightAt(this.task.terrain, p.x, p.z);
+          out[k++] = this.rootHeight;
           break;
         case 'rootQuaternion':
-          out[k++] = q.x;
-          out[k++] = q.y;
-          out[k++] = q.z;
-          out[k++] = q.w;
+          for (let i = 3; i < 7; i++) out[k++] = st[r + i]!;
           break;
         case 'rootPitch':
-          out[k++] = 2 * Math.atan2(q.z, q.w);
+          out[k++] = 2 * Math.atan2(st[r + 5]!, st[r + 6]!);
           break;
         case 'jointPositions':
-          for (const joint of robot.joints)
-            out[k++] = hingeAngle(joint.parent.rotation(), joint.child.rotation(), joint.axis);
+          for (const j of this.jointBodies)
+            out[k++] = hingeAngle(this.quat(j.parent), this.quat(j.child), j.axis);
           break;
         case 'rootLinvel':
         case 'rootLinvelPlanar': {
-          const v = root.linvel();
+          const v = robot.root.linvel();
           out[k++] = v.x;
           out[k++] = v.y;
           if (part === 'rootLinvel') out[k++] = v.z;
           break;
         }
-        case 'rootAngvel': {
-          const w = root.angvel();
-          out[k++] = w.x;
-          out[k++] = w.y;
-          out[k++] = w.z;
+        case 'rootAngvel':
+          for (let i = 7; i < 10; i++) out[k++] = st[r + i]!;
           break;
-        }
         case 'rootAngvelPitch':
-          out[k++] = root.angvel().z;
+          out[k++] = st[r + 9]!;
           break;
         case 'jointVelocities':
-          for (const joint of robot.joints) {
-            const wc = joint.child.angvel();
-            const wp = joint.parent.angvel();
-            rotate(joint.parent.rotation(), joint.axis, this.axis);
+          for (const j of this.jointBodies) {
+            const c = j.child * STATE_STRIDE;
+            const p = j.parent * STATE_STRIDE;
+            rotate(this.quat(j.parent), j.axis, this.axis);
             out[k++] =
-              (wc.x - wp.x) * this.axis.x + (wc.y - wp.y) * this.axis.y + (wc.z - wp.z) * this.axis.z;
+              (st[c + 7]! - st[p + 7]!) * this.axis.x +
+              (st[c + 8]! - st[p + 8]!) * this.axis.y +
+              (st[c + 9]! - st[p + 9]!) * this.axis.z;
           }
           break;
       }
@@ -182,7 +229,8 @@ export class LeggedEnv extends RapierEnv<LeggedTask> {
   }
 
   protected rewardTerms(action: Float32Array): Record<string, number> {
-    const p = this.robot!.root.translation();
+    const r = this.rootOffset;
+    const p = { x: this.state[r]!, z: this.state[r + 2]! };
     const goal = this.task.goal;
     let ctrl = 0;
     for (let i = 0; i < action.length; i++) ctrl += action[i]! * action[i]!;
@@ -203,10 +251,7 @@ export class LeggedEnv extends RapierEnv<LeggedTask> {
 
   private isHealthy(): boolean {
     const healthy = this.spec.healthy;
-    if (!healthy) return true;
-    const p = this.robot!.root.translation();
-    const height = p.y - terrainHeightAt(this.task.terrain, p.x, p.z);
-    return height >= healthy.minHeight && height <= healthy.maxHeight;
+    return !healthy || (this.rootHeight >= healthy.minHeight && this.rootHeight <= healthy.maxHeight);
   }
 
   protected isTerminated(): boolean {
@@ -214,9 +259,12 @@ export class LeggedEnv extends RapierEnv<LeggedTask> {
   }
 
   protected isOutOfBounds(): boolean {
-    for (const body of this.robot!.bodies) {
-      const p = body.translation();
-      if (!(Math.abs(p.x) < BOUND && Math.abs(p.z) < BOUND && p.y > -10 && p.y < BOUND)) return true;
+    const st = this.state;
+    for (let o = 0; o < st.length; o += STATE_STRIDE) {
+      if (
+        !(Math.abs(st[o]!) < BOUND && Math.abs(st[o + 2]!) < BOUND && st[o + 1]! > -10 && st[o + 1]! < BOUND)
+      )
+        return true;
     }
     return false;
   }

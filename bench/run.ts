@@ -1,0 +1,20 @@
+// `npm run bench -- <name> [args]`: runs bench/<name>.ts (all of them when no name is given).
+const NAMES = ['envs', 'learn', 'meta', 'viewer'] as const;
+
+const [name, ...args] = process.argv.slice(2);
+const names = name ? [name] : [...NAMES];
+for (const n of names) {
+  if (!(NAMES as readonly string[]).includes(n)) {
+    process.stderr.write(`bench: expected one of ${NAMES.join(', ')}, got "${n}"\n`);
+    process.exit(2);
+  }
+  let mod: { run(args: string[]): Promise<void> };
+  try {
+    mod = await import(`./${n}.ts`);
+  } catch (error) {
+    process.stderr.write(`bench ${n}: not available (${(error as Error).message})\n`);
+    continue;
+  }
+  process.stdout.write(`\n## bench ${n}\n`);
+  await mod.run(args);
+}
