@@ -1,0 +1,220 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { basename, extname, join } from 'node:path';
+import cliProgress from 'cli-progress';
+import type { Command } from 'commander';
+import { TerrariumError } from '../core/errors.js';
+import { loadLatestCheckpoint, readRunConfig } from '../meta/checkpoint.js';
+import { isSineConfig, parseTrainConfig, type TrainConfig, withOverrides } from '../meta/config.js';
+import { evaluateSine } from '../meta/sine-learner.js';
+import { createTrainer, initSeed, type Trainer } from '../meta/trainer.js';
+import { intOption } from './options.js';
+import { UsageError } from './usage-error.js';
+
+interface TrainOptions {
+  config?: string;
+  out?: string;
+  resume?: boolean;
+  workers?: number;
+  backend?: string;
+  seed?: number;
+  stopAfter?: number;
+  view?: boolean;
+  port?: number;
+  host?: string;
+  token?: string;
+  json?: boolean;
+}
+
+export async function readConfigFile(path: string): Promise<TrainConfig> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    throw new TerrariumError('--config', path, 'a readable JSON file');
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new TerrariumError('--config', path, 'valid JSON', (error as Error).message);
+  }
+  return parseTrainConfig(json);
+}
+
+function defaultRunDir(configPath: string): string {
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return join('runs', `${basename(configPath, extname(configPath))}-${stamp}`);
+}
+
+/** `--view`: the viewer server is loaded on demand (src/server may be absent in a trimmed build). */
+async function startViewer(
+  trainer: Trainer,
+  options: TrainOptions,
+): Promise<{ close(): Promise<void> } | null> {
+  let server: typeof import('../server/server.js');
+  try {
+    server = await import('../server/server.js');
+  } catch (error) {
+    process.stderr.write(`terrarium: --view is not available (${(error as Error).message})\n`);
+    return null;
+  }
+  const viewer = await server.startViewerServer({
+    streams: trainer.streams,
+    port: options.port,
+    host: options.host,
+    token: options.token,
+    onControl: (message) => trainer.control(message),
+  });
+  process.stdout.write(`viewer: ${viewer.url}\n`);
+  return viewer;
+}
+
+function formatReturn(value: number): string {
+  return Number.isFinite(value) ? value.toFixed(2) : String(value);
+}
+
+/** Progress: a cli-progress bar on a TTY, one plain line per iteration otherwise, JSON lines with --json. */
+function reportProgress(trainer: Trainer, options: TrainOptions): { done(): void } {
+  const total = trainer.config.iterations;
+  let bar: cliProgress.SingleBar | null = null;
+  if (!options.json && process.stdout.isTTY) {
+    bar = new cliProgress.SingleBar(
+      {
+        format:
+          'iter {value}/{total} [{bar}] {stepsPerSec} steps/s | return before {before} after {after} | ETA {eta_formatted}',
+        hideCursor: true,
+        etaBuffer: 20,
+      },
+      cliProgress.Presets.shades_classic,
+    );
+    bar.start(total, trainer.startIteration, { stepsPerSec: '-', before: '-', after: '-' });
+  }
+  // Env steps/s of the last iteration, from the cumulative counters of consecutive events.
+  let previous = trainer.startIteration > 0 ? null : { envSteps: 0, wallSeconds: 0 };
+  const metricsSub = trainer.streams.metrics$.subscribe((event) => {
+    const wall = previous ? event.wallSeconds - previous.wallSeconds : 0;
+    const rate = previous && wall > 0 ? Math.round((event.envSteps - previous.envSteps) / wall) : 0;
+    previous = event;
+    if (options.json) {
+      process.stdout.write(`${JSON.stringify({ type: 'metrics', ...event })}\n`);
+    } else if (bar) {
+      bar.update(event.iteration + 1, {
+        stepsPerSec: String(rate),
+        before: formatReturn(event.returnBefore),
+        after: formatReturn(event.returnAfter),
+      });
+    } else {
+      process.stdout.write(
+        `iter ${event.iteration + 1}/${total}  return before ${formatReturn(event.returnBefore)}` +
+          `  after ${formatReturn(event.returnAfter)}  eps ${event.eps.toFixed(3)}  ${rate} steps/s` +
+          `  ${wall.toFixed(2)} s\n`,
+      );
+    }
+  });
+  const noticeSub = trainer.notices$.subscribe((notice) => {
+    if (notice.startsWith('checkpoint')) return;
+    if (bar) bar.stop();
+    process.stderr.write(`terrarium: ${notice}\n`);
+  });
+  return {
+    done: () => {
+      bar?.stop();
+      metricsSub.unsubscribe();
+      noticeSub.unsubscribe();
+    },
+  };
+}
+
+export async function runTrain(options: TrainOptions): Promise<number> {
+  if (options.resume && !options.out)
+    throw new UsageError('--resume: give the run to continue with --out DIR');
+  if (!options.config && !options.resume) throw new UsageError('--config FILE is required');
+  const base = options.config ? await readConfigFile(options.config) : await readRunConfig(options.out!);
+  const config = withOverrides(base, options);
+  const outDir = options.out ?? defaultRunDir(options.config!);
+  const trainer = await createTrainer({
+    config,
+    outDir,
+    resume: options.resume,
+    stopAfter: options.stopAfter,
+  });
+  const viewer = options.view ? await startViewer(trainer, options) : null;
+  if (!options.json) {
+    process.stdout.write(
+      `training ${config.algo} on ${config.env}: ${config.iterations} iterations x ${config.metaBatchSize} tasks, ` +
+        `${config.workers} worker(s), backend ${trainer.streams.info.backend}; run dir ${outDir}` +
+        `${trainer.startIteration > 0 ? ` (resuming at iteration ${trainer.startIteration})` : ''}\n`,
+    );
+  }
+  let interrupted = false;
+  const onSigint = () => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    process.stderr.write('\nterrarium: interrupted; saving a checkpoint (Ctrl-C again to quit at once)\n');
+    trainer.stop();
+  };
+  process.on('SIGINT', onSigint);
+  const progress = reportProgress(trainer, options);
+  try {
+    const summary = await trainer.run();
+    progress.done();
+    let sine: ReturnType<typeof evaluateSine> | undefined;
+    if (isSineConfig(config) && !summary.stopped) {
+      const run = await loadLatestCheckpoint(outDir);
+      sine = evaluateSine(config, run.params, initSeed(config));
+      await writeFile(join(outDir, 'sine-eval.json'), `${JSON.stringify(sine, null, 2)}\n`);
+    }
+    if (options.json) {
+      process.stdout.write(`${JSON.stringify({ type: 'summary', ...summary, sine })}\n`);
+    } else {
+      const last = summary.lastMetrics;
+      process.stdout.write(
+        `${summary.stopped ? 'stopped' : 'done'} after ${summary.iterations} iterations` +
+          (last
+            ? `: return before ${formatReturn(last.returnBefore)}, after ${formatReturn(last.returnAfter)}`
+            : '') +
+          `; checkpoint in ${join(outDir, 'checkpoints')}\n`,
+      );
+      if (sine) {
+        process.stdout.write(
+          `sine few-shot test (${sine.tasks} held-out sines, ${sine.points} points, ${sine.steps} steps): ` +
+            `MSE ${sine.metaMse.toFixed(3)} from the meta-init vs ${sine.randomMse.toFixed(3)} from a random init\n`,
+        );
+      }
+    }
+    return interrupted ? 130 : 0;
+  } finally {
+    progress.done();
+    process.off('SIGINT', onSigint);
+    await viewer?.close();
+  }
+}
+
+export function registerTrainCommand(program: Command): void {
+  program
+    .command('train')
+    .description('meta-train a policy initialization with Reptile (see configs/)')
+    .option('--config <file>', 'train config JSON (see configs/)')
+    .option('--out <dir>', 'run directory (default runs/<config>-<time>)')
+    .option('--resume', 'continue the run in --out from its latest checkpoint')
+    .option(
+      '--workers <n>',
+      'worker threads adapting tasks in parallel (0: main thread)',
+      intOption('--workers', 0),
+    )
+    .option('--backend <name>', 'tfjs backend: auto, wasm, cpu, node, node-gpu')
+    .option('--seed <n>', 'run seed', intOption('--seed', 0))
+    .option(
+      '--stop-after <n>',
+      'stop (with a checkpoint) after this many iterations',
+      intOption('--stop-after', 1),
+    )
+    .option('--view', 'serve the live viewer and print its URL')
+    .option('--port <n>', 'viewer port (0: any free port)', intOption('--port', 0), 0)
+    .option('--host <host>', 'viewer interface (default 127.0.0.1; others need a token)')
+    .option('--token <token>', 'viewer access token')
+    .option('--json', 'print metrics and the summary as JSON lines')
+    .action(async (options: TrainOptions) => {
+      process.exitCode = await runTrain(options);
+    });
+}

@@ -1,0 +1,176 @@
+/**
+ * The train config (`terrarium train --config FILE`): JSON validated with zod, `.strict()` at every level so an
+ * unknown or misspelled field is an error. Every error names the field, the value and what is allowed, e.g.
+ * `inner.steps: expected an integer >= 1, got -3`.
+ *
+ * Two shapes, chosen by `env`: an RL config (any registered env; the inner learner and policy come from src/agents)
+ * and the sine-regression toy (`env: "sine"`).
+ */
+import { z } from 'zod';
+import { learnerConfigSchema } from '../agents/learner.js';
+import { policyConfigSchema } from '../agents/policy.js';
+import { parseWith, TerrariumError } from '../core/errors.js';
+import { envEntry, listEnvs } from '../envs/registry.js';
+
+/** An integer in [min, max], with the message the house style asks for. */
+export function intField(min: number, max = Number.POSITIVE_INFINITY) {
+  const expected =
+    max === Number.POSITIVE_INFINITY ? `an integer >= ${min}` : `an integer in [${min}, ${max}]`;
+  return z.custom<number>((v) => typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max, {
+    message: expected,
+  });
+}
+
+/** A finite number in [min, max] (or (min, max] with `exclusiveMin`). */
+export function numberField(min: number, max = Number.POSITIVE_INFINITY, exclusiveMin = false) {
+  const low = exclusiveMin ? `> ${min}` : `>= ${min}`;
+  const expected =
+    max === Number.POSITIVE_INFINITY
+      ? `a number ${low}`
+      : `a number in ${exclusiveMin ? '(' : '['}${min}, ${max}]`;
+  return z.custom<number>(
+    (v) => typeof v === 'number' && Number.isFinite(v) && (exclusiveMin ? v > min : v >= min) && v <= max,
+    { message: expected },
+  );
+}
+
+const adamSchema = z
+  .object({
+    beta1: numberField(0, 1).default(0.9),
+    beta2: numberField(0, 1).default(0.999),
+    epsilon: numberField(0, 1, true).default(1e-8),
+  })
+  .strict();
+
+/** The meta (outer) step: theta <- theta + eps * mean(theta' - theta), eps linear from eps0 to eps1. */
+const outerSchema = z
+  .object({
+    /** Meta step size at the first iteration (Reptile's outer step size; 1 lands on the task average). */
+    eps0: numberField(0, 10, true).default(1),
+    /** Meta step size at the last iteration (linear annealing in between). */
+    eps1: numberField(0, 10).default(0),
+    /** "sgd": the plain Reptile step; "adam": the pseudo-gradient theta - mean(theta') goes to Adam with lr eps. */
+    optimizer: z.enum(['sgd', 'adam']).default('sgd'),
+    adam: adamSchema.default({ beta1: 0.9, beta2: 0.999, epsilon: 1e-8 }),
+  })
+  .strict();
+
+/** Fields every train config has. */
+const commonFields = {
+  /** "reptile", or "fomaml" (pseudo-gradient from the last inner update only). */
+  algo: z.enum(['reptile', 'fomaml']).default('reptile'),
+  /** Run seed: tasks and per-task seeds are derived from it, iteration and task index. */
+  seed: intField(0, 2147483646).default(0),
+  /** Meta-iterations. */
+  iterations: intField(1),
+  /** Tasks adapted per meta-iteration (1 = serial Reptile). */
+  metaBatchSize: intField(1),
+  outer: outerSchema.default({
+    eps0: 1,
+    eps1: 0,
+    optimizer: 'sgd',
+    adam: { beta1: 0.9, beta2: 0.999, epsilon: 1e-8 },
+  }),
+  /** Write a checkpoint every this many iterations (and at the end). */
+  checkpointEvery: intField(1).default(10),
+  /** Checkpoints kept on disk (older ones are deleted). */
+  keepCheckpoints: intField(1).default(3),
+  /** Worker threads adapting tasks in parallel; 0 adapts in the main thread. */
+  workers: intField(0, 64).default(1),
+  /** tfjs backend ("auto", "wasm", "cpu", ...). */
+  backend: z.string().default('auto'),
+};
+
+const rlInnerSchema = z
+  .object({
+    /** Inner updates k per task. */
+    steps: intField(1),
+    /** Episodes collected per inner update. */
+    episodesPerUpdate: intField(1),
+    /** Env copies stepped together (default: episodesPerUpdate). */
+    numEnvs: intField(1).optional(),
+    /** The inner learner (src/agents), e.g. { algo: "vpg", lr: 0.3, ... }. */
+    learner: learnerConfigSchema,
+  })
+  .strict();
+
+export const rlTrainConfigSchema = z
+  .object({
+    env: z.string(),
+    ...commonFields,
+    /** Options of the env's task distribution (e.g. { goal: "velocity" } for cheetah). */
+    tasks: z.record(z.string(), z.unknown()).default({}),
+    /** Time limit in steps (default: the env's horizon). */
+    maxEpisodeSteps: intField(1).optional(),
+    inner: rlInnerSchema,
+    /** The policy network (src/agents). */
+    policy: policyConfigSchema,
+    /**
+     * Observation normalization of the meta-init: "pooled" merges the statistics gathered while adapting to each
+     * task into the init's (count-weighted), "frozen" keeps the init's statistics as they are.
+     */
+    obsNorm: z.enum(['pooled', 'frozen']).default('pooled'),
+  })
+  .strict();
+
+const sineInnerSchema = z
+  .object({
+    /** Inner SGD steps per task. */
+    steps: intField(1),
+    /** Inner SGD step size. */
+    lr: numberField(0, 10, true),
+    /** Samples of the sine the learner sees. */
+    points: intField(1),
+    /** Samples per inner SGD step. */
+    batchSize: intField(1),
+  })
+  .strict();
+
+export const sineTrainConfigSchema = z
+  .object({
+    env: z.literal('sine'),
+    ...commonFields,
+    /** Hidden layer widths of the MLP (the paper: [40, 40]). */
+    hidden: z.array(intField(1, 4096)).min(1).default([40, 40]),
+    inner: sineInnerSchema,
+    /** The few-shot test reported at the end: inner steps on `points` samples of held-out sines. */
+    evaluation: z
+      .object({ steps: intField(0), points: intField(1), tasks: intField(1, 100) })
+      .strict()
+      .default({ steps: 32, points: 10, tasks: 20 }),
+  })
+  .strict();
+
+export type RlTrainConfig = z.infer<typeof rlTrainConfigSchema>;
+export type SineTrainConfig = z.infer<typeof sineTrainConfigSchema>;
+export type TrainConfig = RlTrainConfig | SineTrainConfig;
+
+export function isSineConfig(config: TrainConfig): config is SineTrainConfig {
+  return config.env === 'sine';
+}
+
+/** Validates a train config (parsed JSON); throws a TerrariumError naming the first bad field. */
+export function parseTrainConfig(input: unknown): TrainConfig {
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+    throw new TerrariumError('config', input, 'a JSON object');
+  }
+  const env = (input as Record<string, unknown>).env;
+  if (env === 'sine') return parseWith(sineTrainConfigSchema, input, '');
+  if (typeof env !== 'string' || !listEnvs().some((e) => e.id === env)) {
+    throw new TerrariumError('env', env, `one of ${['sine', ...listEnvs().map((e) => e.id)].join(', ')}`);
+  }
+  envEntry(env);
+  return parseWith(rlTrainConfigSchema, input, '');
+}
+
+/** Applies command-line overrides (--seed, --workers, --backend) to a parsed config. */
+export function withOverrides(
+  config: TrainConfig,
+  overrides: { seed?: number; workers?: number; backend?: string },
+): TrainConfig {
+  const merged = { ...config };
+  if (overrides.seed !== undefined) merged.seed = overrides.seed;
+  if (overrides.workers !== undefined) merged.workers = overrides.workers;
+  if (overrides.backend !== undefined) merged.backend = overrides.backend;
+  return parseTrainConfig(JSON.parse(JSON.stringify(merged)));
+}

@@ -1,0 +1,80 @@
+/**
+ * What Reptile needs from a learner, and nothing more: flat parameters, and a self-contained "adapt job"
+ * (params, task, seed and the learner's settings in; adapted params and stats out, all plain data), so the same job
+ * runs in the main thread, in a worker thread, or later on another machine.
+ *
+ * Two implementations: the RL one (rl-learner.ts: a GaussianPolicy adapted by a src/agents Learner on an env task)
+ * and the sine-regression toy (sine-learner.ts).
+ */
+import type { SineSpec } from './sine.js';
+
+export interface AdaptStats {
+  /** Return before adaptation and after each inner update: length k + 1. */
+  returns: number[];
+  envSteps: number;
+  wallSeconds: number;
+}
+
+/** Settings of an RL adaptation: everything a fresh worker needs to build the env, policy and learner. */
+export interface RlJobSpec {
+  env: string;
+  maxEpisodeSteps?: number;
+  /** PolicyConfig of src/agents (plain JSON). */
+  policy: unknown;
+  /** LearnerConfig of src/agents (plain JSON). */
+  learner: unknown;
+  steps: number;
+  episodesPerUpdate: number;
+  numEnvs: number;
+  backend: string;
+}
+
+interface JobBase {
+  iteration: number;
+  taskIndex: number;
+  params: Float32Array;
+  /** Observation-normalization state (RL), null where the learner has none. */
+  obsNorm: unknown | null;
+  task: unknown;
+  seed: number;
+  /** Also return the params before the last inner update (FOMAML's pseudo-gradient). */
+  keepBeforeLast: boolean;
+}
+
+export type AdaptJob =
+  | (JobBase & { kind: 'rl'; spec: RlJobSpec })
+  | (JobBase & { kind: 'sine'; spec: SineSpec });
+
+export interface AdaptResult {
+  params: Float32Array;
+  obsNorm: unknown | null;
+  beforeLast: Float32Array | null;
+  stats: AdaptStats;
+}
+
+/** The meta-level learner: builds jobs and the initial meta-parameters; the trainer does the Reptile algebra. */
+export interface MetaLearner {
+  readonly kind: AdaptJob['kind'];
+  /** A short label for metrics (the tfjs backend, or "plain-js"). */
+  readonly backend: string;
+  /** The initial meta-parameters (and obs-norm state) from the run seed. */
+  init(seed: number): Promise<{ params: Float32Array; obsNorm: unknown | null }>;
+  /** n training tasks (never from the test split). */
+  sampleTasks(n: number, seed: number): unknown[];
+  job(fields: Omit<JobBase, 'keepBeforeLast'> & { keepBeforeLast?: boolean }): AdaptJob;
+  /** The meta-init's obs-norm state after a meta-batch (see reptile.ts for the policy). */
+  mergeObsNorm(init: unknown | null, adapted: readonly (unknown | null)[]): unknown | null;
+  /** Frees what the learner holds in this thread. */
+  dispose(): void;
+}
+
+/** The transferable buffers of a job or result (params travel as moved Float32Arrays, not copies). */
+export function transferList(value: {
+  params: Float32Array;
+  beforeLast?: Float32Array | null;
+}): ArrayBuffer[] {
+  const buffers = [value.params.buffer as ArrayBuffer];
+  if (value.beforeLast && value.beforeLast.buffer !== value.params.buffer)
+    buffers.push(value.beforeLast.buffer as ArrayBuffer);
+  return buffers;
+}

@@ -1,0 +1,128 @@
+/**
+ * The RL meta-level learner: the meta-parameters are a GaussianPolicy's flat weights (src/agents), a task is an env
+ * task, and adapting runs a src/agents Learner (VPG, PPO) for k updates on copies of the env set to that task.
+ *
+ * `runRlJob` is what a worker thread (or the main thread with `workers: 0`) executes: it keeps its env copies,
+ * policy and learner across jobs (one set per distinct spec), so a job costs only the adaptation itself.
+ *
+ * Obs-norm: the statistics gathered while adapting to each task are pooled into the meta-init's (see poolObsNorm).
+ */
+
+import { type BackendName, initBackend } from '../agents/backend.js';
+import { type LearnerConfigInput, makeLearner } from '../agents/learner.js';
+import { mergeObsNorm, type ObsNormState } from '../agents/obs-norm.js';
+import { GaussianPolicy } from '../agents/policy.js';
+import { envEntry, makeVectorEnv } from '../envs/registry.js';
+import type { VectorEnv } from '../envs/vector-env.js';
+import type { RlTrainConfig } from './config.js';
+import type { AdaptJob, AdaptResult, MetaLearner, RlJobSpec } from './meta-learner.js';
+
+export async function rlMetaLearner(config: RlTrainConfig): Promise<MetaLearner> {
+  const backend = await initBackend(config.backend as BackendName);
+  const entry = envEntry(config.env);
+  const distribution = entry.distribution(config.tasks);
+  const spec: RlJobSpec = {
+    env: config.env,
+    maxEpisodeSteps: config.maxEpisodeSteps,
+    policy: config.policy,
+    learner: config.inner.learner,
+    steps: config.inner.steps,
+    episodesPerUpdate: config.inner.episodesPerUpdate,
+    numEnvs: config.inner.numEnvs ?? config.inner.episodesPerUpdate,
+    backend: config.backend,
+  };
+  return {
+    kind: 'rl',
+    backend,
+    init: async (seed) => {
+      const policy = GaussianPolicy.create(config.policy, entry.obsDim, entry.actDim, seed);
+      try {
+        return { params: policy.getParams(), obsNorm: policy.getObsNorm() };
+      } finally {
+        policy.dispose();
+      }
+    },
+    sampleTasks: (n, seed) => distribution.sampleTrain(n, seed),
+    job: (fields) => ({ ...fields, keepBeforeLast: fields.keepBeforeLast ?? false, kind: 'rl', spec }),
+    mergeObsNorm: (init, adapted) =>
+      config.obsNorm === 'frozen' || init === null
+        ? init
+        : poolObsNorm(
+            init as ObsNormState,
+            adapted.filter((s): s is ObsNormState => s !== null),
+          ),
+    dispose: () => {},
+  };
+}
+
+/**
+ * The meta-init's statistics plus what each task's adaptation added to them, as if one running estimate had seen
+ * every observation of the meta-batch (each adapted state is init merged with that task's observations).
+ */
+export function poolObsNorm(init: ObsNormState, adapted: readonly ObsNormState[]): ObsNormState {
+  return adapted.reduce((pooled, state) => mergeObsNorm(pooled, unmergeObsNorm(state, init)), init);
+}
+
+/** The statistics B with merge(part, B) = total (Chan et al.'s update solved for B). */
+export function unmergeObsNorm(total: ObsNormState, part: ObsNormState): ObsNormState {
+  const count = total.count - part.count;
+  if (count <= 0) return { mean: total.mean.map(() => 0), var: total.var.map(() => 1), count: 0 };
+  const mean = total.mean.map((m, i) => (m * total.count - part.mean[i]! * part.count) / count);
+  const variance = total.var.map((v, i) => {
+    const delta = mean[i]! - part.mean[i]!;
+    const m2 =
+      v * total.count - part.var[i]! * part.count - (delta * delta * part.count * count) / total.count;
+    return Math.max(0, m2 / count);
+  });
+  return { mean, var: variance, count };
+}
+
+// ---- the job side: runs in whichever thread executes the job ----
+
+interface Workspace {
+  venv: VectorEnv<unknown>;
+  policy: GaussianPolicy;
+  learner: ReturnType<typeof makeLearner>;
+}
+
+const workspaces = new Map<string, Promise<Workspace>>();
+
+function workspace(spec: RlJobSpec): Promise<Workspace> {
+  const key = JSON.stringify(spec);
+  let ws = workspaces.get(key);
+  if (!ws) {
+    ws = (async () => {
+      await initBackend(spec.backend as BackendName);
+      const venv = await makeVectorEnv(spec.env, spec.numEnvs, { maxEpisodeSteps: spec.maxEpisodeSteps });
+      const policy = GaussianPolicy.create(spec.policy as never, venv.obsDim, venv.actDim, 0);
+      return { venv, policy, learner: makeLearner(spec.learner as LearnerConfigInput) };
+    })();
+    workspaces.set(key, ws);
+  }
+  return ws;
+}
+
+/** One adaptation: k inner updates of the learner from the job's params on the job's task. */
+export async function runRlJob(job: Extract<AdaptJob, { kind: 'rl' }>): Promise<AdaptResult> {
+  const { spec } = job;
+  const { venv, policy, learner } = await workspace(spec);
+  policy.setParams(job.params);
+  if (job.obsNorm) policy.setObsNorm(job.obsNorm as ObsNormState);
+  venv.setTasks(job.task);
+  const budget = { updates: spec.steps, episodesPerUpdate: spec.episodesPerUpdate };
+  const {
+    policy: adapted,
+    stats,
+    paramsBeforeLastUpdate,
+  } = await learner.adapt(policy, venv, budget, job.seed);
+  try {
+    return {
+      params: adapted.getParams(),
+      obsNorm: adapted.getObsNorm(),
+      beforeLast: job.keepBeforeLast ? (paramsBeforeLastUpdate ?? null) : null,
+      stats,
+    };
+  } finally {
+    adapted.dispose();
+  }
+}

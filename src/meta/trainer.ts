@@ -1,0 +1,445 @@
+/**
+ * Reptile meta-training, top to bottom. Each meta-iteration:
+ *   1. eps from the linear schedule; a meta-batch of training tasks from the task RNG;
+ *   2. one self-contained adapt job per task (theta, task, seed = deriveSeed(runSeed, iteration, taskIndex)), run
+ *      in parallel on the worker pool (or one after another in this thread with `workers: 0`);
+ *   3. the meta step on the flat parameters (reptile.ts): plain Reptile, Adam on the pseudo-gradient, or FOMAML;
+ *      obs-norm statistics pooled (or frozen);
+ *   4. a metrics.jsonl line, the metrics$ / adaptation$ events, and every `checkpointEvery` iterations a checkpoint.
+ * Per-task seeds depend only on (run seed, iteration, task index), never on scheduling, so any number of workers
+ * gives the same run, and a resumed run continues bit-exactly from the checkpoint's params, Adam state and RNG.
+ */
+import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { BehaviorSubject, EMPTY, type Observable, Subject } from 'rxjs';
+import { TerrariumError } from '../core/errors.js';
+import { deriveSeed, Rng } from '../core/rng.js';
+import { type Checkpoint, readLatestCheckpoint, saveCheckpoint, writeRunConfig } from './checkpoint.js';
+import { isSineConfig, type TrainConfig } from './config.js';
+import type { AdaptationEvent, FrameEvent, MetricsEvent, SceneEvent, TrainingStreams } from './events.js';
+import type { AdaptResult, MetaLearner } from './meta-learner.js';
+import { createJobRunner, type JobRunner } from './pool.js';
+import {
+  adamInit,
+  adamStep,
+  fomamlGradient,
+  linearEps,
+  reptileGradient,
+  reptileStep,
+  sgdStep,
+} from './reptile.js';
+import { sineMetaLearner } from './sine-learner.js';
+
+/** One line of metrics.jsonl. */
+export interface MetricsLine {
+  iteration: number;
+  /** Mean return of the meta-init on the meta-batch (k = 0) and after the k-th (last) inner update. */
+  returnBefore: number;
+  returnAfter: number;
+  /** Per task: the returns after 0..k inner updates. */
+  taskReturns: number[][];
+  eps: number;
+  /** Env steps of this iteration, and of the whole run so far. */
+  envSteps: number;
+  totalEnvSteps: number;
+  /** Wall-clock seconds of this iteration, and of the whole run so far. */
+  wallSeconds: number;
+  totalWallSeconds: number;
+  backend: string;
+  workers: number;
+  /** Workers that died during this iteration (their jobs were retried). */
+  workerCrashes: number;
+}
+
+export interface TrainerOptions {
+  config: TrainConfig;
+  /** The run directory. */
+  outDir: string;
+  /** Continue from the run's latest checkpoint (the directory must hold the same config). */
+  resume?: boolean;
+  runId?: string;
+  /** Stop after this many iterations (of the run, counting resumed ones); for tests and Ctrl-C-free demos. */
+  stopAfter?: number;
+}
+
+export interface TrainSummary {
+  runDir: string;
+  /** Iterations completed (including resumed ones). */
+  iterations: number;
+  /** True if `stop()` ended the run before `config.iterations`. */
+  stopped: boolean;
+  lastMetrics: MetricsLine | null;
+  checkpoint: string | null;
+}
+
+/** The live display state that live-rollouts reads: which task, which params. */
+export interface DisplayState {
+  task: unknown;
+  taskIndex: number;
+  k: number;
+  params: Float32Array;
+  obsNorm: unknown | null;
+}
+
+export interface Trainer {
+  readonly runDir: string;
+  readonly streams: TrainingStreams;
+  /** Notices for the user: worker crashes, checkpoints. */
+  readonly notices$: Observable<string>;
+  readonly config: TrainConfig;
+  /** Iterations already done when `run()` starts (non-zero after --resume). */
+  readonly startIteration: number;
+  run(): Promise<TrainSummary>;
+  /** Ends the run at the next safe point: the current iteration is dropped, a checkpoint of the last is saved. */
+  stop(): void;
+  /** Chooses which task of the meta-batch the live rollouts show. */
+  watchTask(taskIndex: number): void;
+  /** A viewer's control message: select a task, pause/resume the shown episode, change its playback speed. */
+  control(message: ViewerControl): void;
+}
+
+/** The control messages a viewer may send (validated by the server before they get here). */
+export type ViewerControl =
+  | { type: 'select'; taskIndex?: number; copy?: number }
+  | { type: 'pause' }
+  | { type: 'resume' }
+  | { type: 'speed'; value: number };
+
+/** The seed of the initial meta-parameters (also the "random init" baseline's seed). */
+export function initSeed(config: TrainConfig): number {
+  return deriveSeed(config.seed, 0x1a17);
+}
+
+/** Builds the meta-learner for a config (the RL one loads tfjs and Rapier on demand). */
+export async function makeMetaLearner(config: TrainConfig): Promise<MetaLearner> {
+  if (isSineConfig(config)) return sineMetaLearner(config);
+  const { rlMetaLearner } = await import('./rl-learner.js');
+  return rlMetaLearner(config);
+}
+
+export async function createTrainer(options: TrainerOptions): Promise<Trainer> {
+  const { config, outDir: runDir } = options;
+  const learner = await makeMetaLearner(config);
+  const runId = options.runId ?? runDir.split(/[\\/]/).filter(Boolean).pop() ?? 'run';
+  const metricsPath = join(runDir, 'metrics.jsonl');
+
+  // State carried between iterations: all of it goes into a checkpoint.
+  let state: Checkpoint;
+  const resumed = options.resume ? await readLatestCheckpoint(runDir) : null;
+  if (options.resume) {
+    await checkSameConfig(runDir, config);
+  }
+  if (resumed) {
+    state = resumed;
+    await truncateLines(metricsPath, state.metricsLines);
+  } else {
+    const init = await learner.init(initSeed(config));
+    state = {
+      version: 1,
+      iteration: 0,
+      params: init.params,
+      obsNorm: init.obsNorm,
+      adam: config.outer.optimizer === 'adam' ? adamInit(init.params.length) : null,
+      rng: { tasks: new Rng(deriveSeed(config.seed, 0x7a5c)).getState() },
+      metricsLines: 0,
+      envSteps: 0,
+      wallSeconds: 0,
+    };
+    await mkdir(runDir, { recursive: true });
+    await writeFile(metricsPath, '');
+  }
+  await writeRunConfig(runDir, config);
+
+  const metrics$ = new Subject<MetricsEvent>();
+  const adaptation$ = new Subject<AdaptationEvent>();
+  const notices$ = new Subject<string>();
+  const info = {
+    runId,
+    env: config.env,
+    algo: config.algo,
+    backend: learner.backend,
+    startedAt: new Date().toISOString(),
+  };
+
+  // What the live rollouts show: alternately the meta-init and its adaptation to the watched task.
+  let watched = 0;
+  let lastBatch: { tasks: unknown[]; results: AdaptResult[]; k: number } | null = null;
+  let showAdapted = false;
+  const display = (): DisplayState => {
+    const base = { params: state.params, obsNorm: state.obsNorm };
+    if (!lastBatch) {
+      const task = learner.sampleTasks(1, deriveSeed(config.seed, 0xd15))[0];
+      return { task, taskIndex: 0, k: 0, ...base };
+    }
+    const i = Math.min(watched, lastBatch.tasks.length - 1);
+    showAdapted = !showAdapted;
+    const result = lastBatch.results[i]!;
+    return showAdapted
+      ? {
+          task: lastBatch.tasks[i],
+          taskIndex: i,
+          k: lastBatch.k,
+          params: result.params,
+          obsNorm: result.obsNorm,
+        }
+      : { task: lastBatch.tasks[i], taskIndex: i, k: 0, ...base };
+  };
+  const speed$ = new BehaviorSubject(1);
+  const paused$ = new BehaviorSubject(false);
+  let scenes$: Observable<SceneEvent> = EMPTY;
+  let frames$: Observable<FrameEvent> = EMPTY;
+  if (!isSineConfig(config)) {
+    const { liveRollouts } = await import('./live-rollouts.js');
+    let current: DisplayState | null = null;
+    ({ scenes$, frames$ } = liveRollouts({
+      runId,
+      envId: config.env,
+      policy: config.policy,
+      maxEpisodeSteps: config.maxEpisodeSteps,
+      speed$,
+      paused$,
+      getTask: () => {
+        current = display();
+        return { task: current.task, taskIndex: current.taskIndex, k: current.k };
+      },
+      getParams: () => {
+        const shown = current ?? display();
+        return { params: shown.params, obsNorm: shown.obsNorm };
+      },
+    }));
+  }
+  const streams: TrainingStreams = { info, metrics$, adaptation$, scenes$, frames$ };
+
+  let stopRequested = false;
+  let wakeStop: () => void = () => {};
+  const stopSignal = new Promise<'stop'>((resolve) => {
+    wakeStop = () => resolve('stop');
+  });
+
+  async function run(): Promise<TrainSummary> {
+    let crashes = 0;
+    const runner: JobRunner = createJobRunner({
+      workers: config.workers,
+      onWorkerCrash: ({ iteration, taskIndex, attempt, error }) => {
+        crashes++;
+        notices$.next(
+          `worker died during iteration ${iteration}, task ${taskIndex} (${error.message}); ` +
+            `retrying (attempt ${attempt + 2})`,
+        );
+      },
+    });
+    const last = Math.min(config.iterations, options.stopAfter ?? config.iterations);
+    let lastMetrics: MetricsLine | null = null;
+    let savedAt = resumed ? state.iteration : -1;
+    const save = async () => {
+      if (savedAt === state.iteration) return null;
+      const name = await saveCheckpoint(runDir, state, config.keepCheckpoints);
+      savedAt = state.iteration;
+      notices$.next(`checkpoint ${name}`);
+      return name;
+    };
+    try {
+      while (state.iteration < last && !stopRequested) {
+        const started = performance.now();
+        const iteration = state.iteration;
+        crashes = 0;
+        // 1. Schedule and tasks.
+        const eps = linearEps(config.outer.eps0, config.outer.eps1, iteration, config.iterations);
+        const taskRng = Rng.fromState(state.rng.tasks);
+        const tasks = learner.sampleTasks(config.metaBatchSize, taskRng.seed());
+        // 2. Adapt to each task (a self-contained job each).
+        const jobs = tasks.map((task, taskIndex) =>
+          learner.job({
+            iteration,
+            taskIndex,
+            params: state.params,
+            obsNorm: state.obsNorm,
+            task,
+            seed: deriveSeed(config.seed, iteration, taskIndex),
+            keepBeforeLast: config.algo === 'fomaml',
+          }),
+        );
+        const results = await runJobs(runner, jobs);
+        if (results === 'stop') break;
+        // 3. The meta step.
+        const adapted = results.map((r) => r.params);
+        let params: Float32Array;
+        let adam = state.adam;
+        const grad =
+          config.algo === 'fomaml'
+            ? fomamlGradient(
+                results.map((r) => r.beforeLast!),
+                adapted,
+              )
+            : null;
+        if (config.outer.optimizer === 'adam') {
+          const step = adamStep(
+            state.params,
+            grad ?? reptileGradient(state.params, adapted),
+            adam!,
+            eps,
+            config.outer.adam,
+          );
+          params = step.params;
+          adam = step.state;
+        } else {
+          params = grad ? sgdStep(state.params, grad, eps) : reptileStep(state.params, adapted, eps);
+        }
+        const obsNorm = learner.mergeObsNorm(
+          state.obsNorm,
+          results.map((r) => r.obsNorm),
+        );
+        // 4. Log, publish, checkpoint.
+        const envSteps = results.reduce((sum, r) => sum + r.stats.envSteps, 0);
+        const wallSeconds = (performance.now() - started) / 1000;
+        const taskReturns = results.map((r) => r.stats.returns);
+        lastMetrics = {
+          iteration,
+          returnBefore: mean(taskReturns.map((r) => r[0]!)),
+          returnAfter: mean(taskReturns.map((r) => r[r.length - 1]!)),
+          taskReturns,
+          eps,
+          envSteps,
+          totalEnvSteps: state.envSteps + envSteps,
+          wallSeconds,
+          totalWallSeconds: state.wallSeconds + wallSeconds,
+          backend: learner.backend,
+          workers: config.workers,
+          workerCrashes: crashes,
+        };
+        await appendFile(metricsPath, `${JSON.stringify(lastMetrics)}\n`);
+        state = {
+          ...state,
+          iteration: iteration + 1,
+          params,
+          obsNorm,
+          adam,
+          rng: { tasks: taskRng.getState() },
+          metricsLines: state.metricsLines + 1,
+          envSteps: lastMetrics.totalEnvSteps,
+          wallSeconds: lastMetrics.totalWallSeconds,
+        };
+        lastBatch = { tasks, results, k: taskReturns[0]!.length - 1 };
+        publish(iteration, tasks, lastMetrics);
+        if (state.iteration % config.checkpointEvery === 0) await save();
+      }
+      const checkpoint = await save();
+      return {
+        runDir,
+        iterations: state.iteration,
+        stopped: state.iteration < config.iterations,
+        lastMetrics,
+        checkpoint: checkpoint ?? null,
+      };
+    } finally {
+      await runner.close();
+    }
+  }
+
+  /** Runs the jobs (in parallel on workers, one by one in this thread); 'stop' if stop() came first. */
+  async function runJobs(runner: JobRunner, jobs: Parameters<JobRunner['run']>[0][]) {
+    if (runner.workers > 0) {
+      const all = Promise.all(jobs.map((job) => runner.run(job)));
+      all.catch(() => {});
+      return Promise.race([all, stopSignal]);
+    }
+    const results: AdaptResult[] = [];
+    for (const job of jobs) {
+      if (stopRequested) return 'stop' as const;
+      results.push(await runner.run(job));
+    }
+    return results;
+  }
+
+  function publish(iteration: number, tasks: unknown[], line: MetricsLine) {
+    line.taskReturns.forEach((returns, taskIndex) => {
+      returns.forEach((value, k) => {
+        adaptation$.next({ runId, iteration, taskIndex, task: tasks[taskIndex], k, return: value });
+      });
+    });
+    metrics$.next({
+      runId,
+      iteration,
+      returnBefore: line.returnBefore,
+      returnAfter: line.returnAfter,
+      eps: line.eps,
+      envSteps: line.totalEnvSteps,
+      wallSeconds: line.totalWallSeconds,
+    });
+  }
+
+  return {
+    runDir,
+    streams,
+    notices$,
+    config,
+    startIteration: state.iteration,
+    run: async () => {
+      try {
+        return await run();
+      } finally {
+        metrics$.complete();
+        adaptation$.complete();
+        notices$.complete();
+        learner.dispose();
+      }
+    },
+    stop: () => {
+      stopRequested = true;
+      wakeStop();
+    },
+    watchTask: (taskIndex) => {
+      if (!Number.isInteger(taskIndex) || taskIndex < 0 || taskIndex >= config.metaBatchSize) {
+        throw new TerrariumError('taskIndex', taskIndex, `an integer in [0, ${config.metaBatchSize - 1}]`);
+      }
+      watched = taskIndex;
+    },
+    control: (message) => {
+      if (message.type === 'select' && message.taskIndex !== undefined) {
+        watched = Math.min(Math.max(0, Math.floor(message.taskIndex)), config.metaBatchSize - 1);
+      } else if (message.type === 'pause') paused$.next(true);
+      else if (message.type === 'resume') paused$.next(false);
+      else if (message.type === 'speed' && message.value > 0) speed$.next(message.value);
+    },
+  };
+}
+
+function mean(values: number[]): number {
+  return values.reduce((a, b) => a + b, 0) / values.length;
+}
+
+/** --resume continues a run only with the config it was started with (seed, workers and backend may differ). */
+async function checkSameConfig(runDir: string, config: TrainConfig): Promise<void> {
+  let saved: Record<string, unknown>;
+  try {
+    saved = JSON.parse(await readFile(join(runDir, 'config.json'), 'utf8'));
+  } catch {
+    throw new TerrariumError('--resume', runDir, 'a run directory with config.json to resume');
+  }
+  const strip = ({ workers, backend, ...rest }: Record<string, unknown>) => JSON.stringify(rest);
+  if (strip(saved) !== strip(config as unknown as Record<string, unknown>)) {
+    throw new TerrariumError(
+      '--config',
+      config.env,
+      `the config the run in ${runDir} was started with (see its config.json)`,
+    );
+  }
+}
+
+/** Keeps the first `n` lines of a file (dropping metrics written after the checkpoint, or a torn last line). */
+async function truncateLines(path: string, n: number): Promise<void> {
+  let text = '';
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    // No metrics yet.
+  }
+  const lines = text.split('\n').filter((line, i, all) => i < all.length - 1 || line !== '');
+  await writeFile(
+    path,
+    lines
+      .slice(0, n)
+      .map((line) => `${line}\n`)
+      .join(''),
+  );
+}
