@@ -1,0 +1,66 @@
+import { TerrariumError } from '../core/errors.js';
+import { deriveSeed } from '../core/rng.js';
+import type { VectorEnv } from '../envs/vector-env.js';
+import type { AdaptBudget, AdaptHooks, AdaptResult } from './learner.js';
+import type { GaussianPolicy } from './policy.js';
+import { collectEpisodes, meanReturn, type RolloutBatch } from './rollout.js';
+
+/**
+ * The loop both learners share: on a clone of `policy`, collect a batch (seeded deriveSeed(seed, u)), record its
+ * mean return, update, fold the batch into the observation statistics; then one last batch to measure the result.
+ * Yields to the event loop between updates so live displays and signals get a turn.
+ */
+export async function adaptLoop(
+  policy: GaussianPolicy,
+  venv: VectorEnv<unknown>,
+  budget: AdaptBudget,
+  seed: number,
+  step: {
+    needsValues: boolean;
+    update: (policy: GaussianPolicy, batch: RolloutBatch, update: number) => Record<string, number>;
+  },
+  hooks: AdaptHooks = {},
+): Promise<AdaptResult> {
+  if (!Number.isInteger(budget.updates) || budget.updates < 0) {
+    throw new TerrariumError('budget.updates', budget.updates, 'an integer >= 0');
+  }
+  if (!Number.isInteger(budget.episodesPerUpdate) || budget.episodesPerUpdate < 1) {
+    throw new TerrariumError('budget.episodesPerUpdate', budget.episodesPerUpdate, 'an integer >= 1');
+  }
+  const start = performance.now();
+  const adapted = policy.clone();
+  const returns: number[] = [];
+  let envSteps = 0;
+  let info: Record<string, number> = {};
+  let paramsBeforeLastUpdate: Float32Array | undefined;
+  try {
+    for (let u = 0; u <= budget.updates; u++) {
+      const batch = collectEpisodes(adapted, venv, budget.episodesPerUpdate, deriveSeed(seed, u), {
+        values: step.needsValues,
+      });
+      envSteps += batch.envSteps;
+      returns.push(meanReturn(batch));
+      hooks.onBatch?.({
+        update: u,
+        meanReturn: returns[u]!,
+        envSteps,
+        wallSeconds: (performance.now() - start) / 1000,
+        info,
+        batch,
+      });
+      if (u === budget.updates) break;
+      if (u === budget.updates - 1) paramsBeforeLastUpdate = adapted.getParams();
+      info = step.update(adapted, batch, u);
+      adapted.markUpdated();
+      adapted.updateObsNorm(batch.obs);
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  } catch (error) {
+    adapted.dispose();
+    throw error;
+  }
+  const stats = { returns, envSteps, wallSeconds: (performance.now() - start) / 1000 };
+  return paramsBeforeLastUpdate
+    ? { policy: adapted, stats, paramsBeforeLastUpdate }
+    : { policy: adapted, stats };
+}

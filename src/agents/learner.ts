@@ -1,0 +1,78 @@
+/**
+ * One interface for every inner-loop learner: adapt a copy of a policy to the task already set on a vector env's
+ * copies, with a budget of updates x episodes, and report the mean episode return before update 1 and after each
+ * update. `makeLearner` builds one from a validated config (a zod union on `algo`).
+ */
+import { z } from 'zod';
+import { parseWith } from '../core/errors.js';
+import type { VectorEnv } from '../envs/vector-env.js';
+import type { GaussianPolicy } from './policy.js';
+import { PpoLearner, ppoConfigSchema } from './ppo.js';
+import type { RolloutBatch } from './rollout.js';
+import { VpgLearner, vpgConfigSchema } from './vpg.js';
+
+export const adaptBudgetSchema = z
+  .object({
+    /** Gradient updates (PPO: one update = its epochs over one batch). */
+    updates: z.number().int().min(0),
+    /** Episodes collected for each update (and for the final evaluation batch). */
+    episodesPerUpdate: z.number().int().min(1),
+  })
+  .strict();
+
+export type AdaptBudget = z.infer<typeof adaptBudgetSchema>;
+
+export interface AdaptStats {
+  /** Mean episode return before update 1, after update 1, ..., after the last: length updates + 1. */
+  returns: number[];
+  /** Env steps used, including the final evaluation batch. */
+  envSteps: number;
+  wallSeconds: number;
+}
+
+export interface AdaptResult {
+  /** A new adapted copy (the caller disposes it); the input policy is untouched. */
+  policy: GaussianPolicy;
+  stats: AdaptStats;
+  /** The parameters just before the last update (for FOMAML); absent when updates = 0. */
+  paramsBeforeLastUpdate?: Float32Array;
+}
+
+/** Progress after each batch: `update` = number of updates applied before this batch was collected. */
+export interface UpdateEvent {
+  update: number;
+  meanReturn: number;
+  envSteps: number;
+  wallSeconds: number;
+  /** Learner-specific numbers of the update that followed the previous batch (losses, KL...). */
+  info: Record<string, number>;
+  batch: RolloutBatch;
+}
+
+export interface AdaptHooks {
+  onBatch?: (event: UpdateEvent) => void;
+}
+
+export interface Learner {
+  readonly name: string;
+  adapt(
+    policy: GaussianPolicy,
+    venv: VectorEnv<unknown>,
+    budget: AdaptBudget,
+    seed: number,
+    hooks?: AdaptHooks,
+  ): Promise<AdaptResult>;
+}
+
+export const learnerConfigSchema = z.discriminatedUnion('algo', [vpgConfigSchema, ppoConfigSchema]);
+export type LearnerConfig = z.output<typeof learnerConfigSchema>;
+export type LearnerConfigInput = z.input<typeof learnerConfigSchema>;
+
+/** A learner from a config (validated, path "learner"; missing hyperparameters take their defaults). */
+export function makeLearner(config: LearnerConfigInput): Learner {
+  const parsed = parseWith(learnerConfigSchema, config, 'learner');
+  return parsed.algo === 'vpg' ? new VpgLearner(parsed) : new PpoLearner(parsed);
+}
+
+export { type PpoConfig, ppoConfigSchema } from './ppo.js';
+export { type VpgConfig, vpgConfigSchema } from './vpg.js';

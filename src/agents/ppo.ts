@@ -1,0 +1,187 @@
+/**
+ * PPO with the clipped surrogate (Schulman et al. 2017), read like CleanRL's ppo_continuous_action.py except that
+ * truncation bootstraps from V(final obs) and termination does not. Each update:
+ *   1. rollout: `episodesPerUpdate` episodes with the current policy (values and log-probs recorded);
+ *   2. advantages: GAE(gamma, gaeLambda); value targets = advantages + values;
+ *   3. update: `updateEpochs` passes over the batch in `numMinibatches` shuffled minibatches, each an Adam step on
+ *      pgLoss - entCoef * entropy + vfCoef * vLoss with the gradient's global norm clipped to `maxGradNorm`;
+ *      pgLoss = mean(max(-A r, -A clip(r, 1 - clipCoef, 1 + clipCoef))), r = pi(a|s) / pi_old(a|s).
+ * The Adam state lives for one `adapt` call (a fresh optimizer per task).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { z } from 'zod';
+import { TerrariumError } from '../core/errors.js';
+import { deriveSeed, Rng } from '../core/rng.js';
+import type { VectorEnv } from '../envs/vector-env.js';
+import { adaptLoop } from './adapt-loop.js';
+import { gae } from './advantages.js';
+import type { AdaptBudget, AdaptHooks, AdaptResult, Learner } from './learner.js';
+import type { GaussianPolicy } from './policy.js';
+import type { RolloutBatch } from './rollout.js';
+import { clipScale } from './vpg.js';
+
+export const ppoConfigSchema = z
+  .object({
+    algo: z.literal('ppo'),
+    /** Adam learning rate. */
+    learningRate: z.number().positive().max(1).default(3e-4),
+    /** Anneal the learning rate linearly to 0 over the updates of one adapt call. */
+    annealLr: z.boolean().default(false),
+    /** Discount factor. */
+    gamma: z.number().min(0).max(1).default(0.99),
+    /** GAE lambda. */
+    gaeLambda: z.number().min(0).max(1).default(0.95),
+    /** Passes over each batch. */
+    updateEpochs: z.number().int().min(1).default(10),
+    /** Minibatches per pass. */
+    numMinibatches: z.number().int().min(1).default(8),
+    /** Surrogate clipping coefficient. */
+    clipCoef: z.number().positive().default(0.2),
+    /** Clip the value loss around the old values too. */
+    clipVloss: z.boolean().default(true),
+    /** Entropy bonus coefficient. */
+    entCoef: z.number().min(0).default(0),
+    /** Value loss coefficient. */
+    vfCoef: z.number().min(0).default(0.5),
+    /** Global gradient norm clip. */
+    maxGradNorm: z.number().positive().default(0.5),
+    /** Normalize advantages within each minibatch. */
+    normalizeAdvantages: z.boolean().default(true),
+    /** Stop an update's epochs early once the approximate KL exceeds this (null: never). */
+    targetKl: z.number().positive().nullable().default(null),
+  })
+  .strict();
+
+export type PpoConfig = z.output<typeof ppoConfigSchema>;
+
+export class PpoLearner implements Learner {
+  readonly name = 'ppo';
+
+  constructor(readonly config: PpoConfig) {}
+
+  async adapt(
+    policy: GaussianPolicy,
+    venv: VectorEnv<unknown>,
+    budget: AdaptBudget,
+    seed: number,
+    hooks?: AdaptHooks,
+  ): Promise<AdaptResult> {
+    if (!policy.hasValue) throw new TerrariumError('policy.valueFunction', false, 'true for ppo');
+    const cfg = this.config;
+    const optimizer = tf.train.adam(cfg.learningRate, 0.9, 0.999, 1e-5);
+    const rng = new Rng(deriveSeed(seed, 0x70706f));
+    try {
+      return await adaptLoop(
+        policy,
+        venv,
+        budget,
+        seed,
+        {
+          needsValues: true,
+          update: (p, batch, u) => {
+            // tfjs keeps Adam's learning rate protected; it is read at each applyGradients, so setting it anneals.
+            if (cfg.annealLr) setLearningRate(optimizer, cfg.learningRate * (1 - u / budget.updates));
+            return this.update(p, batch, optimizer, rng);
+          },
+        },
+        hooks,
+      );
+    } finally {
+      optimizer.dispose();
+    }
+  }
+
+  private update(p: GaussianPolicy, batch: RolloutBatch, optimizer: tf.Optimizer, rng: Rng) {
+    const cfg = this.config;
+    const { advantages, returns } = gae(batch.rewards, batch.values, batch, cfg.gamma, cfg.gaeLambda);
+    const n = batch.size;
+    const minibatchSize = Math.max(1, Math.floor(n / cfg.numMinibatches));
+    const order = Int32Array.from({ length: n }, (_, i) => i);
+    const info = { pgLoss: 0, vLoss: 0, entropy: 0, approxKl: 0, clipFrac: 0, epochs: 0 };
+    return tf.tidy(() => {
+      const all = {
+        obs: tf.tensor2d(batch.normObs, [n, batch.obsDim]),
+        actions: tf.tensor2d(batch.actions, [n, batch.actDim]),
+        logProbs: tf.tensor1d(batch.logProbs),
+        advantages: tf.tensor1d(advantages),
+        returns: tf.tensor1d(returns),
+        values: tf.tensor1d(batch.values),
+      };
+      const vars = p.variables;
+      for (let epoch = 0; epoch < cfg.updateEpochs; epoch++) {
+        shuffle(order, rng);
+        for (let start = 0; start + minibatchSize <= n; start += minibatchSize) {
+          const stats = tf.tidy(() => {
+            const idx = tf.tensor1d(order.subarray(start, start + minibatchSize), 'int32');
+            const mb = {
+              obs: tf.gather(all.obs, idx) as tf.Tensor2D,
+              actions: tf.gather(all.actions, idx) as tf.Tensor2D,
+              logProbs: tf.gather(all.logProbs, idx),
+              advantages: tf.gather(all.advantages, idx),
+              returns: tf.gather(all.returns, idx),
+              values: tf.gather(all.values, idx),
+            };
+            const adv = cfg.normalizeAdvantages ? normalizeTensor(mb.advantages) : mb.advantages;
+            let kept: tf.Tensor[] = [];
+            const { grads } = tf.variableGrads(() => {
+              const logRatio = p.logProbTensor(mb.obs, mb.actions).sub(mb.logProbs);
+              const ratio = logRatio.exp();
+              const pgLoss = tf
+                .maximum(
+                  adv.neg().mul(ratio),
+                  adv.neg().mul(ratio.clipByValue(1 - cfg.clipCoef, 1 + cfg.clipCoef)),
+                )
+                .mean();
+              const newValues = p.valueTensor(mb.obs);
+              let vLoss: tf.Tensor = newValues.sub(mb.returns).square();
+              if (cfg.clipVloss) {
+                const clipped = mb.values.add(
+                  newValues.sub(mb.values).clipByValue(-cfg.clipCoef, cfg.clipCoef),
+                );
+                vLoss = tf.maximum(vLoss, clipped.sub(mb.returns).square());
+              }
+              vLoss = vLoss.mean().mul(0.5);
+              const entropy = p.entropyTensor();
+              const approxKl = ratio.sub(1).sub(logRatio).mean();
+              const clipFrac = ratio.sub(1).abs().greater(cfg.clipCoef).cast('float32').mean();
+              kept = [pgLoss, vLoss, entropy, approxKl, clipFrac].map((t) => tf.keep(t));
+              return pgLoss.sub(entropy.mul(cfg.entCoef)).add(vLoss.mul(cfg.vfCoef)) as tf.Scalar;
+            }, vars);
+            const scale = clipScale(Object.values(grads), cfg.maxGradNorm);
+            const scaled: tf.NamedTensorMap = {};
+            for (const [name, g] of Object.entries(grads)) scaled[name] = scale === 1 ? g : g.mul(scale);
+            optimizer.applyGradients(scaled);
+            const stacked = tf.stack(kept);
+            tf.dispose(kept);
+            return stacked;
+          });
+          const [pg, vl, ent, kl, cf] = stats.dataSync();
+          stats.dispose();
+          Object.assign(info, { pgLoss: pg!, vLoss: vl!, entropy: ent!, approxKl: kl!, clipFrac: cf! });
+        }
+        info.epochs = epoch + 1;
+        if (cfg.targetKl !== null && info.approxKl > cfg.targetKl) break;
+      }
+      return info;
+    });
+  }
+}
+
+function setLearningRate(optimizer: tf.Optimizer, lr: number): void {
+  (optimizer as unknown as { learningRate: number }).learningRate = lr;
+}
+
+function normalizeTensor(x: tf.Tensor): tf.Tensor {
+  const { mean, variance } = tf.moments(x);
+  return x.sub(mean).div(variance.sqrt().add(1e-8));
+}
+
+/** Fisher-Yates with the seeded generator. */
+function shuffle(order: Int32Array, rng: Rng): void {
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    const tmp = order[i]!;
+    order[i] = order[j]!;
+    order[j] = tmp;
+  }
+}

@@ -1,0 +1,146 @@
+/**
+ * VPG: REINFORCE with a baseline and a plain SGD step of size alpha on the policy parameters (mean MLP + log-std),
+ * the inner loop of MAML (Finn et al. 2017) and of Reptile on RL tasks. Each update:
+ *   1. rollout: `episodesPerUpdate` episodes with the current policy;
+ *   2. advantages: A_t = GAE(gamma, gaeLambda) against the baseline (gaeLambda = 1: returns minus baseline),
+ *      optionally normalized;
+ *   3. update: theta <- theta + alpha * grad mean_t[ log pi(a_t | s_t) A_t ];
+ *   4. the baseline: 'linear' is refit on this batch's returns before step 2 (MAML's choice); 'value' uses the
+ *      policy's value MLP and fits it with `valueEpochs` full-batch Adam steps after step 3; 'none' uses 0.
+ * With the linear baseline, a truncated episode is not bootstrapped: the time feature makes the baseline a
+ * finite-horizon estimate, as in the MAML experiments. With the value MLP, truncation bootstraps from V(final obs).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { z } from 'zod';
+import { TerrariumError } from '../core/errors.js';
+import type { VectorEnv } from '../envs/vector-env.js';
+import { adaptLoop } from './adapt-loop.js';
+import { gae, normalizeAdvantages } from './advantages.js';
+import type { AdaptBudget, AdaptHooks, AdaptResult, Learner } from './learner.js';
+import { fitLinearBaseline } from './linear-baseline.js';
+import type { GaussianPolicy } from './policy.js';
+import type { RolloutBatch } from './rollout.js';
+
+export const vpgConfigSchema = z
+  .object({
+    algo: z.literal('vpg'),
+    /** Inner step size alpha of the plain SGD step. */
+    alpha: z.number().positive().max(10).default(0.3),
+    /** Discount factor. */
+    gamma: z.number().min(0).max(1).default(0.99),
+    /** GAE lambda; 1 gives Monte Carlo returns minus the baseline (REINFORCE). */
+    gaeLambda: z.number().min(0).max(1).default(1),
+    /** Baseline: refit linear features, the policy's value MLP, or none. */
+    baseline: z.enum(['linear', 'value', 'none']).default('linear'),
+    /** Normalize advantages to mean 0, std 1 within a batch. */
+    normalizeAdvantages: z.boolean().default(true),
+    /** Clip the policy gradient's global norm to this (null: no clipping). */
+    maxGradNorm: z.number().positive().nullable().default(null),
+    /** Adam learning rate for fitting the value MLP ('value' baseline). */
+    valueLearningRate: z.number().positive().default(1e-3),
+    /** Full-batch Adam steps on the value loss per update ('value' baseline). */
+    valueEpochs: z.number().int().min(0).default(10),
+  })
+  .strict();
+
+export type VpgConfig = z.output<typeof vpgConfigSchema>;
+
+export class VpgLearner implements Learner {
+  readonly name = 'vpg';
+
+  constructor(readonly config: VpgConfig) {}
+
+  async adapt(
+    policy: GaussianPolicy,
+    venv: VectorEnv<unknown>,
+    budget: AdaptBudget,
+    seed: number,
+    hooks?: AdaptHooks,
+  ): Promise<AdaptResult> {
+    const cfg = this.config;
+    if (cfg.baseline === 'value' && !policy.hasValue) {
+      throw new TerrariumError('policy.valueFunction', false, 'true for the vpg "value" baseline');
+    }
+    const valueOptimizer = cfg.baseline === 'value' ? tf.train.adam(cfg.valueLearningRate) : null;
+    try {
+      return await adaptLoop(
+        policy,
+        venv,
+        budget,
+        seed,
+        {
+          needsValues: cfg.baseline === 'value',
+          update: (p, batch) => {
+            const advantages = this.advantages(batch);
+            const info = { policyLoss: this.policyStep(p, batch, advantages) };
+            if (valueOptimizer) Object.assign(info, { valueLoss: fitValue(p, batch, valueOptimizer, cfg) });
+            return info;
+          },
+        },
+        hooks,
+      );
+    } finally {
+      valueOptimizer?.dispose();
+    }
+  }
+
+  private advantages(batch: RolloutBatch): Float32Array {
+    const cfg = this.config;
+    let baseline = batch.values;
+    let ends = batch as Pick<RolloutBatch, 'terminated' | 'truncated' | 'bootstrapValues'>;
+    if (cfg.baseline !== 'value') {
+      ends = { ...ends, bootstrapValues: new Float32Array(batch.size) };
+      baseline = new Float32Array(batch.size);
+    }
+    if (cfg.baseline === 'linear') {
+      const returns = gae(batch.rewards, baseline, ends, cfg.gamma, 1).returns;
+      baseline = fitLinearBaseline(batch.normObs, batch.timesteps, batch.obsDim, returns).fitted;
+    }
+    const { advantages } = gae(batch.rewards, baseline, ends, cfg.gamma, cfg.gaeLambda);
+    return cfg.normalizeAdvantages ? normalizeAdvantages(advantages) : advantages;
+  }
+
+  /** theta <- theta - alpha * grad(-mean(log pi * A)); returns the surrogate loss before the step. */
+  private policyStep(p: GaussianPolicy, batch: RolloutBatch, advantages: Float32Array): number {
+    const { alpha, maxGradNorm } = this.config;
+    return tf.tidy(() => {
+      const x = tf.tensor2d(batch.normObs, [batch.size, batch.obsDim]);
+      const a = tf.tensor2d(batch.actions, [batch.size, batch.actDim]);
+      const adv = tf.tensor1d(advantages);
+      const vars = p.variablesOf('pi');
+      const { value, grads } = tf.variableGrads(
+        () => p.logProbTensor(x, a).mul(adv).mean().neg() as tf.Scalar,
+        vars,
+      );
+      const scale = maxGradNorm === null ? 1 : clipScale(Object.values(grads), maxGradNorm);
+      for (const v of vars) v.assign(v.sub(grads[v.name]!.mul(alpha * scale)));
+      return value.dataSync()[0]!;
+    });
+  }
+}
+
+/** min(1, maxNorm / global norm of `grads`) as a number. */
+export function clipScale(grads: tf.Tensor[], maxNorm: number): number {
+  const norm = tf.tidy(() => tf.sqrt(tf.addN(grads.map((g) => g.square().sum()))).dataSync()[0]!);
+  return norm > maxNorm ? maxNorm / (norm + 1e-6) : 1;
+}
+
+/** Full-batch Adam steps of 0.5 (V(s) - G)^2 on the value MLP; returns the last loss. */
+function fitValue(p: GaussianPolicy, batch: RolloutBatch, optimizer: tf.Optimizer, cfg: VpgConfig): number {
+  const returns = gae(batch.rewards, new Float32Array(batch.size), batch, cfg.gamma, 1).returns;
+  let loss = Number.NaN;
+  tf.tidy(() => {
+    const x = tf.tensor2d(batch.normObs, [batch.size, batch.obsDim]);
+    const target = tf.tensor1d(returns);
+    const vars = p.variablesOf('vf');
+    for (let e = 0; e < cfg.valueEpochs; e++) {
+      const { value, grads } = tf.variableGrads(
+        () => p.valueTensor(x).sub(target).square().mean().mul(0.5) as tf.Scalar,
+        vars,
+      );
+      optimizer.applyGradients(grads);
+      if (e === cfg.valueEpochs - 1) loss = value.dataSync()[0]!;
+    }
+  });
+  return loss;
+}
