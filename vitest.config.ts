@@ -6,5 +6,9 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // .ci/run asks for a JSON report to print a one-line summary.
+    ...(process.env.TERRARIUM_VITEST_JSON
+      ? { reporters: ['default', 'json'], outputFile: { json: process.env.TERRARIUM_VITEST_JSON } }
+      : {}),
   },
 });

@@ -1,4 +1,7 @@
 import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 
@@ -67,5 +70,21 @@ describe('terrarium CLI: envs and rollout', () => {
     expect(stderr).toContain(message);
     expect(stderr.trim().split('\n')).toHaveLength(1);
     expect(stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('--robot runs a user robot spec, and a bad spec names the field', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'terrarium-robot-'));
+    const spec = JSON.parse(readFileSync('robots/ant.json', 'utf8'));
+    spec.joints = spec.joints.map((j: { gear: number }) => ({ ...j, gear: 5 }));
+    writeFileSync(join(dir, 'weak-ant.json'), JSON.stringify(spec));
+    const weak = await terrarium('rollout', '--env', 'ant', '--robot', join(dir, 'weak-ant.json'), '--steps', '40', '--json');
+    const strong = await terrarium('rollout', '--env', 'ant', '--steps', '40', '--json');
+    expect(weak.code).toBe(0);
+    expect(JSON.parse(weak.stdout).return).not.toBe(JSON.parse(strong.stdout).return);
+    spec.joints[0].parent = 'nobody';
+    writeFileSync(join(dir, 'bad.json'), JSON.stringify(spec));
+    const bad = await terrarium('rollout', '--env', 'ant', '--robot', join(dir, 'bad.json'));
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('robot.joints.0.parent: expected a body name');
   });
 });
