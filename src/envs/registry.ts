@@ -9,6 +9,7 @@ import { leggedTaskDistribution } from './legged-tasks.js';
 import { initRapier } from './rapier.js';
 import { loadRobotSpec, type RobotSpec, shippedRobot } from './robot-spec.js';
 import type { TaskDistribution } from './task.js';
+import { TaskObservation } from './task-features.js';
 import { TimeLimit } from './time-limit.js';
 import { VectorEnv } from './vector-env.js';
 
@@ -18,6 +19,8 @@ export interface MakeEnvOptions {
   maxEpisodeSteps?: number;
   /** Path of a robot spec JSON replacing the shipped robot (legged envs only). */
   robot?: string;
+  /** Append the task's parameters to the observation (the oracle baseline). */
+  observeTask?: boolean;
 }
 
 /** One row of the environment table, and how to build that env. */
@@ -130,7 +133,8 @@ export async function makeEnv(id: string, options: MakeEnvOptions = {}): Promise
   const entry = envEntry(id);
   await initRapier();
   const env = entry.create(options.task ?? entry.defaultTask(), options);
-  return new TimeLimit(env, options.maxEpisodeSteps ?? entry.maxEpisodeSteps);
+  const limited = new TimeLimit(env, options.maxEpisodeSteps ?? entry.maxEpisodeSteps);
+  return options.observeTask ? new TaskObservation(limited) : limited;
 }
 
 /** `num` copies of env `id`, each with `options.task` (or the default task) until `setTasks`. */

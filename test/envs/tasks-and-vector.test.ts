@@ -99,3 +99,27 @@ describe('vector env', () => {
     single.close();
   });
 });
+
+describe('oracle observations', () => {
+  it.each(ENV_IDS)(
+    '%s with observeTask appends the task parameters, which differ between tasks',
+    async (id) => {
+      const [a, b] = envEntry(id).distribution().sample(2, 1);
+      const plain = await makeEnv(id, { task: a });
+      const oracle = await makeEnv(id, { task: a, observeTask: true });
+      const obsPlain = plain.reset({ seed: 0 }).obs;
+      const obsA = oracle.reset({ seed: 0 }).obs;
+      expect(oracle.observationSpace.shape[0]).toBeGreaterThan(plain.observationSpace.shape[0]!);
+      expect(Array.from(obsA.subarray(0, obsPlain.length))).toEqual(Array.from(obsPlain));
+      const obsB = oracle.reset({ seed: 0, task: b }).obs;
+      expect(Array.from(obsB.subarray(obsPlain.length))).not.toEqual(
+        Array.from(obsA.subarray(obsPlain.length)),
+      );
+      expect(oracle.step(new Float32Array(oracle.actionSpace.shape[0]!)).obs.length).toBe(
+        oracle.observationSpace.shape[0],
+      );
+      plain.close();
+      oracle.close();
+    },
+  );
+});
