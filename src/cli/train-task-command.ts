@@ -1,0 +1,202 @@
+import { appendFileSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import cliProgress from 'cli-progress';
+import type { Command } from 'commander';
+import writeFileAtomic from 'write-file-atomic';
+import { BACKEND_NAMES, type BackendName, initBackend } from '../agents/backend.js';
+import { type LearnerConfigInput, learnerConfigSchema, makeLearner } from '../agents/learner.js';
+import { GaussianPolicy, type PolicyConfigInput } from '../agents/policy.js';
+import { parseWith, TerrariumError } from '../core/errors.js';
+import { envEntry, makeVectorEnv } from '../envs/registry.js';
+import { intOption, jsonOption } from './options.js';
+import { resolveTask } from './rollout-command.js';
+
+export interface TrainTaskOptions {
+  env: string;
+  task?: unknown;
+  taskSeed?: number;
+  algo: string;
+  steps?: number;
+  seed: number;
+  out?: string;
+  json?: boolean;
+  backend: string;
+  /** Env copies (default: the largest divisor of episodesPerUpdate up to 10, so no episode is wasted). */
+  numEnvs?: number;
+  episodesPerUpdate?: number;
+  learner?: unknown;
+  policyConfig?: unknown;
+}
+
+export interface TrainTaskSummary {
+  env: string;
+  algo: string;
+  initialReturn: number;
+  finalReturn: number;
+  envSteps: number;
+  wallSeconds: number;
+  backend: string;
+}
+
+/** Per algo: episodes per update and the policy that suits its baseline. */
+const ALGO_DEFAULTS = {
+  ppo: { episodesPerUpdate: 16, policy: { valueFunction: true } },
+  vpg: { episodesPerUpdate: 20, policy: { valueFunction: false } },
+} as const;
+const DEFAULT_STEPS = 64_000;
+
+/** Learns one task from scratch; writes `out/policy/`, `out/metrics.jsonl` and `out/run.json` when `out` is set. */
+export async function trainTask(
+  options: TrainTaskOptions,
+  log: (line: string, progress: { update: number; total: number; meanReturn: number }) => void = () => {},
+): Promise<TrainTaskSummary> {
+  if (!(options.algo in ALGO_DEFAULTS)) throw new TerrariumError('--algo', options.algo, 'one of vpg, ppo');
+  if (!(BACKEND_NAMES as readonly string[]).includes(options.backend)) {
+    throw new TerrariumError('--backend', options.backend, `one of ${BACKEND_NAMES.join(', ')}`);
+  }
+  const algo = options.algo as keyof typeof ALGO_DEFAULTS;
+  const learnerConfig = parseWith(
+    learnerConfigSchema,
+    { ...((options.learner as object) ?? {}), algo } as LearnerConfigInput,
+    '--learner',
+  );
+  const backend = await initBackend(options.backend as BackendName);
+  const entry = envEntry(options.env);
+  const task = resolveTask(options);
+  const episodesPerUpdate = options.episodesPerUpdate ?? ALGO_DEFAULTS[algo].episodesPerUpdate;
+  const steps = options.steps ?? DEFAULT_STEPS;
+  const updates = Math.max(1, Math.round(steps / (episodesPerUpdate * entry.maxEpisodeSteps)) - 1);
+  const policyConfig = {
+    ...ALGO_DEFAULTS[algo].policy,
+    ...((options.policyConfig as PolicyConfigInput) ?? {}),
+  };
+  const numEnvs = options.numEnvs ?? largestDivisor(episodesPerUpdate, 10);
+  const venv = await makeVectorEnv(options.env, numEnvs, { task });
+  const policy = GaussianPolicy.create(policyConfig, venv.obsDim, venv.actDim, options.seed);
+  const metricsFile = options.out ? join(options.out, 'metrics.jsonl') : null;
+  if (options.out) {
+    await mkdir(options.out, { recursive: true });
+    await writeFile(metricsFile!, '');
+    const run = {
+      env: options.env,
+      task,
+      algo,
+      learner: learnerConfig,
+      policy: policy.config,
+      seed: options.seed,
+    };
+    await writeFileAtomic(
+      join(options.out, 'run.json'),
+      `${JSON.stringify({ ...run, updates, episodesPerUpdate, numEnvs, backend }, null, 2)}\n`,
+    );
+  }
+  try {
+    const result = await makeLearner(learnerConfig).adapt(
+      policy,
+      venv,
+      { updates, episodesPerUpdate },
+      options.seed,
+      {
+        onBatch: (event) => {
+          const { batch: _batch, ...rest } = event;
+          const line = JSON.stringify({ ...rest, backend });
+          if (metricsFile) appendFileSync(metricsFile, `${line}\n`);
+          log(line, { update: event.update, total: updates, meanReturn: event.meanReturn });
+        },
+      },
+    );
+    if (options.out) await result.policy.save(join(options.out, 'policy'));
+    result.policy.dispose();
+    const { returns, envSteps, wallSeconds } = result.stats;
+    return {
+      env: options.env,
+      algo,
+      initialReturn: returns[0]!,
+      finalReturn: returns[returns.length - 1]!,
+      envSteps,
+      wallSeconds,
+      backend,
+    };
+  } finally {
+    policy.dispose();
+    venv.close();
+  }
+}
+
+function largestDivisor(n: number, max: number): number {
+  for (let d = Math.min(n, max); d > 1; d--) if (n % d === 0) return d;
+  return 1;
+}
+
+export function registerTrainTaskCommand(program: Command): void {
+  program
+    .command('train-task')
+    .description('learn one task from scratch with VPG or PPO; writes the policy and metrics.jsonl')
+    .requiredOption('--env <id>', 'environment id (see `terrarium envs`)')
+    .option('--task <json>', 'task as JSON (see the env task schema)', jsonOption('--task'))
+    .option(
+      '--task-seed <n>',
+      'sample the task from the env distribution with this seed',
+      intOption('--task-seed', 0),
+    )
+    .option('--algo <name>', 'vpg | ppo', 'ppo')
+    .option('--steps <n>', `env steps budget (default ${DEFAULT_STEPS})`, intOption('--steps', 1))
+    .option('--seed <n>', 'seed of the policy init, rollouts and minibatches', intOption('--seed', 0), 0)
+    .option('--out <dir>', 'write policy/, metrics.jsonl and run.json here')
+    .option('--backend <name>', `tfjs backend: ${BACKEND_NAMES.join(' | ')}`, 'auto')
+    .option(
+      '--num-envs <n>',
+      'env copies stepped together (default: a divisor of the episodes, <= 10)',
+      intOption('--num-envs', 1),
+    )
+    .option(
+      '--episodes-per-update <n>',
+      'episodes per update (ppo 16, vpg 20)',
+      intOption('--episodes-per-update', 1),
+    )
+    .option(
+      '--learner <json>',
+      'learner hyperparameters, e.g. {"learningRate":0.001}',
+      jsonOption('--learner'),
+    )
+    .option(
+      '--policy-config <json>',
+      'policy config, e.g. {"hiddenSizes":[32,32]}',
+      jsonOption('--policy-config'),
+    )
+    .option('--json', 'print { env, algo, initialReturn, finalReturn, envSteps, wallSeconds, backend }')
+    .action(async (options: TrainTaskOptions) => {
+      let bar: cliProgress.SingleBar | null = null;
+      const summary = await trainTask(options, (_line, p) => {
+        if (options.json) return;
+        if (process.stderr.isTTY) {
+          if (!bar) {
+            bar = new cliProgress.SingleBar(
+              {
+                format: 'update {value}/{total} [{bar}] return {ret} | ETA {eta_formatted}',
+                hideCursor: true,
+              },
+              cliProgress.Presets.shades_classic,
+            );
+            bar.start(p.total, 0, { ret: '-' });
+          }
+          bar.update(p.update, { ret: p.meanReturn.toFixed(2) });
+        } else {
+          process.stderr.write(`update ${p.update}/${p.total}  return ${p.meanReturn.toFixed(2)}\n`);
+        }
+      }).finally(() => (bar as cliProgress.SingleBar | null)?.stop());
+      if (options.json) {
+        const { env, algo, initialReturn, finalReturn, envSteps, wallSeconds, backend } = summary;
+        process.stdout.write(
+          `${JSON.stringify({ env, algo, initialReturn, finalReturn, envSteps, wallSeconds, backend })}\n`,
+        );
+      } else {
+        process.stdout.write(
+          `${summary.env} ${summary.algo}: return ${summary.initialReturn.toFixed(2)} -> ${summary.finalReturn.toFixed(2)}` +
+            ` in ${summary.envSteps} env steps, ${summary.wallSeconds.toFixed(1)} s (backend ${summary.backend})` +
+            `${options.out ? `; wrote ${options.out}` : ''}\n`,
+        );
+      }
+    });
+}

@@ -1,0 +1,67 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { loadPolicyActor } from '../../src/agents/actor.js';
+import { main } from '../../src/cli/main.js';
+
+describe('terrarium train-task', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'terrarium-train-task-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('--json prints exactly the summary fields; writes the policy and one metrics line per batch', async () => {
+    const out = join(dir, 'run');
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    const code = await main([
+      'node',
+      'terrarium',
+      'train-task',
+      '--env',
+      'ball-nav',
+      '--task-seed',
+      '3',
+      '--algo',
+      'vpg',
+      '--steps',
+      '4000',
+      '--episodes-per-update',
+      '10',
+      '--out',
+      out,
+      '--json',
+    ]);
+    const printed = write.mock.calls.map((c) => String(c[0])).join('');
+    write.mockRestore();
+    expect(code).toBe(0);
+    const summary = JSON.parse(printed);
+    expect(Object.keys(summary).sort()).toEqual(
+      ['algo', 'backend', 'envSteps', 'env', 'finalReturn', 'initialReturn', 'wallSeconds'].sort(),
+    );
+    expect(summary).toMatchObject({ env: 'ball-nav', algo: 'vpg', envSteps: 4000 });
+    const lines = (await readFile(join(out, 'metrics.jsonl'), 'utf8')).trim().split('\n');
+    expect(lines.length).toBe(4);
+    expect(JSON.parse(lines[3]!).meanReturn).toBeCloseTo(summary.finalReturn, 6);
+
+    const actor = await loadPolicyActor(join(out, 'policy'), { obsDim: 4, actDim: 2 });
+    const obs = Float32Array.from([0.1, -0.2, 0.3, 0]);
+    expect(actor.act(obs)).toEqual(actor.policy.meanActions(obs, 'typed'));
+    actor.dispose();
+    await expect(loadPolicyActor(join(out, 'policy'), { obsDim: 27, actDim: 8 })).rejects.toThrow(
+      /obs 27, act 8/,
+    );
+  }, 30_000);
+
+  it('bad input exits 2 naming the flag', async () => {
+    const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    const code = await main(['node', 'terrarium', 'train-task', '--env', 'ball-nav', '--algo', 'sac']);
+    const printed = err.mock.calls.map((c) => String(c[0])).join('');
+    err.mockRestore();
+    expect(code).toBe(2);
+    expect(printed).toMatch(/--algo: expected one of vpg, ppo, got "sac"/);
+  });
+});
