@@ -3,6 +3,7 @@ import { registerBenchCommand } from './bench-command.js';
 import { registerEnvsCommand } from './envs-command.js';
 import { registerRolloutCommand } from './rollout-command.js';
 import { registerTrainCommand } from './train-command.js';
+import { registerTrainTaskCommand } from './train-task-command.js';
 
 /** Every `terrarium` subcommand; each lives in its own file and adds itself to `program`. */
 export function registerCommands(program: Command): void {
@@ -10,4 +11,5 @@ export function registerCommands(program: Command): void {
   registerBenchCommand(program);
   registerRolloutCommand(program);
   registerTrainCommand(program);
+  registerTrainTaskCommand(program);
 }
