@@ -106,7 +106,8 @@ function reportProgress(trainer: Trainer, options: TrainOptions): { done(): void
     } else {
       process.stdout.write(
         `iter ${event.iteration + 1}/${total}  return before ${formatReturn(event.returnBefore)}` +
-          `  after ${formatReturn(event.returnAfter)}  eps ${event.eps.toFixed(3)}  ${rate} steps/s` +
+          `  after ${formatReturn(event.returnAfter)}  eps ${event.eps.toFixed(3)}` +
+          `${event.envSteps > 0 ? `  ${rate} steps/s` : ''}` +
           `  ${wall.toFixed(2)} s\n`,
       );
     }

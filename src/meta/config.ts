@@ -159,8 +159,10 @@ export function parseTrainConfig(input: unknown): TrainConfig {
   if (typeof env !== 'string' || !listEnvs().some((e) => e.id === env)) {
     throw new TerrariumError('env', env, `one of ${['sine', ...listEnvs().map((e) => e.id)].join(', ')}`);
   }
-  envEntry(env);
-  return parseWith(rlTrainConfigSchema, input, '');
+  const config = parseWith(rlTrainConfigSchema, input, '');
+  // The env validates its own distribution options (errors rooted at "tasks").
+  envEntry(env).distribution(config.tasks);
+  return config;
 }
 
 /** Applies command-line overrides (--seed, --workers, --backend) to a parsed config. */

@@ -1,0 +1,96 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { TerrariumError } from '../../src/core/errors.js';
+import { parseTrainConfig } from '../../src/meta/config.js';
+
+const shipped = readdirSync('configs').filter((name) => name.endsWith('.json'));
+const ballNav = JSON.parse(readFileSync('configs/ball-nav-reptile.json', 'utf8'));
+
+function errorOf(input: unknown): TerrariumError {
+  try {
+    parseTrainConfig(input);
+  } catch (error) {
+    expect(error).toBeInstanceOf(TerrariumError);
+    return error as TerrariumError;
+  }
+  throw new Error('expected the config to be rejected');
+}
+
+describe('train config', () => {
+  it.each(shipped)('shipped config %s is valid', (name) => {
+    const config = parseTrainConfig(JSON.parse(readFileSync(`configs/${name}`, 'utf8')));
+    expect(config.iterations).toBeGreaterThan(0);
+  });
+
+  it('a bad inner.steps names the field, the value and what is allowed', () => {
+    const error = errorOf({ ...ballNav, inner: { ...ballNav.inner, steps: -3 } });
+    expect(error.message).toBe('inner.steps: expected an integer >= 1, got -3');
+    expect(error.path).toBe('inner.steps');
+  });
+
+  it('an unknown field is an error naming it, at any depth', () => {
+    expect(errorOf({ ...ballNav, iterashuns: 3 }).message).toMatch(/unknown: iterashuns/);
+    expect(errorOf({ ...ballNav, outer: { ...ballNav.outer, epz: 1 } }).path).toBe('outer');
+    expect(errorOf({ ...ballNav, outer: { ...ballNav.outer, epz: 1 } }).message).toMatch(/epz/);
+  });
+
+  it('an unknown env lists the known ones', () => {
+    expect(errorOf({ ...ballNav, env: 'antt' }).message).toMatch(
+      /^env: expected one of sine, ball-nav.*got "antt"/,
+    );
+  });
+
+  it('errors of the learner, policy and task distribution carry their full path', () => {
+    expect(
+      errorOf({ ...ballNav, inner: { ...ballNav.inner, learner: { algo: 'vpg', alpha: -1 } } }).path,
+    ).toBe('inner.learner.alpha');
+    expect(errorOf({ ...ballNav, policy: { ...ballNav.policy, activation: 'gelu' } }).path).toBe(
+      'policy.activation',
+    );
+    expect(errorOf({ ...ballNav, env: 'cheetah', tasks: { goal: 'sideways' } }).path).toBe('tasks.goal');
+    expect(errorOf({ ...ballNav, outer: { optimizer: 'rmsprop' } }).message).toMatch(
+      /outer.optimizer: expected one of "sgd", "adam"/,
+    );
+  });
+
+  it('any corrupted field is either accepted or rejected with a TerrariumError naming a real path', () => {
+    const leaves: string[][] = [];
+    const walk = (node: unknown, path: string[]) => {
+      if (node && typeof node === 'object' && !Array.isArray(node)) {
+        for (const [k, v] of Object.entries(node)) walk(v, [...path, k]);
+      } else leaves.push(path);
+    };
+    walk(ballNav, []);
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...leaves),
+        fc.oneof(
+          fc.integer(),
+          fc.double(),
+          fc.string(),
+          fc.boolean(),
+          fc.constant(null),
+          fc.array(fc.integer()),
+        ),
+        (path, value) => {
+          const input = structuredClone(ballNav);
+          let node = input;
+          for (const key of path.slice(0, -1)) node = node[key];
+          node[path.at(-1)!] = value;
+          try {
+            parseTrainConfig(input);
+          } catch (error) {
+            expect(error).toBeInstanceOf(TerrariumError);
+            const e = error as TerrariumError;
+            const leaf = path.join('.');
+            // The error names the corrupted field, its parent object, or an element inside it.
+            expect(leaf.startsWith(e.path) || e.path.startsWith(leaf) || e.path === 'env').toBe(true);
+            expect(e.message).toContain(': expected ');
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});

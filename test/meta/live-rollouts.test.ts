@@ -1,0 +1,83 @@
+import { BehaviorSubject, firstValueFrom, take, toArray } from 'rxjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../../src/agents/backend.js';
+import { GaussianPolicy } from '../../src/agents/policy.js';
+import { envEntry } from '../../src/envs/registry.js';
+import type { FrameEvent, SceneEvent } from '../../src/meta/events.js';
+import { liveRollouts } from '../../src/meta/live-rollouts.js';
+
+const policyConfig = { hiddenSizes: [8], activation: 'relu' as const, valueFunction: false };
+
+function setup(speed = 1) {
+  const policy = GaussianPolicy.create(policyConfig, 4, 2, 0);
+  const params = policy.getParams();
+  const obsNorm = policy.getObsNorm();
+  policy.dispose();
+  const task = envEntry('ball-nav').distribution().sampleTrain(1, 3)[0];
+  const calls = { getTask: 0 };
+  const live = liveRollouts({
+    runId: 'test',
+    envId: 'ball-nav',
+    policy: policyConfig,
+    maxEpisodeSteps: 5,
+    speed$: new BehaviorSubject(speed),
+    getTask: () => {
+      calls.getTask++;
+      return { task, taskIndex: 0, k: 0 };
+    },
+    getParams: () => ({ params, obsNorm }),
+  });
+  return { live, calls, task };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('live rollouts', () => {
+  beforeAll(async () => {
+    await initBackend('cpu');
+  });
+
+  it('simulate nothing until someone subscribes', async () => {
+    const { calls } = setup();
+    await sleep(200);
+    expect(calls.getTask).toBe(0);
+  });
+
+  it('emit a scene per episode, then one frame per step, paced to real time', async () => {
+    const { live, task } = setup(1);
+    const scenePromise = firstValueFrom(live.scenes$);
+    const started = performance.now();
+    const frames = await firstValueFrom(live.frames$.pipe(take(5), toArray()));
+    const elapsed = performance.now() - started;
+    const scene: SceneEvent = await scenePromise;
+    expect(scene.scene.env).toBe('ball-nav');
+    expect(scene.scene.task).toEqual(task);
+    expect(frames.map((f: FrameEvent) => f.step)).toEqual([0, 1, 2, 3, 4]);
+    expect(frames[0]!.poses).toHaveLength(7);
+    expect(frames[4]!.episodeReturn).toBeCloseTo(
+      frames.reduce((s, f) => s + f.reward, 0),
+      5,
+    );
+    // 5 steps of 0.05 s at speed 1: at least 4 waits between them.
+    expect(elapsed).toBeGreaterThan(180);
+  });
+
+  it('start a new episode (new scene) after the time limit, and stop when the last subscriber leaves', async () => {
+    const { live, calls } = setup(50);
+    const events: (SceneEvent | FrameEvent)[] = [];
+    const a = live.scenes$.subscribe((e) => events.push(e));
+    const b = live.frames$.subscribe((e) => events.push(e));
+    while (calls.getTask < 3) await sleep(10);
+    a.unsubscribe();
+    b.unsubscribe();
+    const scenes = events.filter((e) => 'scene' in e) as SceneEvent[];
+    expect(scenes.map((s) => s.episode).slice(0, 2)).toEqual([0, 1]);
+    const episode0 = events.filter((e) => 'poses' in e && e.episode === 0);
+    expect(episode0).toHaveLength(5);
+    const count = events.length;
+    const taskCalls = calls.getTask;
+    await sleep(150);
+    expect(events.length).toBe(count);
+    expect(calls.getTask).toBe(taskCalls);
+  });
+});

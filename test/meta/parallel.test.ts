@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { loadLatestCheckpoint } from '../../src/meta/checkpoint.js';
+import type { SineTrainConfig } from '../../src/meta/config.js';
+import type { AdaptJob } from '../../src/meta/meta-learner.js';
+import { createJobRunner } from '../../src/meta/pool.js';
+import { sineMetaLearner } from '../../src/meta/sine-learner.js';
+import { readMetrics, tempDir, tinyBallNav, tinySine, train } from './helpers.js';
+
+describe('parallel adaptation', () => {
+  it('a sine run on 2 worker threads equals the serial run exactly', async () => {
+    const serialDir = tempDir();
+    const parallelDir = tempDir();
+    await train(tinySine({ workers: 0 }), serialDir);
+    await train(tinySine({ workers: 2 }), parallelDir);
+    const serial = readMetrics(serialDir);
+    const parallel = readMetrics(parallelDir);
+    expect(parallel.map((m) => m.taskReturns)).toEqual(serial.map((m) => m.taskReturns));
+    const a = await loadLatestCheckpoint(serialDir);
+    const b = await loadLatestCheckpoint(parallelDir);
+    expect(Array.from(b.params)).toEqual(Array.from(a.params));
+  });
+
+  it('a ball-nav run on 2 worker threads equals the serial run exactly (returns, params, obs-norm)', async () => {
+    const serialDir = tempDir();
+    const parallelDir = tempDir();
+    await train(tinyBallNav({ workers: 0, backend: 'wasm' }), serialDir);
+    await train(tinyBallNav({ workers: 2, backend: 'wasm' }), parallelDir);
+    const serial = readMetrics(serialDir);
+    const parallel = readMetrics(parallelDir);
+    expect(serial).toHaveLength(2);
+    expect(serial[0]!.envSteps).toBeGreaterThan(0);
+    expect(parallel.map((m) => m.taskReturns)).toEqual(serial.map((m) => m.taskReturns));
+    const a = await loadLatestCheckpoint(serialDir);
+    const b = await loadLatestCheckpoint(parallelDir);
+    expect(Array.from(b.params)).toEqual(Array.from(a.params));
+    expect(b.obsNorm).toEqual(a.obsNorm);
+  });
+
+  it('a worker that dies mid-job is replaced and the job retried, with the same result', async () => {
+    const config = tinySine({
+      hidden: [40, 40],
+      inner: { steps: 4000, lr: 0.01, points: 10, batchSize: 10 },
+    });
+    const learner = sineMetaLearner(config as SineTrainConfig);
+    const { params } = await learner.init(1);
+    const job: AdaptJob = learner.job({
+      iteration: 0,
+      taskIndex: 0,
+      params,
+      obsNorm: null,
+      task: learner.sampleTasks(1, 5)[0],
+      seed: 9,
+    });
+    const crashes: string[] = [];
+    const runner = createJobRunner({ workers: 1, onWorkerCrash: (info) => crashes.push(info.error.message) });
+    try {
+      const warm = learner.job({ ...job, params, seed: 1, taskIndex: 1 });
+      await runner.run({ ...warm, spec: { ...job.spec, steps: 1 } } as AdaptJob);
+      const pending = runner.run(job);
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      await runner.threads()[0]!.terminate();
+      const result = await pending;
+      expect(crashes).toHaveLength(1);
+      const inProcess = await createJobRunner({ workers: 0 }).run(job);
+      expect(Array.from(result.params)).toEqual(Array.from(inProcess.params));
+      expect(result.stats.returns).toEqual(inProcess.stats.returns);
+    } finally {
+      await runner.close();
+    }
+  });
+});
