@@ -1,0 +1,32 @@
+// Takes the README screenshot of the live viewer: a demo stream of a real env (default ball-nav) in headless
+// chromium. Usage: npx tsx scripts/viewer-screenshot.ts [--env ID] [--out docs/viewer.png] [--wait SECONDS]
+import { execFileSync } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { demoStreams } from '../src/server/demo-streams.js';
+import { startViewerServer } from '../src/server/server.js';
+import { launchChromium } from '../test/server/chromium.js';
+
+const { values } = parseArgs({
+  options: {
+    env: { type: 'string', default: 'ball-nav' },
+    out: { type: 'string', default: 'docs/viewer.png' },
+    wait: { type: 'string', default: '6' },
+  },
+});
+execFileSync(process.execPath, ['scripts/build-viewer.mjs'], { stdio: 'inherit' });
+const demo = demoStreams({ env: values.env, iterationMs: 100, innerSteps: 5, metaBatch: 2 });
+const server = await startViewerServer({ streams: demo.streams, port: 0 });
+const browser = await launchChromium({ width: 1280, height: 720 });
+try {
+  const page = await browser.context.newPage();
+  await page.goto(server.url);
+  await page.waitForSelector('#connection[data-state="open"]');
+  await page.waitForTimeout(Number(values.wait) * 1000);
+  await writeFile(values.out!, await page.screenshot());
+  console.log(`wrote ${values.out} (${values.env}, ${server.url})`);
+} finally {
+  await browser.close();
+  await server.close();
+  demo.stop();
+}
