@@ -4,6 +4,7 @@ import { registerEnvsCommand } from './envs-command.js';
 import { registerRolloutCommand } from './rollout-command.js';
 import { registerTrainCommand } from './train-command.js';
 import { registerTrainTaskCommand } from './train-task-command.js';
+import { registerViewCommand } from './view-command.js';
 
 /** Every `terrarium` subcommand; each lives in its own file and adds itself to `program`. */
 export function registerCommands(program: Command): void {
@@ -12,4 +13,5 @@ export function registerCommands(program: Command): void {
   registerRolloutCommand(program);
   registerTrainCommand(program);
   registerTrainTaskCommand(program);
+  registerViewCommand(program);
 }

@@ -125,11 +125,11 @@ export class ViewerHub implements ConnectionHost {
       connection.send({ type: 'taskAccepted', task });
       return;
     }
-    if (message.type === 'speed') this.shared.speed = message.value;
-    else if (message.type === 'select')
-      this.shared.select = { ...this.shared.select, ...withoutType(message) };
-    else return;
+    if (message.type !== 'speed' && message.type !== 'select') return;
+    // The producer may refuse (a task index it does not have): its TerrariumError goes back to this page.
     this.options.onControl?.(message);
+    if (message.type === 'speed') this.shared.speed = message.value;
+    else this.shared.select = { ...this.shared.select, ...withoutType(message) };
     for (const other of this.connections) other.send(this.stateOf(other));
   }
 
