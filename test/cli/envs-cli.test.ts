@@ -77,7 +77,16 @@ describe('terrarium CLI: envs and rollout', () => {
     const spec = JSON.parse(readFileSync('robots/ant.json', 'utf8'));
     spec.joints = spec.joints.map((j: { gear: number }) => ({ ...j, gear: 5 }));
     writeFileSync(join(dir, 'weak-ant.json'), JSON.stringify(spec));
-    const weak = await terrarium('rollout', '--env', 'ant', '--robot', join(dir, 'weak-ant.json'), '--steps', '40', '--json');
+    const weak = await terrarium(
+      'rollout',
+      '--env',
+      'ant',
+      '--robot',
+      join(dir, 'weak-ant.json'),
+      '--steps',
+      '40',
+      '--json',
+    );
     const strong = await terrarium('rollout', '--env', 'ant', '--steps', '40', '--json');
     expect(weak.code).toBe(0);
     expect(JSON.parse(weak.stdout).return).not.toBe(JSON.parse(strong.stdout).return);
