@@ -4,7 +4,8 @@ import { UsageError } from './usage-error.js';
 export function intOption(flag: string, min = Number.MIN_SAFE_INTEGER) {
   return (value: string): number => {
     const n = Number(value);
-    if (!Number.isInteger(n) || n < min) throw new UsageError(`${flag}: expected an integer >= ${min}, got "${value}"`);
+    if (!Number.isInteger(n) || n < min)
+      throw new UsageError(`${flag}: expected an integer >= ${min}, got "${value}"`);
     return n;
   };
 }
@@ -12,7 +13,8 @@ export function intOption(flag: string, min = Number.MIN_SAFE_INTEGER) {
 export function numberOption(flag: string, min = -Infinity) {
   return (value: string): number => {
     const n = Number(value);
-    if (!Number.isFinite(n) || n < min) throw new UsageError(`${flag}: expected a number >= ${min}, got "${value}"`);
+    if (!Number.isFinite(n) || n < min)
+      throw new UsageError(`${flag}: expected a number >= ${min}, got "${value}"`);
     return n;
   };
 }
@@ -22,7 +24,9 @@ export function jsonOption(flag: string) {
     try {
       return JSON.parse(value);
     } catch (error) {
-      throw new UsageError(`${flag}: expected JSON, got ${JSON.stringify(value)} (${(error as Error).message})`);
+      throw new UsageError(
+        `${flag}: expected JSON, got ${JSON.stringify(value)} (${(error as Error).message})`,
+      );
     }
   };
 }
