@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { registerBenchCommand } from './bench-command.js';
 import { registerEnvsCommand } from './envs-command.js';
+import { registerEvalCommand } from './eval-command.js';
+import { registerPretrainCommand } from './pretrain-command.js';
 import { registerRolloutCommand } from './rollout-command.js';
 import { registerTrainCommand } from './train-command.js';
 import { registerTrainTaskCommand } from './train-task-command.js';
@@ -14,4 +16,6 @@ export function registerCommands(program: Command): void {
   registerTrainCommand(program);
   registerTrainTaskCommand(program);
   registerViewCommand(program);
+  registerEvalCommand(program);
+  registerPretrainCommand(program);
 }

@@ -1,0 +1,132 @@
+import cliProgress from 'cli-progress';
+import type { Command } from 'commander';
+import { TerrariumError } from '../core/errors.js';
+import { loadLatestCheckpoint } from '../meta/checkpoint.js';
+import { isSineConfig, type RlTrainConfig } from '../meta/config.js';
+import { evalDir, runEval } from '../meta/eval/run-eval.js';
+import { evaluateSineRun } from '../meta/eval/sine-eval.js';
+import { intOption } from './options.js';
+
+interface EvalCliOptions {
+  run: string;
+  baselines?: string;
+  tasks: number;
+  k?: number;
+  seeds: number;
+  json?: boolean;
+  plot?: boolean;
+}
+
+/** A cli-progress bar on a TTY (stderr), otherwise a plain line every 5 % of the jobs. */
+export function progressReporter(label: string, quiet: boolean) {
+  let bar: cliProgress.SingleBar | null = null;
+  let lastPercent = -1;
+  return {
+    update(done: number, total: number, what: string) {
+      if (quiet) return;
+      if (process.stderr.isTTY) {
+        if (!bar) {
+          bar = new cliProgress.SingleBar(
+            {
+              format: `${label} [{bar}] {value}/{total} jobs | {what} | ETA {eta_formatted}`,
+              hideCursor: true,
+              stream: process.stderr,
+            },
+            cliProgress.Presets.shades_classic,
+          );
+          bar.start(total, 0, { what });
+        }
+        bar.update(done, { what });
+        return;
+      }
+      const percent = Math.floor((100 * done) / total / 5) * 5;
+      if (percent !== lastPercent || done === total) {
+        lastPercent = percent;
+        process.stderr.write(`${label}: ${done}/${total} jobs (${what})\n`);
+      }
+    },
+    stop() {
+      bar?.stop();
+    },
+  };
+}
+
+export function registerEvalCommand(program: Command): void {
+  program
+    .command('eval')
+    .description(
+      'adapt the meta-init and baselines on held-out tasks; returns after 0..K updates with 95 % CIs',
+    )
+    .requiredOption('--run <dir>', 'run directory of `terrarium train`')
+    .option(
+      '--baselines <list>',
+      'comma-separated: random, pretrained, oracle (default: random, and pretrained / oracle where trained)',
+    )
+    .option('--tasks <n>', 'held-out tasks from the test split', intOption('--tasks', 1), 40)
+    .option(
+      '--k <n>',
+      'inner updates; returns recorded for k = 0..K (default 3; sine: its evaluation.steps)',
+      intOption('--k', 0),
+    )
+    .option('--seeds <n>', 'evaluation seeds per task', intOption('--seeds', 1), 3)
+    .option('--json', 'print { env, tasks, seeds, k, methods: { name: { mean, ci95, norm } } }')
+    .option('--plot', 'also write SVG plots (adaptation curve, meta-training curve) into RUN/eval/')
+    .action(async (options: EvalCliOptions) => {
+      const run = await loadLatestCheckpoint(options.run);
+      if (isSineConfig(run.config)) {
+        const result = await evaluateSineRun(options.run, run, {
+          k: options.k,
+          tasks: options.tasks,
+          seeds: options.seeds,
+          plot: options.plot,
+        });
+        process.stdout.write(
+          options.json
+            ? `${JSON.stringify(result.public)}\n`
+            : `${result.text}\nwrote ${evalDir(options.run)}\n`,
+        );
+        return;
+      }
+      const progress = progressReporter('eval', options.json === true && !process.stderr.isTTY);
+      try {
+        const result = await runEval({
+          runDir: options.run,
+          run,
+          config: run.config as RlTrainConfig,
+          baselines: parseBaselines(options.baselines),
+          tasks: options.tasks,
+          k: options.k ?? 3,
+          seeds: options.seeds,
+          plot: options.plot === true,
+          onProgress: (done, total, method) => progress.update(done, total, method),
+        });
+        progress.stop();
+        if (options.json) {
+          process.stdout.write(`${JSON.stringify(result.public)}\n`);
+        } else {
+          process.stdout.write(
+            `${result.report.env}: ${result.report.tasks} held-out tasks x ${result.report.seeds} seeds, ` +
+              `k = 0..${result.report.k} (${result.report.ci})\n\n${result.table}\n\n` +
+              `wrote ${result.files.join(', ')}\n`,
+          );
+        }
+      } finally {
+        progress.stop();
+      }
+    });
+}
+
+/** `--baselines random,pretrained,oracle`; undefined means "random, plus those trained for this run". */
+export function parseBaselines(list: string | undefined): string[] | undefined {
+  if (list === undefined) return undefined;
+  const names = list
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  for (const name of names) {
+    if (!['random', 'pretrained', 'oracle'].includes(name)) {
+      throw new TerrariumError('--baselines', name, 'a comma-separated list of random, pretrained, oracle');
+    }
+  }
+  return [...new Set(names)];
+}

@@ -1,0 +1,177 @@
+/**
+ * The evaluation runner of `terrarium eval`. For each method (an init), each of the first N tasks of the env's
+ * held-out test split and each evaluation seed s in 0..S-1: adapt a copy of the init with the run's own inner
+ * learner and hyperparameters (inner.learner, inner.episodesPerUpdate, inner.numEnvs, maxEpisodeSteps) for K
+ * updates, each from fresh rollouts, and record the mean episode return before the first update and after each one.
+ *
+ * The rollout seed of (task i, seed s) is deriveSeed(EVAL_SEED, s, i), the same for every method (common random
+ * numbers: the methods are compared on the same episodes' randomness), and never a seed the trainer uses. Adaptation
+ * runs in this thread, one job after another, so a fixed seed gives identical numbers.
+ *
+ * Statistics (stats.ts): per method and k, a task's value is its mean over the S seeds; `mean` is the mean over the
+ * N tasks and `ci95` Student's t interval over them; `norm` is (R_k - R_random0) / (R_oracle0 - R_random0) with
+ * R_random0 the random init's mean before any update and R_oracle0 the oracle's (null without both).
+ */
+import { type BackendName, initBackend } from '../../agents/backend.js';
+import { type LearnerConfigInput, makeLearner } from '../../agents/learner.js';
+import { GaussianPolicy } from '../../agents/policy.js';
+import { TerrariumError } from '../../core/errors.js';
+import { deriveSeed } from '../../core/rng.js';
+import { envEntry, makeVectorEnv } from '../../envs/registry.js';
+import type { RlTrainConfig } from '../config.js';
+import type { EvalMethod } from './methods.js';
+import { type Interval, mean, normalizedScore, tInterval95 } from './stats.js';
+
+/** Base of the evaluation rollout seeds (distinct from the trainer's deriveSeed(runSeed, iteration, task)). */
+export const EVAL_SEED = 0xe7a1;
+
+export const CI_METHOD =
+  "Student's t 95 % interval over the held-out tasks (each task's value: its mean over the eval seeds)";
+
+export interface EvalOptions {
+  /** The run's train config: env, tasks, inner learner, policy. */
+  config: RlTrainConfig;
+  methods: EvalMethod[];
+  /** Held-out tasks (the first N of the test split). */
+  tasks: number;
+  /** Inner updates K (returns are recorded for k = 0..K). */
+  k: number;
+  /** Evaluation seeds S. */
+  seeds: number;
+  /** Called after each adaptation job. */
+  onProgress?: (done: number, total: number, method: string) => void;
+}
+
+export interface MethodResult {
+  mean: number[];
+  ci95: Interval[];
+  norm: (number | null)[];
+  /** returns[task][seed][k]. */
+  returns: number[][][];
+  envSteps: number;
+  wallSeconds: number;
+}
+
+export interface EvalReport {
+  env: string;
+  tasks: number;
+  seeds: number;
+  k: number;
+  methods: Record<string, MethodResult>;
+  ci: string;
+  /** The references of `norm`: the random init's and the oracle's mean return before any update. */
+  normReference: { random0: number | null; oracle0: number | null };
+  /** The held-out tasks, verbatim (the first N of the test split), so any evaluation episode can be replayed. */
+  heldOutTasks: unknown[];
+}
+
+/** The report as `terrarium eval --json` prints it. */
+export function publicReport(report: EvalReport) {
+  const methods = Object.fromEntries(
+    Object.entries(report.methods).map(([name, m]) => [name, { mean: m.mean, ci95: m.ci95, norm: m.norm }]),
+  );
+  return { env: report.env, tasks: report.tasks, seeds: report.seeds, k: report.k, methods };
+}
+
+/** The held-out tasks eval uses: the first n of the env's test split (never a training task). */
+export function evalTasks(config: RlTrainConfig, n: number): unknown[] {
+  const distribution = envEntry(config.env).distribution(config.tasks);
+  if (!Number.isInteger(n) || n < 1 || n > distribution.testSize) {
+    throw new TerrariumError(
+      '--tasks',
+      n,
+      `an integer in [1, ${distribution.testSize}] (the test split's size)`,
+    );
+  }
+  return distribution.testTasks(n);
+}
+
+export async function evaluate(options: EvalOptions): Promise<EvalReport> {
+  const { config, methods, k, seeds } = options;
+  if (!Number.isInteger(k) || k < 0) throw new TerrariumError('--k', k, 'an integer >= 0');
+  if (!Number.isInteger(seeds) || seeds < 1) throw new TerrariumError('--seeds', seeds, 'an integer >= 1');
+  await initBackend(config.backend as BackendName);
+  const tasks = evalTasks(config, options.tasks);
+  const total = methods.length * tasks.length * seeds;
+  let done = 0;
+  const results: Record<string, MethodResult> = {};
+  for (const method of methods) {
+    const started = performance.now();
+    const runner = await adaptRunner(config, method);
+    let envSteps = 0;
+    const returns: number[][][] = [];
+    try {
+      for (let i = 0; i < tasks.length; i++) {
+        const perSeed: number[][] = [];
+        for (let s = 0; s < seeds; s++) {
+          const stats = await runner.adapt(method.init(s), tasks[i], k, deriveSeed(EVAL_SEED, s, i));
+          perSeed.push(stats.returns);
+          envSteps += stats.envSteps;
+          options.onProgress?.(++done, total, method.name);
+        }
+        returns.push(perSeed);
+      }
+    } finally {
+      runner.close();
+    }
+    results[method.name] = {
+      ...summarize(returns, k),
+      norm: [],
+      returns,
+      envSteps,
+      wallSeconds: (performance.now() - started) / 1000,
+    };
+  }
+  const random0 = results.random?.mean[0] ?? null;
+  const oracle0 = results.oracle?.mean[0] ?? null;
+  for (const result of Object.values(results)) {
+    result.norm = result.mean.map((r) => (random0 === null ? null : normalizedScore(r, random0, oracle0)));
+  }
+  return {
+    env: config.env,
+    tasks: tasks.length,
+    seeds,
+    k,
+    methods: results,
+    ci: CI_METHOD,
+    normReference: { random0, oracle0 },
+    heldOutTasks: tasks,
+  };
+}
+
+/** Mean and t interval over tasks of each k, a task's value being its mean over seeds. */
+export function summarize(returns: number[][][], k: number): { mean: number[]; ci95: Interval[] } {
+  const means: number[] = [];
+  const ci95: Interval[] = [];
+  for (let j = 0; j <= k; j++) {
+    const perTask = returns.map((seedsOfTask) => mean(seedsOfTask.map((r) => r[j]!)));
+    means.push(mean(perTask));
+    ci95.push(tInterval95(perTask));
+  }
+  return { mean: means, ci95 };
+}
+
+/** One method's env copies, policy and learner, reused across its jobs (as a trainer worker does). */
+async function adaptRunner(config: RlTrainConfig, method: EvalMethod) {
+  const episodesPerUpdate = config.inner.episodesPerUpdate;
+  const venv = await makeVectorEnv(config.env, config.inner.numEnvs ?? episodesPerUpdate, {
+    maxEpisodeSteps: config.maxEpisodeSteps,
+    observeTask: method.observeTask,
+  });
+  const policy = GaussianPolicy.create(method.policy, venv.obsDim, venv.actDim, 0);
+  const learner = makeLearner(config.inner.learner as LearnerConfigInput);
+  return {
+    adapt: async (init: ReturnType<EvalMethod['init']>, task: unknown, updates: number, seed: number) => {
+      policy.setParams(init.params);
+      if (init.obsNorm) policy.setObsNorm(init.obsNorm);
+      venv.setTasks(task);
+      const result = await learner.adapt(policy, venv, { updates, episodesPerUpdate }, seed);
+      result.policy.dispose();
+      return result.stats;
+    },
+    close: () => {
+      policy.dispose();
+      venv.close();
+    },
+  };
+}

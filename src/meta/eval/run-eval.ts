@@ -1,0 +1,130 @@
+/**
+ * `terrarium eval --run DIR` without the command line: pick the methods, evaluate them on held-out tasks, write
+ * DIR/eval/results.json (everything, raw returns included), DIR/eval/results.md (the table) and, with `plot`,
+ * DIR/eval/adaptation.svg and DIR/eval/training.svg.
+ */
+import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import writeFileAtomic from 'write-file-atomic';
+import { type BackendName, initBackend } from '../../agents/backend.js';
+import type { LoadedRun } from '../checkpoint.js';
+import type { RlTrainConfig } from '../config.js';
+import type { MetricsLine } from '../trainer.js';
+import { type EvalReport, evaluate, publicReport } from './evaluate.js';
+import { baselineDir, type EvalMethod, metaMethod, randomMethod, savedMethod } from './methods.js';
+import { adaptationPlot, renderSvg, trainingPlot } from './plots.js';
+import { resultsTable } from './table.js';
+
+export function evalDir(runDir: string): string {
+  return join(runDir, 'eval');
+}
+
+export interface RunEvalOptions {
+  runDir: string;
+  run: LoadedRun;
+  config: RlTrainConfig;
+  /** Baselines to run besides the meta-init; undefined: random, plus pretrained / oracle where trained. */
+  baselines?: string[];
+  tasks: number;
+  k: number;
+  seeds: number;
+  plot: boolean;
+  onProgress?: (done: number, total: number, method: string) => void;
+}
+
+export interface RunEvalResult {
+  report: EvalReport;
+  public: ReturnType<typeof publicReport>;
+  table: string;
+  files: string[];
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function chooseMethods(options: RunEvalOptions): Promise<EvalMethod[]> {
+  const { runDir, config } = options;
+  let baselines = options.baselines;
+  if (baselines === undefined) {
+    baselines = ['random'];
+    for (const name of ['pretrained', 'oracle'] as const) {
+      if (await exists(join(baselineDir(runDir, name), 'policy', 'policy.json'))) baselines.push(name);
+    }
+  }
+  await initBackend(config.backend as BackendName);
+  const methods: EvalMethod[] = [metaMethod(options.run)];
+  for (const name of baselines) {
+    if (name === 'random') methods.push(randomMethod(config));
+    else methods.push(await savedMethod(name as 'pretrained' | 'oracle', runDir, config));
+  }
+  return methods;
+}
+
+export async function runEval(options: RunEvalOptions): Promise<RunEvalResult> {
+  const started = performance.now();
+  const methods = await chooseMethods(options);
+  const report = await evaluate({
+    config: options.config,
+    methods,
+    tasks: options.tasks,
+    k: options.k,
+    seeds: options.seeds,
+    onProgress: options.onProgress,
+  });
+  const dir = evalDir(options.runDir);
+  await mkdir(dir, { recursive: true });
+  const table = resultsTable(report);
+  const files = [join(dir, 'results.json'), join(dir, 'results.md')];
+  await writeFileAtomic(
+    files[0]!,
+    `${JSON.stringify(
+      {
+        ...report,
+        run: {
+          dir: options.runDir,
+          iteration: options.run.iteration,
+          envSteps: options.run.checkpoint.envSteps,
+        },
+        wallSeconds: (performance.now() - started) / 1000,
+      },
+      null,
+      2,
+    )}\n`,
+  );
+  await writeFile(
+    files[1]!,
+    `${report.env}, ${report.tasks} held-out tasks x ${report.seeds} seeds; mean return [95 % CI]; ${report.ci}.\n\n${table}\n`,
+  );
+  if (options.plot) {
+    const adaptation = join(dir, 'adaptation.svg');
+    await writeFile(adaptation, await renderSvg(adaptationPlot(report)));
+    files.push(adaptation);
+    const metrics = await readMetrics(options.runDir);
+    if (metrics.length > 0) {
+      const training = join(dir, 'training.svg');
+      await writeFile(training, await renderSvg(trainingPlot(report.env, metrics)));
+      files.push(training);
+    }
+  }
+  return { report, public: publicReport(report), table, files };
+}
+
+/** The lines of RUN/metrics.jsonl (none if the file is missing). */
+export async function readMetrics(runDir: string): Promise<MetricsLine[]> {
+  let text = '';
+  try {
+    text = await readFile(join(runDir, 'metrics.jsonl'), 'utf8');
+  } catch {
+    return [];
+  }
+  return text
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as MetricsLine);
+}

@@ -1,0 +1,53 @@
+/**
+ * Markdown tables of eval results, ready to paste into the README: one table per experiment (mean return and its
+ * 95 % CI after k = 0..K updates, and norm), and a comparison of norm after one update with the MAML paper's.
+ */
+import type { EvalReport } from './evaluate.js';
+
+/**
+ * The MAML paper's RL results (Finn, Abbeel, Levine 2017, from the data behind its figures), as norm after one
+ * update: (R_1 - R_random) / (R_oracle - R_random). Different simulator and robots than Terrarium's: only norm is
+ * comparable, and only roughly.
+ */
+export const MAML_REFERENCE: Record<string, { task: string; maml: number; pretrained: number }> = {
+  'ball-nav': { task: '2D navigation', maml: 0.88, pretrained: 0.78 },
+  'cheetah-vel': { task: 'half-cheetah velocity', maml: 0.88, pretrained: 0.6 },
+  'cheetah-dir': { task: 'half-cheetah direction', maml: 0.69, pretrained: 0.02 },
+  'ant-dir': { task: 'ant direction', maml: 0.95, pretrained: 0.0 },
+};
+
+function fmt(value: number | null | undefined, digits = 1): string {
+  return value === null || value === undefined || !Number.isFinite(value) ? '-' : value.toFixed(digits);
+}
+
+/** Mean [95 % CI] of each method after k = 0..K updates, then norm after each k. */
+export function resultsTable(report: EvalReport): string {
+  const ks = Array.from({ length: report.k + 1 }, (_, k) => k);
+  const header = `| init | ${ks.map((k) => `k = ${k}`).join(' | ')} | ${ks.map((k) => `norm k = ${k}`).join(' | ')} |`;
+  const rule = `|---|${ks.map(() => '---|').join('')}${ks.map(() => '---|').join('')}`;
+  const rows = Object.entries(report.methods).map(([name, m]) => {
+    const returns = ks.map((k) => `${fmt(m.mean[k])} [${fmt(m.ci95[k]![0])}, ${fmt(m.ci95[k]![1])}]`);
+    const norms = ks.map((k) => fmt(m.norm[k], 2));
+    return `| ${name} | ${returns.join(' | ')} | ${norms.join(' | ')} |`;
+  });
+  return [header, rule, ...rows].join('\n');
+}
+
+/** norm after one update: Terrarium's meta-init and pretrained init beside the MAML paper's. */
+export function comparisonTable(experiments: Record<string, EvalReport>): string {
+  const lines = [
+    '| experiment | Terrarium Reptile | Terrarium pretrained | MAML paper: MAML | MAML paper: pretrained |',
+    '|---|---|---|---|---|',
+  ];
+  const names = [...new Set([...Object.keys(MAML_REFERENCE), ...Object.keys(experiments)])];
+  for (const name of names) {
+    const report = experiments[name];
+    const ref = MAML_REFERENCE[name];
+    const norm1 = (method: string) => fmt(report?.methods[method]?.norm[1], 2);
+    lines.push(
+      `| ${name}${ref ? ` (${ref.task})` : ''} | ${report ? norm1('meta') : 'not run'} | ` +
+        `${report ? norm1('pretrained') : 'not run'} | ${fmt(ref?.maml, 2)} | ${fmt(ref?.pretrained, 2)} |`,
+    );
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,152 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { envEntry } from '../../src/envs/registry.js';
+import { loadLatestCheckpoint } from '../../src/meta/checkpoint.js';
+import { parseTrainConfig, type RlTrainConfig } from '../../src/meta/config.js';
+import { evaluate } from '../../src/meta/eval/evaluate.js';
+import { metaMethod, randomMethod } from '../../src/meta/eval/methods.js';
+import { pretrain } from '../../src/meta/eval/pretrain.js';
+import { chooseMethods, runEval } from '../../src/meta/eval/run-eval.js';
+import { createTrainer } from '../../src/meta/trainer.js';
+
+/** A ball-nav run small enough for a test: 2 meta-iterations of 2 tasks, 20-step episodes, an 8-unit MLP. */
+const config = parseTrainConfig({
+  env: 'ball-nav',
+  iterations: 2,
+  metaBatchSize: 2,
+  maxEpisodeSteps: 20,
+  inner: { steps: 1, episodesPerUpdate: 2, learner: { algo: 'vpg', alpha: 0.3, baseline: 'linear' } },
+  policy: { hiddenSizes: [8], activation: 'relu', obsNorm: true, valueFunction: false },
+  workers: 0,
+  backend: 'cpu',
+}) as RlTrainConfig;
+
+let runDir = '';
+
+beforeAll(async () => {
+  runDir = mkdtempSync(join(tmpdir(), 'terrarium-eval-'));
+  await (await createTrainer({ config, outDir: runDir })).run();
+});
+
+describe('terrarium eval', () => {
+  it('adapts on the held-out test split, never on training tasks', async () => {
+    const run = await loadLatestCheckpoint(runDir);
+    const report = await evaluate({ config, methods: [metaMethod(run)], tasks: 3, k: 0, seeds: 1 });
+    const distribution = envEntry('ball-nav').distribution(config.tasks);
+    expect(report.heldOutTasks).toEqual(distribution.testTasks(3));
+    const train = distribution.sampleTrain(3000, 1).map((t) => JSON.stringify(t));
+    for (const task of report.heldOutTasks) expect(train).not.toContain(JSON.stringify(task));
+  });
+
+  it('gives identical numbers for the same seed, and different rollouts for different seeds', async () => {
+    const run = await loadLatestCheckpoint(runDir);
+    const once = () =>
+      evaluate({ config, methods: [metaMethod(run), randomMethod(config)], tasks: 2, k: 2, seeds: 2 });
+    const a = await once();
+    const b = await once();
+    // Everything but the wall-clock time.
+    const numbers = (r: typeof a) => Object.values(r.methods).map(({ wallSeconds: _w, ...rest }) => rest);
+    expect(numbers(b)).toEqual(numbers(a));
+    expect(a.methods.meta!.returns).toHaveLength(2);
+    expect(a.methods.meta!.returns[0]).toHaveLength(2);
+    expect(a.methods.meta!.returns[0]![0]).toHaveLength(3);
+    // The two seeds of a task are different rollouts.
+    expect(a.methods.meta!.returns[0]![0]).not.toEqual(a.methods.meta!.returns[0]![1]);
+    // norm: the random init before any update is the 0 of the scale; no oracle, so no scale at all.
+    expect(a.normReference.random0).toBe(a.methods.random!.mean[0]);
+    expect(a.methods.random!.norm).toEqual([null, null, null]);
+  });
+
+  it('trains the pretrained and oracle baselines and writes results, table and plots', async () => {
+    const run = await loadLatestCheckpoint(runDir);
+    for (const oracle of [false, true]) {
+      const summary = await pretrain({
+        config,
+        pretrain: { updatesPerRound: 2 },
+        oracle,
+        envSteps: 300,
+        outDir: join(runDir, oracle ? 'oracle' : 'pretrained'),
+      });
+      expect(summary.envSteps).toBeGreaterThanOrEqual(300);
+      expect(summary.updates % 2).toBe(0);
+    }
+    const options = { runDir, run, config, tasks: 2, k: 1, seeds: 1, plot: true };
+    // Without --baselines: random plus whatever was trained for this run.
+    expect((await chooseMethods(options)).map((m) => m.name)).toEqual([
+      'meta',
+      'random',
+      'pretrained',
+      'oracle',
+    ]);
+    const result = await runEval(options);
+    expect(Object.keys(result.public.methods)).toEqual(['meta', 'random', 'pretrained', 'oracle']);
+    const { oracle0, random0 } = result.report.normReference;
+    if (oracle0! > random0!) {
+      expect(result.public.methods.random!.norm[0]).toBe(0);
+      expect(result.public.methods.oracle!.norm[0]).toBeCloseTo(1, 12);
+    }
+    for (const file of ['results.json', 'results.md', 'adaptation.svg', 'training.svg']) {
+      expect(existsSync(join(runDir, 'eval', file))).toBe(true);
+    }
+    expect(readFileSync(join(runDir, 'eval', 'results.md'), 'utf8')).toContain('| pretrained |');
+  });
+});
+
+describe('terrarium eval (command line)', () => {
+  const cli = (...args: string[]) =>
+    promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', ...args], {
+      encoding: 'utf8',
+    }).then(
+      ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+      (e: { code: number; stdout: string; stderr: string }) => ({
+        code: e.code,
+        stdout: e.stdout,
+        stderr: e.stderr,
+      }),
+    );
+
+  it('--json prints { env, tasks, seeds, k, methods: { name: { mean, ci95, norm } } }', async () => {
+    const { code, stdout } = await cli(
+      'eval',
+      '--run',
+      runDir,
+      '--baselines',
+      'random',
+      '--tasks',
+      '2',
+      '--seeds',
+      '1',
+      '--k',
+      '1',
+      '--json',
+    );
+    expect(code).toBe(0);
+    const out = JSON.parse(stdout);
+    expect(Object.keys(out)).toEqual(['env', 'tasks', 'seeds', 'k', 'methods']);
+    expect(out).toMatchObject({ env: 'ball-nav', tasks: 2, seeds: 1, k: 1 });
+    expect(Object.keys(out.methods)).toEqual(['meta', 'random']);
+    for (const m of Object.values(out.methods) as { mean: number[]; ci95: number[][]; norm: unknown[] }[]) {
+      expect(Object.keys(m)).toEqual(['mean', 'ci95', 'norm']);
+      expect(m.mean).toHaveLength(2);
+      expect(m.ci95).toHaveLength(2);
+      expect(m.ci95[0]![0]).toBeLessThanOrEqual(m.mean[0]!);
+      expect(m.ci95[0]![1]).toBeGreaterThanOrEqual(m.mean[0]!);
+    }
+  });
+
+  it('a bad --baselines or a missing baseline is one line naming it, exit 2', async () => {
+    const bad = await cli('eval', '--run', runDir, '--baselines', 'random,magic');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trim()).toBe(
+      'terrarium: --baselines: expected a comma-separated list of random, pretrained, oracle, got "magic"',
+    );
+    const empty = mkdtempSync(join(tmpdir(), 'terrarium-eval-none-'));
+    const none = await cli('eval', '--run', empty);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/^terrarium: --run: expected a run directory/);
+  });
+});
