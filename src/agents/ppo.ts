@@ -24,9 +24,9 @@ export const ppoConfigSchema = z
   .object({
     algo: z.literal('ppo'),
     /** Adam learning rate. */
-    learningRate: z.number().positive().max(1).default(3e-4),
+    learningRate: z.number().positive().max(1).default(1e-3),
     /** Anneal the learning rate linearly to 0 over the updates of one adapt call. */
-    annealLr: z.boolean().default(false),
+    annealLr: z.boolean().default(true),
     /** Discount factor. */
     gamma: z.number().min(0).max(1).default(0.99),
     /** GAE lambda. */
