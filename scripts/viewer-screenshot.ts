@@ -11,11 +11,11 @@ const { values } = parseArgs({
   options: {
     env: { type: 'string', default: 'ball-nav' },
     out: { type: 'string', default: 'docs/viewer.png' },
-    wait: { type: 'string', default: '6' },
+    wait: { type: 'string', default: '3' },
   },
 });
 execFileSync(process.execPath, ['scripts/build-viewer.mjs'], { stdio: 'inherit' });
-const demo = demoStreams({ env: values.env, iterationMs: 100, innerSteps: 5, metaBatch: 2 });
+const demo = demoStreams({ env: values.env, iterationMs: 400, innerSteps: 5, metaBatch: 2 });
 const server = await startViewerServer({ streams: demo.streams, port: 0 });
 const browser = await launchChromium({ width: 1280, height: 720 });
 try {
@@ -23,6 +23,14 @@ try {
   await page.goto(server.url);
   await page.waitForSelector('#connection[data-state="open"]');
   await page.waitForTimeout(Number(values.wait) * 1000);
+  // An episode late in the scripted adaptation (k >= 4 of 5), near its end, so the robot is close to its goal.
+  await page.waitForFunction(
+    () =>
+      Number(document.getElementById('hud-k')?.textContent) >= 4 &&
+      Number(document.getElementById('hud-step')?.textContent) >= 70,
+    undefined,
+    { timeout: 60_000, polling: 50 },
+  );
   await writeFile(values.out!, await page.screenshot());
   console.log(`wrote ${values.out} (${values.env}, ${server.url})`);
 } finally {

@@ -19,7 +19,7 @@ const axes: uPlot.Axis[] = [
     stroke: '#9aa3ad',
     grid: { stroke: 'rgba(255,255,255,0.07)' },
     ticks: { stroke: 'rgba(255,255,255,0.1)' },
-    size: 46,
+    size: 60,
   },
 ];
 

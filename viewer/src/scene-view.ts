@@ -20,6 +20,8 @@ export class SceneView {
   private readonly checker = makeCheckerTexture();
   private readonly focus = new THREE.Vector3();
   private framedEnv: string | null = null;
+  /** The camera distance chosen for this env (the camera backs off beyond it to keep a goal in view). */
+  private baseSpan = 3.5;
   /** A position goal: the camera then follows the midpoint of robot and goal, so both stay in view. */
   private goalPosition: THREE.Vector3 | null = null;
 
@@ -83,6 +85,11 @@ export class SceneView {
       this.world.add(this.arrow);
     }
     if (this.framedEnv !== description.env) this.frame(description, size);
+    else {
+      // A new episode starts near the origin again: come back to the env's distance, keeping the user's angle.
+      const offset = this.camera.position.clone().sub(this.focus).setLength(this.baseSpan);
+      this.camera.position.copy(this.focus).add(offset);
+    }
   }
 
   /** Puts the camera at a distance that shows the robot and, for a position goal, the goal too. */
@@ -91,6 +98,7 @@ export class SceneView {
     let span = Math.max(3.5, 20 * size);
     const goal = description.goal;
     if (goal?.kind === 'position') span = Math.max(span, 2 * Math.hypot(goal.position[0], goal.position[2]));
+    this.baseSpan = span;
     this.focus.set(0, 0, 0);
     this.camera.position.copy(new THREE.Vector3(-0.55, 0.6, 0.75).normalize().multiplyScalar(span));
     this.controls.target.copy(this.focus);
@@ -109,13 +117,22 @@ export class SceneView {
   render(): void {
     const root = this.bodies[0];
     if (root && this.follow) {
+      // Follow the robot, leaning towards a position goal; back the camera off when the goal would leave the view.
       const target = this.goalPosition
-        ? root.position.clone().lerp(this.goalPosition, 0.5)
+        ? root.position.clone().lerp(this.goalPosition, 0.35)
         : root.position.clone();
-      const delta = target.sub(this.focus).multiplyScalar(0.08);
+      const delta = target.sub(this.focus).multiplyScalar(0.1);
       this.focus.add(delta);
       this.camera.position.add(delta);
       this.controls.target.copy(this.focus);
+      if (this.goalPosition) {
+        const offset = this.camera.position.clone().sub(this.focus);
+        const apart = 1.6 * root.position.distanceTo(this.goalPosition);
+        const wanted = Math.min(3 * this.baseSpan, Math.max(this.baseSpan, apart));
+        const distance = offset.length();
+        if (distance < wanted)
+          this.camera.position.copy(this.focus).add(offset.setLength(distance + 0.05 * (wanted - distance)));
+      }
     }
     if (root && this.arrow) this.arrow.position.copy(root.position).add(new THREE.Vector3(0, 0.5, 0));
     this.sun.position.copy(this.focus).add(new THREE.Vector3(4, 8, 3));
