@@ -57,8 +57,12 @@ const outerSchema = z
 
 /** Fields every train config has. */
 const commonFields = {
-  /** "reptile", or "fomaml" (pseudo-gradient from the last inner update only). */
-  algo: z.enum(['reptile', 'fomaml']).default('reptile'),
+  /**
+   * "reptile"; "fomaml" (pseudo-gradient from the last inner update only); or "pretrain", the multi-task baseline:
+   * no meta-learning, `inner.steps` plain learner updates per iteration on the meta-batch pooled (each update is
+   * the average of one update per task, i.e. one step on the pooled objective; eps and `outer` are not used).
+   */
+  algo: z.enum(['reptile', 'fomaml', 'pretrain']).default('reptile'),
   /** Run seed: tasks and per-task seeds are derived from it, iteration and task index. */
   seed: intField(0, 2147483646).default(0),
   /** Meta-iterations. */

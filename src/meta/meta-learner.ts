@@ -45,6 +45,8 @@ export type AdaptJob =
   | (JobBase & { kind: 'rl'; spec: RlJobSpec })
   | (JobBase & { kind: 'sine'; spec: SineSpec });
 
+export type JobFields = Omit<JobBase, 'keepBeforeLast'> & { keepBeforeLast?: boolean; steps?: number };
+
 export interface AdaptResult {
   params: Float32Array;
   obsNorm: unknown | null;
@@ -61,7 +63,8 @@ export interface MetaLearner {
   init(seed: number): Promise<{ params: Float32Array; obsNorm: unknown | null }>;
   /** n training tasks (never from the test split). */
   sampleTasks(n: number, seed: number): unknown[];
-  job(fields: Omit<JobBase, 'keepBeforeLast'> & { keepBeforeLast?: boolean }): AdaptJob;
+  /** A job; `steps` overrides the config's inner steps (multi-task pretraining takes one at a time). */
+  job(fields: JobFields): AdaptJob;
   /** The meta-init's obs-norm state after a meta-batch (see reptile.ts for the policy). */
   mergeObsNorm(init: unknown | null, adapted: readonly (unknown | null)[]): unknown | null;
   /** Frees what the learner holds in this thread. */

@@ -43,7 +43,12 @@ export async function rlMetaLearner(config: RlTrainConfig): Promise<MetaLearner>
       }
     },
     sampleTasks: (n, seed) => distribution.sampleTrain(n, seed),
-    job: (fields) => ({ ...fields, keepBeforeLast: fields.keepBeforeLast ?? false, kind: 'rl', spec }),
+    job: ({ steps, ...fields }) => ({
+      ...fields,
+      keepBeforeLast: fields.keepBeforeLast ?? false,
+      kind: 'rl',
+      spec: { ...spec, steps: steps ?? spec.steps },
+    }),
     mergeObsNorm: (init, adapted) =>
       config.obsNorm === 'frozen' || init === null
         ? init
@@ -88,7 +93,7 @@ interface Workspace {
 const workspaces = new Map<string, Promise<Workspace>>();
 
 function workspace(spec: RlJobSpec): Promise<Workspace> {
-  const key = JSON.stringify(spec);
+  const key = JSON.stringify({ ...spec, steps: 0 });
   let ws = workspaces.get(key);
   if (!ws) {
     ws = (async () => {

@@ -11,7 +11,12 @@ export function sineMetaLearner(config: SineTrainConfig): MetaLearner {
     backend: 'plain-js',
     init: async (seed) => ({ params: initSineParams(config.hidden, seed), obsNorm: null }),
     sampleTasks: (n, seed) => distribution.sampleTrain(n, seed),
-    job: (fields) => ({ ...fields, keepBeforeLast: fields.keepBeforeLast ?? false, kind: 'sine', spec }),
+    job: ({ steps, ...fields }) => ({
+      ...fields,
+      keepBeforeLast: fields.keepBeforeLast ?? false,
+      kind: 'sine',
+      spec: { ...spec, steps: steps ?? spec.steps },
+    }),
     mergeObsNorm: () => null,
     dispose: () => {},
   };

@@ -210,6 +210,7 @@ export async function createTrainer(options: TrainerOptions): Promise<Trainer> {
   }
   const streams: TrainingStreams = { info, metrics$, adaptation$, scenes$, frames$ };
 
+  let runner: JobRunner | null = null;
   let stopRequested = false;
   let wakeStop: () => void = () => {};
   const stopSignal = new Promise<'stop'>((resolve) => {
@@ -218,7 +219,7 @@ export async function createTrainer(options: TrainerOptions): Promise<Trainer> {
 
   async function run(): Promise<TrainSummary> {
     let crashes = 0;
-    const runner: JobRunner = createJobRunner({
+    runner = createJobRunner({
       workers: config.workers,
       onWorkerCrash: ({ iteration, taskIndex, attempt, error }) => {
         crashes++;
@@ -247,52 +248,16 @@ export async function createTrainer(options: TrainerOptions): Promise<Trainer> {
         const eps = linearEps(config.outer.eps0, config.outer.eps1, iteration, config.iterations);
         const taskRng = Rng.fromState(state.rng.tasks);
         const tasks = learner.sampleTasks(config.metaBatchSize, taskRng.seed());
-        // 2. Adapt to each task (a self-contained job each).
-        const jobs = tasks.map((task, taskIndex) =>
-          learner.job({
-            iteration,
-            taskIndex,
-            params: state.params,
-            obsNorm: state.obsNorm,
-            task,
-            seed: deriveSeed(config.seed, iteration, taskIndex),
-            keepBeforeLast: config.algo === 'fomaml',
-          }),
-        );
-        const results = await runJobs(runner, jobs);
-        if (results === 'stop') break;
-        // 3. The meta step.
-        const adapted = results.map((r) => r.params);
-        let params: Float32Array;
-        let adam = state.adam;
-        const grad =
-          config.algo === 'fomaml'
-            ? fomamlGradient(
-                results.map((r) => r.beforeLast!),
-                adapted,
-              )
-            : null;
-        if (config.outer.optimizer === 'adam') {
-          const step = adamStep(
-            state.params,
-            grad ?? reptileGradient(state.params, adapted),
-            adam!,
-            eps,
-            config.outer.adam,
-          );
-          params = step.params;
-          adam = step.state;
-        } else {
-          params = grad ? sgdStep(state.params, grad, eps) : reptileStep(state.params, adapted, eps);
-        }
-        const obsNorm = learner.mergeObsNorm(
-          state.obsNorm,
-          results.map((r) => r.obsNorm),
-        );
+        // 2 and 3. Adapt to each task (a self-contained job each), then the meta step.
+        const step =
+          config.algo === 'pretrain'
+            ? await pretrainStep(tasks, iteration)
+            : await metaStep(tasks, iteration, eps);
+        if (step === 'stop') break;
+        const { params, obsNorm, adam, results, taskReturns } = step;
         // 4. Log, publish, checkpoint.
         const envSteps = results.reduce((sum, r) => sum + r.stats.envSteps, 0);
         const wallSeconds = (performance.now() - started) / 1000;
-        const taskReturns = results.map((r) => r.stats.returns);
         lastMetrics = {
           iteration,
           returnBefore: mean(taskReturns.map((r) => r[0]!)),
@@ -333,20 +298,109 @@ export async function createTrainer(options: TrainerOptions): Promise<Trainer> {
       };
     } finally {
       await runner.close();
+      runner = null;
     }
   }
 
+  /** Reptile / FOMAML: adapt theta to every task, then step theta (plain, or Adam on the pseudo-gradient). */
+  async function metaStep(tasks: unknown[], iteration: number, eps: number) {
+    const jobs = tasks.map((task, taskIndex) =>
+      learner.job({
+        iteration,
+        taskIndex,
+        params: state.params,
+        obsNorm: state.obsNorm,
+        task,
+        seed: deriveSeed(config.seed, iteration, taskIndex),
+        keepBeforeLast: config.algo === 'fomaml',
+      }),
+    );
+    const results = await runJobs(jobs);
+    if (results === 'stop') return 'stop';
+    const adapted = results.map((r) => r.params);
+    const grad =
+      config.algo === 'fomaml'
+        ? fomamlGradient(
+            results.map((r) => r.beforeLast!),
+            adapted,
+          )
+        : null;
+    let params: Float32Array;
+    let adam = state.adam;
+    if (config.outer.optimizer === 'adam') {
+      const step = adamStep(
+        state.params,
+        grad ?? reptileGradient(state.params, adapted),
+        adam!,
+        eps,
+        config.outer.adam,
+      );
+      params = step.params;
+      adam = step.state;
+    } else {
+      params = grad ? sgdStep(state.params, grad, eps) : reptileStep(state.params, adapted, eps);
+    }
+    const obsNorm = learner.mergeObsNorm(
+      state.obsNorm,
+      results.map((r) => r.obsNorm),
+    );
+    return { params, obsNorm, adam, results, taskReturns: results.map((r) => r.stats.returns) };
+  }
+
+  /**
+   * The multi-task pretraining baseline: `inner.steps` times, one learner update per task from the shared params,
+   * averaged (eps = 1): an update on the pooled tasks. Same tasks and seeds scheme as Reptile, no meta-learning.
+   */
+  async function pretrainStep(tasks: unknown[], iteration: number) {
+    let params = state.params;
+    let obsNorm = state.obsNorm;
+    let all: AdaptResult[] = [];
+    const taskReturns: number[][] = tasks.map(() => []);
+    for (let j = 0; j < config.inner.steps; j++) {
+      const jobs = tasks.map((task, taskIndex) =>
+        learner.job({
+          iteration,
+          taskIndex,
+          params,
+          obsNorm,
+          task,
+          seed: deriveSeed(config.seed, iteration, taskIndex, j),
+          steps: 1,
+        }),
+      );
+      const results = await runJobs(jobs);
+      if (results === 'stop') return 'stop';
+      results.forEach((r, i) =>
+        taskReturns[i]!.push(...(j === 0 ? r.stats.returns : r.stats.returns.slice(1))),
+      );
+      params = reptileStep(
+        params,
+        results.map((r) => r.params),
+        1,
+      );
+      obsNorm = learner.mergeObsNorm(
+        obsNorm,
+        results.map((r) => r.obsNorm),
+      );
+      all = all.concat(results);
+    }
+    return { params, obsNorm, adam: state.adam, results: all, taskReturns };
+  }
+
   /** Runs the jobs (in parallel on workers, one by one in this thread); 'stop' if stop() came first. */
-  async function runJobs(runner: JobRunner, jobs: Parameters<JobRunner['run']>[0][]) {
-    if (runner.workers > 0) {
-      const all = Promise.all(jobs.map((job) => runner.run(job)));
+  async function runJobs(jobs: Parameters<JobRunner['run']>[0][]) {
+    if (!runner) throw new Error('runJobs: no job runner (run() not started)');
+    const { workers } = runner;
+    const run = runner.run;
+    if (workers > 0) {
+      const all = Promise.all(jobs.map((job) => run(job)));
       all.catch(() => {});
       return Promise.race([all, stopSignal]);
     }
     const results: AdaptResult[] = [];
     for (const job of jobs) {
       if (stopRequested) return 'stop' as const;
-      results.push(await runner.run(job));
+      results.push(await run(job));
     }
     return results;
   }

@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { loadLatestCheckpoint } from '../../src/meta/checkpoint.js';
+import { initSineParams } from '../../src/meta/sine.js';
+import { initSeed } from '../../src/meta/trainer.js';
+import { readMetrics, tempDir, tinySine, train } from './helpers.js';
+
+describe('meta-algorithms on the sine toy', () => {
+  it('FOMAML steps along the last inner update only: with 1 inner step and eps 1 it equals Reptile', async () => {
+    const reptileDir = tempDir();
+    const fomamlDir = tempDir();
+    const options = {
+      iterations: 2,
+      outer: { eps0: 1, eps1: 1 },
+      inner: { steps: 1, lr: 0.02, points: 10, batchSize: 10 },
+    };
+    await train(tinySine(options), reptileDir);
+    await train(tinySine({ ...options, algo: 'fomaml' }), fomamlDir);
+    const a = await loadLatestCheckpoint(reptileDir);
+    const b = await loadLatestCheckpoint(fomamlDir);
+    b.params.forEach((v, j) => {
+      expect(v).toBeCloseTo(a.params[j]!, 6);
+    });
+  });
+
+  it('FOMAML with several inner steps moves less than Reptile (one update of k)', async () => {
+    const reptileDir = tempDir();
+    const fomamlDir = tempDir();
+    const options = {
+      iterations: 1,
+      outer: { eps0: 1, eps1: 1 },
+      inner: { steps: 5, lr: 0.02, points: 10, batchSize: 10 },
+    };
+    const config = tinySine(options);
+    await train(config, reptileDir);
+    await train(tinySine({ ...options, algo: 'fomaml' }), fomamlDir);
+    const init = initSineParams([8, 8], initSeed(config));
+    const distance = (p: Float32Array) => Math.hypot(...p.map((v, j) => v - init[j]!));
+    const reptile = distance((await loadLatestCheckpoint(reptileDir)).params);
+    const fomaml = distance((await loadLatestCheckpoint(fomamlDir)).params);
+    expect(fomaml).toBeGreaterThan(0);
+    expect(fomaml).toBeLessThan(reptile);
+  });
+
+  it('pretrain takes inner.steps pooled updates an iteration and logs returns after each', async () => {
+    const dir = tempDir();
+    await train(tinySine({ algo: 'pretrain', iterations: 2 }), dir);
+    const metrics = readMetrics(dir);
+    expect(metrics).toHaveLength(2);
+    for (const line of metrics) {
+      expect(line.taskReturns).toHaveLength(3);
+      for (const returns of line.taskReturns) expect(returns).toHaveLength(4);
+    }
+  });
+});
