@@ -35,6 +35,8 @@ export interface DemoStreamsOptions {
   framesPerTick: number;
   /** Publish an iteration every this many ms on a timer (0: only when `runIteration()` is called). */
   iterationMs: number;
+  /** The task of the display episode (default: drawn from the env's distribution). */
+  displayTask?: unknown;
 }
 
 export interface DemoStreams {
@@ -83,7 +85,7 @@ export function demoStreams(options: Partial<DemoStreamsOptions> = {}): DemoStre
     const startEpisode = (e: Env<unknown>) => {
       episode++;
       const k = episode % (config.innerSteps + 1);
-      e.setTask(taskAt(0, selectedTask));
+      e.setTask(config.displayTask ?? taskAt(0, selectedTask));
       obs = e.reset({ seed: deriveSeed(config.seed, 7, episode) }).obs;
       act = blendedPolicy(e, k / config.innerSteps, deriveSeed(config.seed, 11, episode));
       step = 0;

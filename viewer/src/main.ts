@@ -45,7 +45,7 @@ function onMessage(message: ServerMessage): void {
       latestPoses = null;
       view.load(message.scene);
       hud.set('env', message.scene.env);
-      hud.set('task-index', message.taskIndex);
+      hud.set('task-index', message.taskIndex < 0 ? 'sent from this page' : message.taskIndex);
       hud.set('k', message.k);
       hud.set('return', 0);
       hud.task(message.scene.task);
