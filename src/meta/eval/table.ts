@@ -17,18 +17,30 @@ export const MAML_REFERENCE: Record<string, { task: string; maml: number; pretra
 };
 
 function fmt(value: number | null | undefined, digits = 1): string {
+  if (value !== null && value !== undefined && Math.abs(value) < 10 && digits === 1) digits = 2;
   return value === null || value === undefined || !Number.isFinite(value) ? '-' : value.toFixed(digits);
 }
 
-/** Mean [95 % CI] of each method after k = 0..K updates, then norm after each k. */
+/** The k columns of a table: all of 0..K up to K = 5, else 0, 1, 2, 4, 8, ... and K. */
+export function tableKs(maxK: number): number[] {
+  if (maxK <= 5) return Array.from({ length: maxK + 1 }, (_, k) => k);
+  const ks = [0];
+  for (let k = 1; k < maxK; k *= 2) ks.push(k);
+  return [...ks, maxK];
+}
+
+/** Mean [95 % CI] of each method after k updates, then norm after each k (when an oracle gave it a scale). */
 export function resultsTable(report: EvalReport): string {
-  const ks = Array.from({ length: report.k + 1 }, (_, k) => k);
-  const header = `| init | ${ks.map((k) => `k = ${k}`).join(' | ')} | ${ks.map((k) => `norm k = ${k}`).join(' | ')} |`;
-  const rule = `|---|${ks.map(() => '---|').join('')}${ks.map(() => '---|').join('')}`;
-  const rows = Object.entries(report.methods).map(([name, m]) => {
+  const ks = tableKs(report.k);
+  const methods = Object.entries(report.methods);
+  const withNorm = methods.some(([, m]) => m.norm.some((v) => v !== null));
+  const normKs = withNorm ? ks : [];
+  const header = `| init | ${[...ks.map((k) => `k = ${k}`), ...normKs.map((k) => `norm k = ${k}`)].join(' | ')} |`;
+  const rule = `|---|${[...ks, ...normKs].map(() => '---|').join('')}`;
+  const rows = methods.map(([name, m]) => {
     const returns = ks.map((k) => `${fmt(m.mean[k])} [${fmt(m.ci95[k]![0])}, ${fmt(m.ci95[k]![1])}]`);
-    const norms = ks.map((k) => fmt(m.norm[k], 2));
-    return `| ${name} | ${returns.join(' | ')} | ${norms.join(' | ')} |`;
+    const norms = normKs.map((k) => fmt(m.norm[k], 2));
+    return `| ${name} | ${[...returns, ...norms].join(' | ')} |`;
   });
   return [header, rule, ...rows].join('\n');
 }
