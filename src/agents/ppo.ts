@@ -18,7 +18,6 @@ import { gae } from './advantages.js';
 import type { AdaptBudget, AdaptHooks, AdaptResult, Learner } from './learner.js';
 import type { GaussianPolicy } from './policy.js';
 import type { RolloutBatch } from './rollout.js';
-import { clipScale } from './vpg.js';
 
 export const ppoConfigSchema = z
   .object({
@@ -147,17 +146,18 @@ export class PpoLearner implements Learner {
               kept = [pgLoss, vLoss, entropy, approxKl, clipFrac].map((t) => tf.keep(t));
               return pgLoss.sub(entropy.mul(cfg.entCoef)).add(vLoss.mul(cfg.vfCoef)) as tf.Scalar;
             }, vars);
-            const scale = clipScale(Object.values(grads), cfg.maxGradNorm);
-            const scaled: tf.NamedTensorMap = {};
-            for (const [name, g] of Object.entries(grads)) scaled[name] = scale === 1 ? g : g.mul(scale);
-            optimizer.applyGradients(scaled);
+            optimizer.applyGradients(clipByGlobalNorm(grads, cfg.maxGradNorm));
             const stacked = tf.stack(kept);
             tf.dispose(kept);
             return stacked;
           });
-          const [pg, vl, ent, kl, cf] = stats.dataSync();
-          stats.dispose();
-          Object.assign(info, { pgLoss: pg!, vLoss: vl!, entropy: ent!, approxKl: kl!, clipFrac: cf! });
+          // Read the statistics back once an epoch (the last minibatch's): a readback is a sync point.
+          if (start + 2 * minibatchSize <= n) stats.dispose();
+          else {
+            const [pg, vl, ent, kl, cf] = stats.dataSync();
+            stats.dispose();
+            Object.assign(info, { pgLoss: pg!, vLoss: vl!, entropy: ent!, approxKl: kl!, clipFrac: cf! });
+          }
         }
         info.epochs = epoch + 1;
         if (cfg.targetKl !== null && info.approxKl > cfg.targetKl) break;
@@ -165,6 +165,14 @@ export class PpoLearner implements Learner {
       return info;
     });
   }
+}
+
+/** Scales every gradient by min(1, maxNorm / global norm), without reading anything back. */
+function clipByGlobalNorm(grads: tf.NamedTensorMap, maxNorm: number): tf.NamedTensorMap {
+  const values = Object.values(grads);
+  const norm = tf.sqrt(tf.addN(values.map((g) => g.square().sum())));
+  const scale = tf.minimum(1, tf.div(maxNorm, norm.add(1e-6)));
+  return Object.fromEntries(Object.entries(grads).map(([name, g]) => [name, g.mul(scale)]));
 }
 
 function setLearningRate(optimizer: tf.Optimizer, lr: number): void {
