@@ -1,21 +1,24 @@
 import type { Command } from 'commander';
-import { registerBenchCommand } from './bench-command.js';
-import { registerEnvsCommand } from './envs-command.js';
-import { registerEvalCommand } from './eval-command.js';
-import { registerPretrainCommand } from './pretrain-command.js';
-import { registerRolloutCommand } from './rollout-command.js';
-import { registerTrainCommand } from './train-command.js';
-import { registerTrainTaskCommand } from './train-task-command.js';
-import { registerViewCommand } from './view-command.js';
 
-/** Every `terrarium` subcommand; each lives in its own file and adds itself to `program`. */
-export function registerCommands(program: Command): void {
-  registerEnvsCommand(program);
-  registerBenchCommand(program);
-  registerRolloutCommand(program);
-  registerTrainCommand(program);
-  registerTrainTaskCommand(program);
-  registerViewCommand(program);
-  registerEvalCommand(program);
-  registerPretrainCommand(program);
+type Register = (program: Command) => void;
+
+/**
+ * Every `terrarium` subcommand, each in its own file. They load lazily: a command imports only what it needs
+ * (`terrarium envs` never loads TensorFlow.js), and `--help` loads them all.
+ */
+const COMMANDS: Record<string, () => Promise<Register>> = {
+  envs: async () => (await import('./envs-command.js')).registerEnvsCommand,
+  rollout: async () => (await import('./rollout-command.js')).registerRolloutCommand,
+  bench: async () => (await import('./bench-command.js')).registerBenchCommand,
+  'train-task': async () => (await import('./train-task-command.js')).registerTrainTaskCommand,
+  train: async () => (await import('./train-command.js')).registerTrainCommand,
+  pretrain: async () => (await import('./pretrain-command.js')).registerPretrainCommand,
+  eval: async () => (await import('./eval-command.js')).registerEvalCommand,
+  view: async () => (await import('./view-command.js')).registerViewCommand,
+};
+
+/** Registers subcommand `name` only, or every subcommand when `name` is not one (help, typos). */
+export async function registerCommands(program: Command, name?: string): Promise<void> {
+  const names = name !== undefined && name in COMMANDS ? [name] : Object.keys(COMMANDS);
+  for (const n of names) (await COMMANDS[n]!())(program);
 }

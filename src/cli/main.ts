@@ -11,7 +11,10 @@ export async function main(argv: string[]): Promise<number> {
     .option('--debug', 'print stack traces on errors')
     .exitOverride()
     .configureOutput({ writeErr: (text) => process.stderr.write(text) });
-  registerCommands(program);
+  await registerCommands(
+    program,
+    argv.slice(2).find((arg) => !arg.startsWith('-')),
+  );
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { TerrariumError } from '../core/errors.js';
 import { Rng } from '../core/rng.js';
@@ -90,6 +91,23 @@ function builtinActor(name: string, env: Env<unknown>, seed: number): Actor {
   throw new TerrariumError('--policy', name, 'random, zero or a saved policy directory');
 }
 
+/** random | zero, or a policy directory saved by `terrarium train-task` (loaded with TensorFlow.js on demand). */
+async function resolveActor(
+  name: string,
+  env: Env<unknown>,
+  seed: number,
+): Promise<{ act: Actor; dispose(): void }> {
+  if (name === 'random' || name === 'zero' || !existsSync(name))
+    return { act: builtinActor(name, env, seed), dispose() {} };
+  const { loadPolicyActor } = await import('../agents/actor.js');
+  const actor = await loadPolicyActor(name, {
+    obsDim: boxSize(env.observationSpace),
+    actDim: boxSize(env.actionSpace),
+    seed,
+  });
+  return { act: (obs) => actor.act(obs), dispose: () => actor.dispose() };
+}
+
 export function registerRolloutCommand(program: Command): void {
   program
     .command('rollout')
@@ -104,14 +122,20 @@ export function registerRolloutCommand(program: Command): void {
     .option('--terrain <kind>', `terrain kind (${TERRAIN_KINDS.join(', ')})`)
     .option('--steps <n>', 'time limit in steps (default: the env horizon)', intOption('--steps', 1))
     .option('--seed <n>', 'episode seed', intOption('--seed', 0), 0)
-    .option('--policy <name>', 'random | zero', 'random')
+    .option(
+      '--policy <name>',
+      'random | zero | a saved policy directory (terrarium train-task --out)',
+      'random',
+    )
     .option('--robot <path>', 'robot spec JSON replacing the shipped robot (legged envs)')
     .option('--json', 'print { env, return, steps, terminated, truncated }')
     .action(async (options: RolloutOptions) => {
       const task = resolveTask(options);
       const env = await makeEnv(options.env, { task, maxEpisodeSteps: options.steps, robot: options.robot });
       try {
-        const summary = runEpisode(env, builtinActor(options.policy, env, options.seed), options.seed);
+        const actor = await resolveActor(options.policy, env, options.seed);
+        const summary = runEpisode(env, actor.act, options.seed);
+        actor.dispose();
         if (options.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
         else
           process.stdout.write(

@@ -1,22 +1,10 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { terrarium as run } from '../run-cli.js';
 
-const run = promisify(execFile);
-const CLI = ['--import', 'tsx', 'src/cli/bin.ts'];
-
-async function terrarium(...args: string[]) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [...CLI, ...args], { encoding: 'utf8' });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const terrarium = (...args: string[]) => run(args);
 
 describe('terrarium CLI: envs and rollout', () => {
   it('envs --json lists every env with its dimensions', async () => {
@@ -95,5 +83,39 @@ describe('terrarium CLI: envs and rollout', () => {
     const bad = await terrarium('rollout', '--env', 'ant', '--robot', join(dir, 'bad.json'));
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('robot.joints.0.parent: expected a body name');
+  });
+
+  it('rollout --policy DIR runs a policy saved by train-task, and refuses one for other dims', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'terrarium-policy-'));
+    const trained = await terrarium(
+      'train-task',
+      '--env',
+      'ball-nav',
+      '--task-seed',
+      '1',
+      '--algo',
+      'vpg',
+      '--steps',
+      '400',
+      '--out',
+      dir,
+      '--json',
+    );
+    expect(trained.code).toBe(0);
+    const ok = await terrarium(
+      'rollout',
+      '--env',
+      'ball-nav',
+      '--task-seed',
+      '1',
+      '--policy',
+      join(dir, 'policy'),
+      '--json',
+    );
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(ok.stdout)).toMatchObject({ env: 'ball-nav', steps: 100 });
+    const bad = await terrarium('rollout', '--env', 'ant', '--policy', join(dir, 'policy'));
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/obs 27, act 8 .*obs 4, act 2/);
   });
 });
