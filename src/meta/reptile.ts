@@ -11,13 +11,15 @@
  *   phi_i are the parameters before the last inner update; with plain SGD inner steps this is inner step size x the
  *   mean of the last inner gradients, so eps here plays the role of metaStepSize / innerStepSize.
  *
- * Observation normalization (running mean/var of observations) is meta-learned state too. Terrarium pools it: the
- * statistics a task's adaptation collected are merged (Chan et al.'s parallel mean/variance) into the meta-init's, so
- * the init normalizes with statistics of the whole training distribution, never of one task. Weights are stepped,
- * statistics are pooled: averaging variances with eps would mix a count-weighted estimate with an annealed step.
- * See `poolObsNorm` in obs-norm.ts.
+ * Observation normalization (running mean/var of observations) is meta-learned state too, but it is data, not a
+ * weight: it is pooled, not stepped. The inner learner folds each batch of a task's observations into the statistics
+ * it started from; after a meta-batch, what each task added is merged (Chan et al.'s parallel mean/variance, count
+ * weighted) into the meta-init's statistics, as if one running estimate had seen every observation of every task
+ * (`poolObsNorm` in rl-learner.ts). So the init normalizes with statistics of the whole training distribution, never
+ * of one task, and eps annealing never freezes them. Config `obsNorm: "frozen"` keeps the init's statistics instead.
+ * Stepping the statistics with eps like the weights would mix a count-weighted estimate with an annealed step size.
  *
- * Every function here is pure except the `*InPlace` ones, which write only their first argument.
+ * Every function here is pure: inputs are never written.
  */
 
 /** mean_i(adapted_i - theta): the Reptile direction. */

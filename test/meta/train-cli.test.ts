@@ -1,0 +1,73 @@
+import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { tempDir } from './helpers.js';
+
+const run = promisify(execFile);
+const CLI = ['--import', 'tsx', 'src/cli/bin.ts'];
+
+async function terrarium(...args: string[]) {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [...CLI, ...args], { encoding: 'utf8' });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe('terrarium train', () => {
+  it('a bad config exits 2 with one line naming the field', async () => {
+    const dir = tempDir();
+    const path = join(dir, 'bad.json');
+    writeFileSync(
+      path,
+      JSON.stringify({
+        env: 'sine',
+        iterations: 2,
+        metaBatchSize: 1,
+        inner: { steps: -3, lr: 0.1, points: 5, batchSize: 5 },
+      }),
+    );
+    const result = await terrarium('train', '--config', path);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe('terrarium: inner.steps: expected an integer >= 1, got -3\n');
+  });
+
+  it('trains the sine toy and reports the few-shot test as JSON', async () => {
+    const dir = tempDir();
+    const path = join(dir, 'sine.json');
+    writeFileSync(
+      path,
+      JSON.stringify({
+        env: 'sine',
+        iterations: 3,
+        metaBatchSize: 2,
+        hidden: [8],
+        inner: { steps: 2, lr: 0.02, points: 10, batchSize: 10 },
+        evaluation: { steps: 4, points: 10, tasks: 3 },
+      }),
+    );
+    const result = await terrarium(
+      'train',
+      '--config',
+      path,
+      '--out',
+      join(dir, 'run'),
+      '--json',
+      '--workers',
+      '0',
+    );
+    expect(result.code).toBe(0);
+    const lines = result.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(lines.filter((l) => l.type === 'metrics')).toHaveLength(3);
+    const summary = lines.at(-1);
+    expect(summary).toMatchObject({ type: 'summary', iterations: 3, stopped: false });
+    expect(summary.sine.metaCurve).toHaveLength(5);
+  });
+});
