@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -120,6 +120,18 @@ describe('GaussianPolicy', () => {
     await expect(GaussianPolicy.load(join(dir, 'missing'))).rejects.toThrow(TerrariumError);
     p.dispose();
     q.dispose();
+  });
+
+  it('saving over a policy directory replaces it whole and leaves no temporary files', async () => {
+    const a = GaussianPolicy.create({}, 4, 2, 1);
+    const b = GaussianPolicy.create({}, 4, 2, 2);
+    const target = join(dir, 'over');
+    await a.save(target);
+    await b.save(target);
+    const loaded = await GaussianPolicy.load(target);
+    expect(loaded.getParams()).toEqual(b.getParams());
+    expect((await readdir(target)).sort()).toEqual(['policy.json', 'weights.bin']);
+    for (const p of [a, b, loaded]) p.dispose();
   });
 
   it('rejects a bad config naming the field', () => {
