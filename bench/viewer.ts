@@ -2,8 +2,9 @@
  * `npm run bench -- viewer [--seconds S] [--rounds R] [--clients N] [--json]`: the cost of watching training.
  * A training-like loop (scripted meta-iterations stepping real ball-nav episodes, publishing metrics and
  * adaptation events, with the cold display episode at real time) runs with 0, 1 and N viewer connections, in
- * interleaved windows; the clients live in a child process. Reports median iteration time per setting and its ratio
- * to 0 clients (goal: N = 50 costs <= 10 %), and what the clients received.
+ * interleaved windows; the clients live in a child process. Reports per setting the median wall time of an
+ * iteration and this process's CPU time per iteration (the training process's own cost, unaffected by waiting for a
+ * core on a shared machine), each as a ratio to 0 clients (goal: N = 50 costs <= 10 %), and what the clients got.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -15,6 +16,8 @@ import { startViewerServer } from '../src/server/server.js';
 interface Window {
   clients: number;
   iterationMs: number[];
+  /** CPU time (user + system) of this process per iteration: immune to waiting for a core on a shared machine. */
+  cpuMsPerIteration: number;
   frames: number;
   seconds: number;
 }
@@ -23,8 +26,8 @@ export async function run(args: string[]): Promise<void> {
   const { values } = parseArgs({
     args,
     options: {
-      seconds: { type: 'string', default: '2' },
-      rounds: { type: 'string', default: '5' },
+      seconds: { type: 'string', default: '4' },
+      rounds: { type: 'string', default: '4' },
       clients: { type: 'string', default: '50' },
       json: { type: 'boolean', default: false },
     },
@@ -33,13 +36,21 @@ export async function run(args: string[]): Promise<void> {
   const rounds = Number(values.rounds);
   const settings = [0, 1, Number(values.clients)];
   const machine = machineInfo();
-  const config = { env: 'ball-nav', metaBatch: 4, innerSteps: 3, seconds, rounds, settings };
+  const config = {
+    env: 'ball-nav',
+    metaBatch: 10,
+    innerSteps: 3,
+    episodesPerStep: 5,
+    seconds,
+    rounds,
+    settings,
+  };
   if (!values.json) {
     process.stdout.write(
       `config: ${JSON.stringify(config)}\nmachine: ${machine.cpu}, ${machine.cores} cores, node ${machine.node}, commit ${machine.commit}\n`,
     );
   }
-  const demo = demoStreams({ env: 'ball-nav', metaBatch: 4, innerSteps: 3 });
+  const demo = demoStreams(config);
   const server = await startViewerServer({ streams: demo.streams, port: 0 });
   const wsUrl = `ws://127.0.0.1:${server.port}/ws`;
   const windows: Window[] = [];
@@ -48,9 +59,12 @@ export async function run(args: string[]): Promise<void> {
     for (let round = 0; round < rounds; round++) {
       for (const clients of settings) {
         const child = clients > 0 ? await spawnClients(wsUrl, clients) : null;
+        const cpu = process.cpuUsage();
         const iterationMs = await timeIterations(demo.runIteration, seconds);
+        const used = process.cpuUsage(cpu);
+        const cpuMsPerIteration = (used.user + used.system) / 1000 / iterationMs.length;
         const received = child ? await stopClients(child) : { frames: 0 };
-        windows.push({ clients, iterationMs, frames: received.frames, seconds });
+        windows.push({ clients, iterationMs, cpuMsPerIteration, frames: received.frames, seconds });
       }
     }
   } finally {
@@ -58,25 +72,32 @@ export async function run(args: string[]): Promise<void> {
     demo.stop();
   }
   const rows = settings.map((clients) => {
-    const times = windows.filter((w) => w.clients === clients).flatMap((w) => w.iterationMs);
-    const frames = windows.filter((w) => w.clients === clients).reduce((sum, w) => sum + w.frames, 0);
+    const mine = windows.filter((w) => w.clients === clients);
+    const times = mine.flatMap((w) => w.iterationMs);
+    const frames = mine.reduce((sum, w) => sum + w.frames, 0);
     return {
       clients,
       medianIterationMs: median(times),
+      cpuMsPerIteration: median(mine.map((w) => w.cpuMsPerIteration)),
       iterations: times.length,
       framesPerClientPerSecond: clients ? frames / clients / (seconds * rounds) : 0,
     };
   });
-  const base = rows[0]!.medianIterationMs;
-  const result = rows.map((row) => ({ ...row, ratio: row.medianIterationMs / base }));
+  const base = rows[0]!;
+  const result = rows.map((row) => ({
+    ...row,
+    ratio: row.medianIterationMs / base.medianIterationMs,
+    cpuRatio: row.cpuMsPerIteration / base.cpuMsPerIteration,
+  }));
   if (values.json) {
     process.stdout.write(`${JSON.stringify({ config, machine, result })}\n`);
     return;
   }
   for (const row of result) {
     process.stdout.write(
-      `${String(row.clients).padStart(3)} clients: iteration ${row.medianIterationMs.toFixed(2)} ms (median of ${row.iterations}), ` +
-        `ratio ${row.ratio.toFixed(3)}, ${row.framesPerClientPerSecond.toFixed(1)} frames/s per client\n`,
+      `${String(row.clients).padStart(3)} clients: iteration ${row.medianIterationMs.toFixed(2)} ms wall ` +
+        `(median of ${row.iterations}, ratio ${row.ratio.toFixed(3)}), ${row.cpuMsPerIteration.toFixed(2)} ms CPU ` +
+        `(ratio ${row.cpuRatio.toFixed(3)}), ${row.framesPerClientPerSecond.toFixed(1)} frames/s per client\n`,
     );
   }
 }

@@ -35,6 +35,8 @@ export interface DemoStreamsOptions {
   framesPerTick: number;
   /** Publish an iteration every this many ms on a timer (0: only when `runIteration()` is called). */
   iterationMs: number;
+  /** Episodes per (task, k) in `runIteration()`; their mean return is the adaptation event's return. */
+  episodesPerStep: number;
   /** The task of the display episode (default: drawn from the env's distribution). */
   displayTask?: unknown;
 }
@@ -60,6 +62,7 @@ export function demoStreams(options: Partial<DemoStreamsOptions> = {}): DemoStre
     metaBatch: 2,
     framesPerTick: 1,
     iterationMs: 0,
+    episodesPerStep: 1,
     ...options,
   };
   const entry = envEntry(config.env);
@@ -143,20 +146,24 @@ export function demoStreams(options: Partial<DemoStreamsOptions> = {}): DemoStre
       const task = taskAt(iteration, taskIndex);
       env.setTask(task);
       for (let k = 0; k <= config.innerSteps; k++) {
-        const seed = deriveSeed(config.seed, iteration, taskIndex, k);
-        let { obs } = env.reset({ seed });
-        const act = blendedPolicy(env, k / config.innerSteps, seed);
         let total = 0;
-        for (;;) {
-          const result = env.step(act(obs));
-          envSteps++;
-          total += result.reward;
-          obs = result.obs;
-          if (result.terminated || result.truncated) break;
+        for (let episode = 0; episode < config.episodesPerStep; episode++) {
+          const seed = deriveSeed(config.seed, iteration, taskIndex, k, episode);
+          let { obs } = env.reset({ seed });
+          const act = blendedPolicy(env, k / config.innerSteps, seed);
+          for (;;) {
+            const result = env.step(act(obs));
+            envSteps++;
+            total += result.reward / config.episodesPerStep;
+            obs = result.obs;
+            if (result.terminated || result.truncated) break;
+          }
         }
         if (k === 0) before.push(total);
         if (k === config.innerSteps) after.push(total);
         adaptation$.next({ runId: config.runId, iteration, taskIndex, task, k, return: total });
+        // Let the display and the server run in between, as they do while a trainer waits for its workers.
+        await new Promise((resolve) => setImmediate(resolve));
       }
     }
     const event: MetricsEvent = {
