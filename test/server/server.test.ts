@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ballNavTaskSchema } from '../../src/envs/ball-nav.js';
 import { type DemoStreams, demoStreams } from '../../src/server/demo-streams.js';
@@ -199,6 +202,31 @@ describe('viewer server', () => {
     const page = await client(wsUrl);
     page.send({ type: 'task', task: {} });
     expect((await page.next('error', 0)).path).toBe('task');
+  });
+});
+
+describe('viewer server pages', () => {
+  it('serves the built page from the same port, with a same-origin CSP, and nothing outside its directory', async () => {
+    const staticDir = mkdtempSync(join(tmpdir(), 'terrarium-page-'));
+    cleanups.push(() => rmSync(staticDir, { recursive: true, force: true }));
+    writeFileSync(
+      join(staticDir, 'index.html'),
+      '<!doctype html><script type="module" src="main.js"></script>',
+    );
+    writeFileSync(join(staticDir, 'main.js'), 'export {};');
+    const { server } = await serve({ staticDir });
+    const base = `http://127.0.0.1:${server.port}`;
+    const page = await fetch(`${base}/`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/text\/html/);
+    expect(page.headers.get('content-security-policy')).toMatch(/default-src 'self'/);
+    expect(await page.text()).toContain('main.js');
+    expect((await fetch(`${base}/main.js`)).headers.get('content-type')).toMatch(/javascript/);
+    expect((await fetch(`${base}/%2e%2e/package.json`)).status).toBe(404);
+    expect((await fetch(`${base}/nope.js`)).status).toBe(404);
+    await expect(connectClient(`ws://127.0.0.1:${server.port}/elsewhere`)).rejects.toMatchObject({
+      status: 404,
+    });
   });
 });
 
