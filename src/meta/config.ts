@@ -49,7 +49,10 @@ const outerSchema = z
     eps0: numberField(0, 10, true).default(1),
     /** Meta step size at the last iteration (linear annealing in between). */
     eps1: numberField(0, 10).default(0),
-    /** "sgd": the plain Reptile step; "adam": the pseudo-gradient theta - mean(theta') goes to Adam with lr eps. */
+    /**
+     * "sgd": the plain Reptile step; "adam": the pseudo-gradient theta - mean(theta') goes to Adam with learning
+     * rate eps (so use Adam-sized values there, e.g. eps0 1e-3).
+     */
     optimizer: z.enum(['sgd', 'adam']).default('sgd'),
     adam: adamSchema.default({ beta1: 0.9, beta2: 0.999, epsilon: 1e-8 }),
   })
