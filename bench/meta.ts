@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- meta [--envs ball-nav,ant] [--tasks N] [--episodes N] [--rounds R] [--json]`
+ * `npm run bench -- meta [--envs ball-nav,ant] [--tasks 4] [--episodes 20] [--rounds 3] [--json]`
  *
  * What does a meta-iteration cost, and do worker threads pay off?
  * - For each env: one meta-iteration (N tasks adapted with 1 VPG update, then the Reptile step) on 1 worker thread
@@ -138,6 +138,8 @@ async function displayOverhead(rounds: number) {
     }
   });
   await trainer.run();
+  // Stop the display if the last iteration left it watched.
+  (subscription as { unsubscribe(): void } | null)?.unsubscribe();
   const unwatched = mean(times.unwatched);
   const watched = mean(times.watched);
   return { unwatchedSeconds: unwatched, watchedSeconds: watched, watchedOverhead: watched / unwatched - 1 };
@@ -146,7 +148,7 @@ async function displayOverhead(rounds: number) {
 export async function run(args: string[]): Promise<void> {
   const envs = option(args, 'envs', 'ball-nav,ant').split(',');
   const tasks = Number(option(args, 'tasks', '4'));
-  const episodes = Number(option(args, 'episodes', '10'));
+  const episodes = Number(option(args, 'episodes', '20'));
   const rounds = Number(option(args, 'rounds', '3'));
   const json = args.includes('--json');
   const machine = machineInfo();
