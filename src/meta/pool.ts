@@ -99,6 +99,7 @@ function reviveError(data: JobError): Error {
     data.path !== undefined && data.expected !== undefined
       ? new TerrariumError(data.path, data.value, data.expected)
       : new Error(data.message);
+  error.message = data.message;
   if (data.stack) error.stack = data.stack;
   return error;
 }

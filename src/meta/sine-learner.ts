@@ -1,6 +1,15 @@
+import { parseWith, TerrariumError } from '../core/errors.js';
 import type { SineTrainConfig } from './config.js';
 import type { AdaptJob, AdaptResult, MetaLearner } from './meta-learner.js';
-import { adaptSine, initSineParams, type SineSpec, type SineTask, sineTaskDistribution } from './sine.js';
+import {
+  adaptSine,
+  initSineParams,
+  type SineSpec,
+  type SineTask,
+  sineNumParams,
+  sineTaskDistribution,
+  sineTaskSchema,
+} from './sine.js';
 
 /** The sine-regression toy as a meta-level learner: plain typed arrays, no obs-norm state. */
 export function sineMetaLearner(config: SineTrainConfig): MetaLearner {
@@ -25,7 +34,16 @@ export function sineMetaLearner(config: SineTrainConfig): MetaLearner {
 /** Runs one sine adaptation job (any thread). */
 export function runSineJob(job: Extract<AdaptJob, { kind: 'sine' }>): AdaptResult {
   const start = performance.now();
-  const result = adaptSine(job.params, job.task as SineTask, job.spec, job.seed);
+  // A job is an input boundary (it may come from another thread or machine): check what it carries.
+  const task: SineTask = parseWith(sineTaskSchema, job.task, 'task');
+  if (job.params.length !== sineNumParams(job.spec.hidden)) {
+    throw new TerrariumError(
+      'params',
+      `length ${job.params.length}`,
+      `${sineNumParams(job.spec.hidden)} numbers`,
+    );
+  }
+  const result = adaptSine(job.params, task, job.spec, job.seed);
   return {
     params: result.params,
     obsNorm: null,

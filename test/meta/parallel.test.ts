@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { TerrariumError } from '../../src/core/errors.js';
 import { loadLatestCheckpoint } from '../../src/meta/checkpoint.js';
 import type { SineTrainConfig } from '../../src/meta/config.js';
 import type { AdaptJob } from '../../src/meta/meta-learner.js';
@@ -64,6 +65,33 @@ describe('parallel adaptation', () => {
       const inProcess = await createJobRunner({ workers: 0 }).run(job);
       expect(Array.from(result.params)).toEqual(Array.from(inProcess.params));
       expect(result.stats.returns).toEqual(inProcess.stats.returns);
+    } finally {
+      await runner.close();
+    }
+  });
+});
+
+describe('job errors', () => {
+  it('a bad task fails the job with the TerrariumError from the worker, and is not retried', async () => {
+    const config = tinySine();
+    const learner = sineMetaLearner(config as SineTrainConfig);
+    const { params } = await learner.init(1);
+    const crashes: unknown[] = [];
+    const runner = createJobRunner({ workers: 1, onWorkerCrash: (info) => crashes.push(info) });
+    try {
+      const job = learner.job({
+        iteration: 0,
+        taskIndex: 0,
+        params,
+        obsNorm: null,
+        task: { amplitude: 9, phase: 0 },
+        seed: 1,
+      });
+      const error = await runner.run(job).catch((e) => e);
+      expect(error).toBeInstanceOf(TerrariumError);
+      expect(error.path).toBe('task.amplitude');
+      expect(error.message).toMatch(/^task\.amplitude: expected .*got 9/);
+      expect(crashes).toHaveLength(0);
     } finally {
       await runner.close();
     }
