@@ -17,13 +17,12 @@ interface EvalCliOptions {
   plot?: boolean;
 }
 
-/** A cli-progress bar on a TTY (stderr), otherwise a plain line every 5 % of the jobs. */
-export function progressReporter(label: string, quiet: boolean) {
+/** Progress on stderr (stdout stays clean for --json): a cli-progress bar on a TTY, else a line every 5 %. */
+export function progressReporter(label: string) {
   let bar: cliProgress.SingleBar | null = null;
   let lastPercent = -1;
   return {
     update(done: number, total: number, what: string) {
-      if (quiet) return;
       if (process.stderr.isTTY) {
         if (!bar) {
           bar = new cliProgress.SingleBar(
@@ -87,7 +86,7 @@ export function registerEvalCommand(program: Command): void {
         );
         return;
       }
-      const progress = progressReporter('eval', options.json === true && !process.stderr.isTTY);
+      const progress = progressReporter('eval');
       try {
         const result = await runEval({
           runDir: options.run,

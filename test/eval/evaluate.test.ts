@@ -59,6 +59,11 @@ describe('terrarium eval', () => {
     // norm: the random init before any update is the 0 of the scale; no oracle, so no scale at all.
     expect(a.normReference.random0).toBe(a.methods.random!.mean[0]);
     expect(a.methods.random!.norm).toEqual([null, null, null]);
+    // The paired difference meta - random is the mean over tasks of the per-(task, seed) differences.
+    const diff = a.differences['meta - random']!;
+    for (let k = 0; k <= 2; k++) {
+      expect(diff.mean[k]).toBeCloseTo(a.methods.meta!.mean[k]! - a.methods.random!.mean[k]!, 9);
+    }
   });
 
   it('trains the pretrained and oracle baselines and writes results, table and plots', async () => {

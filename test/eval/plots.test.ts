@@ -35,6 +35,7 @@ const report: EvalReport = {
   k: 2,
   ci: 't',
   normReference: { random0: -100, oracle0: -10 },
+  differences: {},
   heldOutTasks: [],
   methods: Object.fromEntries(
     (['meta', 'random', 'pretrained'] as const).map((name, i) => [

@@ -61,6 +61,11 @@ export interface EvalReport {
   ci: string;
   /** The references of `norm`: the random init's and the oracle's mean return before any update. */
   normReference: { random0: number | null; oracle0: number | null };
+  /**
+   * meta minus each baseline, paired on (task, seed) (the same rollout seeds): per k the mean difference and its t
+   * interval over tasks. A sharper test than comparing two methods' separate intervals.
+   */
+  differences: Record<string, { mean: number[]; ci95: Interval[] }>;
   /** The held-out tasks, verbatim (the first N of the test split), so any evaluation episode can be replayed. */
   heldOutTasks: unknown[];
 }
@@ -135,6 +140,7 @@ export async function evaluate(options: EvalOptions): Promise<EvalReport> {
     methods: results,
     ci: CI_METHOD,
     normReference: { random0, oracle0 },
+    differences: pairedDifferences(results, 'meta', k),
     heldOutTasks: tasks,
   };
 }
@@ -149,6 +155,25 @@ export function summarize(returns: number[][][], k: number): { mean: number[]; c
     ci95.push(tInterval95(perTask));
   }
   return { mean: means, ci95 };
+}
+
+/** `of` minus every other method, paired on (task, seed); empty when `of` was not run. */
+export function pairedDifferences(
+  results: Record<string, Pick<MethodResult, 'returns'>>,
+  of: string,
+  k: number,
+): Record<string, { mean: number[]; ci95: Interval[] }> {
+  const base = results[of];
+  if (!base) return {};
+  const out: Record<string, { mean: number[]; ci95: Interval[] }> = {};
+  for (const [name, other] of Object.entries(results)) {
+    if (name === of) continue;
+    const diff = base.returns.map((seeds, i) =>
+      seeds.map((r, s) => r.map((v, j) => v - other.returns[i]![s]![j]!)),
+    );
+    out[`${of} - ${name}`] = summarize(diff, k);
+  }
+  return out;
 }
 
 /** One method's env copies, policy and learner, reused across its jobs (as a trainer worker does). */

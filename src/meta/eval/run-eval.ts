@@ -13,7 +13,7 @@ import type { MetricsLine } from '../trainer.js';
 import { type EvalReport, evaluate, publicReport } from './evaluate.js';
 import { baselineDir, type EvalMethod, metaMethod, randomMethod, savedMethod } from './methods.js';
 import { adaptationPlot, renderSvg, trainingPlot } from './plots.js';
-import { resultsTable } from './table.js';
+import { differencesTable, resultsTable } from './table.js';
 
 export function evalDir(runDir: string): string {
   return join(runDir, 'eval');
@@ -79,7 +79,7 @@ export async function runEval(options: RunEvalOptions): Promise<RunEvalResult> {
   });
   const dir = evalDir(options.runDir);
   await mkdir(dir, { recursive: true });
-  const table = resultsTable(report);
+  const table = [resultsTable(report), differencesTable(report)].filter((t) => t !== '').join('\n\n');
   const files = [join(dir, 'results.json'), join(dir, 'results.md')];
   await writeFileAtomic(
     files[0]!,

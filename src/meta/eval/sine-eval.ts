@@ -23,11 +23,12 @@ import {
   EVAL_SEED,
   type EvalReport,
   type MethodResult,
+  pairedDifferences,
   publicReport,
   summarize,
 } from './evaluate.js';
 import { renderSvg, type SineCurve, sinePlot } from './plots.js';
-import { resultsTable } from './table.js';
+import { differencesTable, resultsTable } from './table.js';
 
 export interface SineEvalOptions {
   /** Inner steps K (default: the config's evaluation.steps). */
@@ -73,6 +74,7 @@ export function evaluateSineInits(
     methods,
     ci: CI_METHOD,
     normReference: { random0: methods.random?.mean[0] ?? null, oracle0: null },
+    differences: pairedDifferences(methods, 'meta', k),
     heldOutTasks: tasks,
   };
 }
@@ -117,7 +119,7 @@ export async function evaluateSineRun(runDir: string, run: LoadedRun, options: S
   const report = evaluateSineInits(config, inits, options);
   const dir = join(runDir, 'eval');
   await mkdir(dir, { recursive: true });
-  const table = resultsTable(report);
+  const table = [resultsTable(report), differencesTable(report)].filter((t) => t !== '').join('\n\n');
   await writeFile(join(dir, 'results.json'), `${JSON.stringify(report, null, 2)}\n`);
   await writeFile(
     join(dir, 'results.md'),

@@ -45,6 +45,21 @@ export function resultsTable(report: EvalReport): string {
   return [header, rule, ...rows].join('\n');
 }
 
+/** meta minus each baseline, paired on (task, seed): mean [95 % CI] per k. */
+export function differencesTable(report: EvalReport): string {
+  const ks = tableKs(report.k);
+  const rows = Object.entries(report.differences ?? {}).map(
+    ([name, d]) =>
+      `| ${name} | ${ks.map((k) => `${fmt(d.mean[k])} [${fmt(d.ci95[k]![0])}, ${fmt(d.ci95[k]![1])}]`).join(' | ')} |`,
+  );
+  if (rows.length === 0) return '';
+  return [
+    `| paired difference | ${ks.map((k) => `k = ${k}`).join(' | ')} |`,
+    `|---|${ks.map(() => '---|').join('')}`,
+    ...rows,
+  ].join('\n');
+}
+
 /** norm after one update: Terrarium's meta-init and pretrained init beside the MAML paper's. */
 export function comparisonTable(experiments: Record<string, EvalReport>): string {
   const lines = [
