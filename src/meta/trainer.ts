@@ -370,9 +370,9 @@ export async function createTrainer(options: TrainerOptions): Promise<Trainer> {
       );
       const results = await runJobs(jobs);
       if (results === 'stop') return 'stop';
-      results.forEach((r, i) =>
-        taskReturns[i]!.push(...(j === 0 ? r.stats.returns : r.stats.returns.slice(1))),
-      );
+      for (const [i, r] of results.entries()) {
+        taskReturns[i]!.push(...(j === 0 ? r.stats.returns : r.stats.returns.slice(1)));
+      }
       params = reptileStep(
         params,
         results.map((r) => r.params),
