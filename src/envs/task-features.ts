@@ -1,8 +1,9 @@
 import type { BallNavTask } from './ball-nav.js';
-import type { Env, ResetOptions, ResetResult, SceneDescription, StepResult } from './env.js';
+import type { Env, ResetOptions, ResetResult, StepResult } from './env.js';
 import type { LeggedTask } from './legged-env.js';
 import { type Box, box, boxSize } from './spaces.js';
 import { TERRAIN_KINDS } from './terrain.js';
+import { EnvWrapper } from './wrapper.js';
 
 /** The task as numbers, for oracle policies that are told the task instead of inferring it. */
 export function taskFeatures(task: unknown): number[] {
@@ -31,29 +32,18 @@ export function taskFeatures(task: unknown): number[] {
 }
 
 /** Appends `taskFeatures(task)` to every observation (the oracle baseline's view of the world). */
-export class TaskObservation<Task> implements Env<Task> {
-  readonly observationSpace: Box;
+export class TaskObservation<Task> extends EnvWrapper<Task> {
+  private readonly space: Box;
   private features: Float32Array;
 
-  constructor(readonly inner: Env<Task>) {
+  constructor(inner: Env<Task>) {
+    super(inner);
     this.features = Float32Array.from(taskFeatures(inner.task));
-    this.observationSpace = box(boxSize(inner.observationSpace) + this.features.length, -Infinity, Infinity);
+    this.space = box(boxSize(inner.observationSpace) + this.features.length, -Infinity, Infinity);
   }
 
-  get id() {
-    return this.inner.id;
-  }
-  get actionSpace() {
-    return this.inner.actionSpace;
-  }
-  get dt() {
-    return this.inner.dt;
-  }
-  get maxEpisodeSteps() {
-    return this.inner.maxEpisodeSteps;
-  }
-  get task() {
-    return this.inner.task;
+  override get observationSpace(): Box {
+    return this.space;
   }
 
   private extend(obs: Float32Array): Float32Array {
@@ -63,27 +53,14 @@ export class TaskObservation<Task> implements Env<Task> {
     return out;
   }
 
-  reset(options?: ResetOptions<Task>): ResetResult {
+  override reset(options?: ResetOptions<Task>): ResetResult {
     const result = this.inner.reset(options);
     this.features = Float32Array.from(taskFeatures(this.inner.task));
     return { ...result, obs: this.extend(result.obs) };
   }
 
-  step(action: ArrayLike<number>): StepResult {
+  override step(action: ArrayLike<number>): StepResult {
     const result = this.inner.step(action);
     return { ...result, obs: this.extend(result.obs) };
-  }
-
-  setTask(task: Task): void {
-    this.inner.setTask(task);
-  }
-  describeScene(): SceneDescription {
-    return this.inner.describeScene();
-  }
-  poses(): Float32Array {
-    return this.inner.poses();
-  }
-  close(): void {
-    this.inner.close();
   }
 }

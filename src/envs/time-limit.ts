@@ -1,43 +1,32 @@
 import { TerrariumError } from '../core/errors.js';
-import type { Env, ResetOptions, ResetResult, SceneDescription, StepResult } from './env.js';
+import type { Env, ResetOptions, ResetResult, StepResult } from './env.js';
+import { EnvWrapper } from './wrapper.js';
 
 /** Truncates episodes after `maxEpisodeSteps` steps (Gymnasium's TimeLimit wrapper). */
-export class TimeLimit<Task> implements Env<Task> {
+export class TimeLimit<Task> extends EnvWrapper<Task> {
   private elapsed = 0;
   private truncatedEpisode = false;
 
   constructor(
-    readonly inner: Env<Task>,
-    readonly maxEpisodeSteps: number,
+    inner: Env<Task>,
+    private readonly limit: number,
   ) {
-    if (!Number.isInteger(maxEpisodeSteps) || maxEpisodeSteps < 1) {
-      throw new TerrariumError('maxEpisodeSteps', maxEpisodeSteps, 'an integer >= 1');
-    }
+    super(inner);
+    if (!Number.isInteger(limit) || limit < 1)
+      throw new TerrariumError('maxEpisodeSteps', limit, 'an integer >= 1');
   }
 
-  get id() {
-    return this.inner.id;
-  }
-  get observationSpace() {
-    return this.inner.observationSpace;
-  }
-  get actionSpace() {
-    return this.inner.actionSpace;
-  }
-  get dt() {
-    return this.inner.dt;
-  }
-  get task() {
-    return this.inner.task;
+  override get maxEpisodeSteps(): number {
+    return this.limit;
   }
 
-  reset(options?: ResetOptions<Task>): ResetResult {
+  override reset(options?: ResetOptions<Task>): ResetResult {
     this.elapsed = 0;
     this.truncatedEpisode = false;
     return this.inner.reset(options);
   }
 
-  step(action: ArrayLike<number>): StepResult {
+  override step(action: ArrayLike<number>): StepResult {
     if (this.truncatedEpisode) {
       throw new TerrariumError(
         'step',
@@ -48,23 +37,10 @@ export class TimeLimit<Task> implements Env<Task> {
     }
     const result = this.inner.step(action);
     this.elapsed++;
-    if (this.elapsed >= this.maxEpisodeSteps && !result.terminated) {
+    if (this.elapsed >= this.limit && !result.terminated) {
       result.truncated = true;
       this.truncatedEpisode = true;
     }
     return result;
-  }
-
-  setTask(task: Task): void {
-    this.inner.setTask(task);
-  }
-  describeScene(): SceneDescription {
-    return this.inner.describeScene();
-  }
-  poses(): Float32Array {
-    return this.inner.poses();
-  }
-  close(): void {
-    this.inner.close();
   }
 }
