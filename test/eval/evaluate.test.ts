@@ -1,8 +1,6 @@
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { envEntry } from '../../src/envs/registry.js';
 import { loadLatestCheckpoint } from '../../src/meta/checkpoint.js';
@@ -12,6 +10,7 @@ import { metaMethod, randomMethod } from '../../src/meta/eval/methods.js';
 import { pretrain } from '../../src/meta/eval/pretrain.js';
 import { chooseMethods, runEval } from '../../src/meta/eval/run-eval.js';
 import { createTrainer } from '../../src/meta/trainer.js';
+import { terrarium } from '../run-cli.js';
 
 /** A ball-nav run small enough for a test: 2 meta-iterations of 2 tasks, 20-step episodes, an 8-unit MLP. */
 const config = parseTrainConfig({
@@ -102,17 +101,7 @@ describe('terrarium eval', () => {
 });
 
 describe('terrarium eval (command line)', () => {
-  const cli = (...args: string[]) =>
-    promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', ...args], {
-      encoding: 'utf8',
-    }).then(
-      ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
-      (e: { code: number; stdout: string; stderr: string }) => ({
-        code: e.code,
-        stdout: e.stdout,
-        stderr: e.stderr,
-      }),
-    );
+  const cli = (...args: string[]) => terrarium(args);
 
   it('--json prints { env, tasks, seeds, k, methods: { name: { mean, ci95, norm } } }', async () => {
     const { code, stdout } = await cli(

@@ -6,7 +6,8 @@ import { loadLatestCheckpoint } from '../../src/meta/checkpoint.js';
 import { sineNumParams } from '../../src/meta/sine.js';
 import { readMetrics, tempDir, tinyBallNav, tinySine, train } from './helpers.js';
 
-const CLI = ['--import', 'tsx', 'src/cli/bin.ts'];
+// The built CLI, as users run it (`npm test` builds first).
+const CLI = ['bin/terrarium.js'];
 
 describe('checkpoints and resume', () => {
   it('4 iterations equal 2 + resume + 2 (sine, Adam meta-optimizer): same metrics returns and params', async () => {

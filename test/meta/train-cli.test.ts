@@ -1,22 +1,10 @@
-import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { terrarium as run } from '../run-cli.js';
 import { tempDir } from './helpers.js';
 
-const run = promisify(execFile);
-const CLI = ['--import', 'tsx', 'src/cli/bin.ts'];
-
-async function terrarium(...args: string[]) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [...CLI, ...args], { encoding: 'utf8' });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const terrarium = (...args: string[]) => run(args);
 
 describe('terrarium train', () => {
   it('a bad config exits 2 with one line naming the field', async () => {
