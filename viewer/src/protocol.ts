@@ -5,6 +5,7 @@ import type {
   HelloMessage,
   MetricsMessage,
   SceneMessage,
+  ServerMessage,
   StateMessage,
   TaskAcceptedMessage,
 } from '../../src/server/protocol.js';
@@ -16,18 +17,10 @@ export type {
   HelloMessage,
   MetricsMessage,
   SceneMessage,
+  ServerMessage,
   StateMessage,
   TaskAcceptedMessage,
 };
-
-export type ServerMessage =
-  | HelloMessage
-  | SceneMessage
-  | MetricsMessage
-  | AdaptationMessage
-  | StateMessage
-  | TaskAcceptedMessage
-  | ErrorMessage;
 
 export const PROTOCOL_VERSION = 1;
 const FRAME_KIND = 1;
