@@ -1,15 +1,4 @@
 /** The page's side of docs/protocol.md: message types (shared with the server) and the binary frame reader. */
-import type {
-  AdaptationMessage,
-  ErrorMessage,
-  HelloMessage,
-  MetricsMessage,
-  SceneMessage,
-  ServerMessage,
-  StateMessage,
-  TaskAcceptedMessage,
-} from '../../src/server/protocol.js';
-
 export type { SceneDescription, ShapeDescription } from '../../src/envs/env.js';
 export type {
   AdaptationMessage,
@@ -20,7 +9,7 @@ export type {
   ServerMessage,
   StateMessage,
   TaskAcceptedMessage,
-};
+} from '../../src/server/protocol.js';
 
 export const PROTOCOL_VERSION = 1;
 const FRAME_KIND = 1;
