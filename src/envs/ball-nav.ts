@@ -17,13 +17,15 @@ import { PHYSICS_DT, RapierEnv, type World } from './rapier-env.js';
 import { box } from './spaces.js';
 import {
   DEFAULT_DYNAMICS_RANGES,
-  DEFAULT_SPLIT,
   type DynamicsRanges,
   dynamicsSchema,
   makeTaskDistribution,
   NOMINAL_DYNAMICS,
   type Range,
+  rangeSchema,
+  resolveSplit,
   sampleDynamics,
+  splitOptionFields,
 } from './task.js';
 
 export const ballNavTaskSchema = z
@@ -191,21 +193,14 @@ export class BallNavEnv extends RapierEnv<BallNavTask> {
   }
 }
 
-const range = (low: number, high: number) =>
-  z
-    .tuple([z.number().min(low).max(high), z.number().min(low).max(high)])
-    .refine(([a, b]) => a <= b, 'a range [low, high] with low <= high');
-
 /** Options of the ball-nav task distribution, as they appear in a train config's `tasks` field. */
 export const ballNavDistributionSchema = z
   .object({
     /** Goals are drawn uniformly in goalRange^2 (m). */
-    goalRange: range(-10, 10).optional(),
-    massScale: range(0.1, 10).optional(),
-    friction: range(0, 5).optional(),
-    splitSeed: z.number().int().optional(),
-    trainSize: z.number().int().min(1).optional(),
-    testSize: z.number().int().min(1).optional(),
+    goalRange: rangeSchema(-10, 10).optional(),
+    massScale: rangeSchema(0.1, 10).optional(),
+    friction: rangeSchema(0, 5).optional(),
+    ...splitOptionFields,
   })
   .strict();
 
@@ -226,10 +221,6 @@ export function ballNavTaskDistribution(input: unknown = {}) {
       goal: { kind: 'position', position: [rng.uniform(...goalRange), rng.uniform(...goalRange)] },
       dynamics: sampleDynamics(rng, ranges),
     }),
-    {
-      splitSeed: options.splitSeed ?? DEFAULT_SPLIT.splitSeed,
-      trainSize: options.trainSize ?? DEFAULT_SPLIT.trainSize,
-      testSize: options.testSize ?? DEFAULT_SPLIT.testSize,
-    },
+    resolveSplit(options),
   );
 }

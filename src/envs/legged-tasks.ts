@@ -4,45 +4,40 @@ import type { Rng } from '../core/rng.js';
 import type { Goal, LeggedTask } from './legged-env.js';
 import {
   DEFAULT_DYNAMICS_RANGES,
-  DEFAULT_SPLIT,
   DEFAULT_TERRAIN_RANGES,
   makeTaskDistribution,
+  rangeSchema,
+  resolveSplit,
   sampleDynamics,
   sampleTerrain,
+  splitOptionFields,
   type TaskDistribution,
 } from './task.js';
 import { TERRAIN_KINDS } from './terrain.js';
-
-const range = (low: number, high: number) =>
-  z
-    .tuple([z.number().min(low).max(high), z.number().min(low).max(high)])
-    .refine(([a, b]) => a <= b, 'a range [low, high] with low <= high');
 
 /** Options of a legged task distribution, as they appear in a train config's `tasks` field. */
 export const leggedDistributionSchema = z
   .object({
     goal: z.enum(['direction', 'velocity', 'position']).optional(),
-    velocityRange: range(-5, 5).optional(),
+    velocityRange: rangeSchema(-5, 5).optional(),
     /** Goal positions are drawn in a disc of this radius (m). */
     positionRadius: z.number().min(0).max(14).optional(),
-    massScale: range(0.1, 10).optional(),
-    friction: range(0, 5).optional(),
-    motorStrength: range(0, 5).optional(),
-    jointDamping: range(0, 10).optional(),
-    gravityScale: range(0, 3).optional(),
+    massScale: rangeSchema(0.1, 10).optional(),
+    friction: rangeSchema(0, 5).optional(),
+    motorStrength: rangeSchema(0, 5).optional(),
+    jointDamping: rangeSchema(0, 10).optional(),
+    gravityScale: rangeSchema(0, 3).optional(),
     perBodyMass: z.boolean().optional(),
     terrains: z
       .array(z.enum(TERRAIN_KINDS as [string, ...string[]]))
       .min(1)
       .optional(),
-    slopeAngle: range(-0.35, 0.35).optional(),
-    stepHeight: range(0, 0.25).optional(),
-    stepWidth: range(0.2, 3).optional(),
-    roughAmplitude: range(0, 0.4).optional(),
-    roughScale: range(0.2, 20).optional(),
-    splitSeed: z.number().int().optional(),
-    trainSize: z.number().int().min(1).optional(),
-    testSize: z.number().int().min(1).optional(),
+    slopeAngle: rangeSchema(-0.35, 0.35).optional(),
+    stepHeight: rangeSchema(0, 0.25).optional(),
+    stepWidth: rangeSchema(0.2, 3).optional(),
+    roughAmplitude: rangeSchema(0, 0.4).optional(),
+    roughScale: rangeSchema(0.2, 20).optional(),
+    ...splitOptionFields,
   })
   .strict();
 
@@ -104,10 +99,6 @@ export function leggedTaskDistribution(
       dynamics: sampleDynamics(rng, dynamics, bodyNames),
       terrain: sampleTerrain(rng, terrain),
     }),
-    {
-      splitSeed: options.splitSeed ?? DEFAULT_SPLIT.splitSeed,
-      trainSize: options.trainSize ?? DEFAULT_SPLIT.trainSize,
-      testSize: options.testSize ?? DEFAULT_SPLIT.testSize,
-    },
+    resolveSplit(options),
   );
 }

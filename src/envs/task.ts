@@ -137,6 +137,29 @@ export interface SplitOptions {
 
 export const DEFAULT_SPLIT: SplitOptions = { splitSeed: 20180308, trainSize: 1000, testSize: 100 };
 
+/** A `[low, high]` range option of a distribution, each end within [min, max]. */
+export function rangeSchema(min: number, max: number) {
+  return z
+    .tuple([z.number().min(min).max(max), z.number().min(min).max(max)])
+    .refine(([a, b]) => a <= b, 'a range [low, high] with low <= high');
+}
+
+/** The split fields every distribution's options share (see `resolveSplit`). */
+export const splitOptionFields = {
+  splitSeed: z.number().int().optional(),
+  trainSize: z.number().int().min(1).optional(),
+  testSize: z.number().int().min(1).optional(),
+};
+
+/** The split options given, each missing one from DEFAULT_SPLIT. */
+export function resolveSplit(options: Partial<SplitOptions>): SplitOptions {
+  return {
+    splitSeed: options.splitSeed ?? DEFAULT_SPLIT.splitSeed,
+    trainSize: options.trainSize ?? DEFAULT_SPLIT.trainSize,
+    testSize: options.testSize ?? DEFAULT_SPLIT.testSize,
+  };
+}
+
 /** Builds a distribution from a sampler of one task; the split is two disjoint pools drawn from `splitSeed`. */
 export function makeTaskDistribution<Task>(
   env: string,
