@@ -12,7 +12,7 @@
  * blow-up (info.reason = "physics_unstable"); truncated by the time limit.
  */
 import { z } from 'zod';
-import { parseWith } from '../core/errors.js';
+import { parseWith, TerrariumError } from '../core/errors.js';
 import type { Rng } from '../core/rng.js';
 import { applyJointTorques, type BuiltRobot, buildRobot, describeBodies } from './build-robot.js';
 import type { SceneDescription, Vec3 } from './env.js';
@@ -106,12 +106,13 @@ export class LeggedEnv extends RapierEnv<LeggedTask> {
   }
 
   private checkPlanarGoal(goal: Goal): void {
-    const dir = goal.kind === 'position' ? [0, goal.position[1]] : goal.direction;
-    if (Math.abs(dir[1]!) > 1e-6) {
-      parseWith(
-        z.literal(0),
-        dir[1],
-        goal.kind === 'position' ? 'task.goal.position[1]' : 'task.goal.direction[1]',
+    const [field, across] =
+      goal.kind === 'position' ? ['position', goal.position[1]] : ['direction', goal.direction[1]];
+    if (Math.abs(across) > 1e-6) {
+      throw new TerrariumError(
+        `task.goal.${field}[1]`,
+        across,
+        `0 for the planar ${this.id} (it moves along x only)`,
       );
     }
   }

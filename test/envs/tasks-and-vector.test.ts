@@ -61,6 +61,18 @@ describe('legged task options', () => {
   });
 });
 
+describe('planar robots', () => {
+  it('a cheetah task that leaves the x-y plane is refused, naming the field', async () => {
+    const task = {
+      ...(envEntry('cheetah').defaultTask() as object),
+      goal: { kind: 'direction', direction: [0, 1] },
+    };
+    await expect(makeEnv('cheetah', { task })).rejects.toThrow(
+      'task.goal.direction[1]: expected 0 for the planar cheetah (it moves along x only), got 1',
+    );
+  });
+});
+
 describe('vector env', () => {
   it('steps N copies with their own tasks and auto-resets, reporting the final observation', async () => {
     const venv = await makeVectorEnv('ball-nav', 3, { maxEpisodeSteps: 4 });
