@@ -1,3 +1,4 @@
+import type { Command } from 'commander';
 import { UsageError } from './usage-error.js';
 
 /** Commander option parsers that reject bad values with a one-line message naming the flag. */
@@ -29,4 +30,16 @@ export function jsonOption(flag: string) {
       );
     }
   };
+}
+
+/** `--env ID [--task JSON | --task-seed N]`: how every single-task command picks its env and task (see resolveTask). */
+export function addTaskOptions(command: Command): Command {
+  return command
+    .requiredOption('--env <id>', 'environment id (see `terrarium envs`)')
+    .option('--task <json>', 'task as JSON (see the env task schema)', jsonOption('--task'))
+    .option(
+      '--task-seed <n>',
+      'sample the task from the env distribution with this seed',
+      intOption('--task-seed', 0),
+    );
 }

@@ -7,7 +7,7 @@ import { envEntry, makeEnv } from '../envs/registry.js';
 import { boxSize } from '../envs/spaces.js';
 import { DEFAULT_TERRAIN_RANGES, sampleTerrain } from '../envs/task.js';
 import { TERRAIN_KINDS, type TerrainKind } from '../envs/terrain.js';
-import { intOption, jsonOption } from './options.js';
+import { addTaskOptions, intOption } from './options.js';
 import { UsageError } from './usage-error.js';
 
 interface RolloutOptions {
@@ -109,16 +109,7 @@ async function resolveActor(
 }
 
 export function registerRolloutCommand(program: Command): void {
-  program
-    .command('rollout')
-    .description('run one episode of an env with a simple policy')
-    .requiredOption('--env <id>', 'environment id (see `terrarium envs`)')
-    .option('--task <json>', 'task as JSON (see the env task schema)', jsonOption('--task'))
-    .option(
-      '--task-seed <n>',
-      'sample the task from the env distribution with this seed',
-      intOption('--task-seed', 0),
-    )
+  addTaskOptions(program.command('rollout').description('run one episode of an env with a simple policy'))
     .option('--terrain <kind>', `terrain kind (${TERRAIN_KINDS.join(', ')})`)
     .option('--steps <n>', 'time limit in steps (default: the env horizon)', intOption('--steps', 1))
     .option('--seed <n>', 'episode seed', intOption('--seed', 0), 0)

@@ -9,7 +9,7 @@ import { type LearnerConfigInput, learnerConfigSchema, makeLearner } from '../ag
 import { GaussianPolicy, type PolicyConfigInput } from '../agents/policy.js';
 import { parseWith, TerrariumError } from '../core/errors.js';
 import { envEntry, makeVectorEnv } from '../envs/registry.js';
-import { intOption, jsonOption } from './options.js';
+import { addTaskOptions, intOption, jsonOption } from './options.js';
 import { resolveTask } from './rollout-command.js';
 
 export interface TrainTaskOptions {
@@ -130,16 +130,11 @@ function largestDivisor(n: number, max: number): number {
 }
 
 export function registerTrainTaskCommand(program: Command): void {
-  program
-    .command('train-task')
-    .description('learn one task from scratch with VPG or PPO; writes the policy and metrics.jsonl')
-    .requiredOption('--env <id>', 'environment id (see `terrarium envs`)')
-    .option('--task <json>', 'task as JSON (see the env task schema)', jsonOption('--task'))
-    .option(
-      '--task-seed <n>',
-      'sample the task from the env distribution with this seed',
-      intOption('--task-seed', 0),
-    )
+  addTaskOptions(
+    program
+      .command('train-task')
+      .description('learn one task from scratch with VPG or PPO; writes the policy and metrics.jsonl'),
+  )
     .option('--algo <name>', 'vpg | ppo', 'ppo')
     .option('--steps <n>', `env steps budget (default ${DEFAULT_STEPS})`, intOption('--steps', 1))
     .option('--seed <n>', 'seed of the policy init, rollouts and minibatches', intOption('--seed', 0), 0)
