@@ -150,7 +150,14 @@ export function loadRobotSpec(path: string | URL): RobotSpec {
   return parseRobotSpec(json);
 }
 
-/** The robots that ship with Terrarium (robots/*.json at the package root). */
+const shipped = new Map<string, RobotSpec>();
+
+/** The robots that ship with Terrarium (robots/*.json at the package root), read and validated once each. */
 export function shippedRobot(name: 'cheetah' | 'ant'): RobotSpec {
-  return loadRobotSpec(new URL(`../../robots/${name}.json`, import.meta.url));
+  let spec = shipped.get(name);
+  if (!spec) {
+    spec = loadRobotSpec(new URL(`../../robots/${name}.json`, import.meta.url));
+    shipped.set(name, spec);
+  }
+  return spec;
 }
