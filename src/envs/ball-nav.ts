@@ -99,8 +99,9 @@ export class BallNavEnv extends RapierEnv<BallNavTask> {
   private readonly position = { x: 0, y: 0, z: 0 };
 
   constructor(task: BallNavTask = defaultBallNavTask(), options: Partial<BallNavOptions> = {}) {
-    super(task, 2, 4);
+    super(2, 4);
     this.options = { ...BALL_NAV_DEFAULTS, ...options };
+    this.setTask(task);
   }
 
   protected validateTask(task: unknown): BallNavTask {

@@ -82,7 +82,7 @@ export class LeggedEnv extends RapierEnv<LeggedTask> {
     options: Partial<LeggedOptions> = {},
   ) {
     const obsDim = observationSize(spec);
-    super(task, spec.joints.length, obsDim);
+    super(spec.joints.length, obsDim);
     this.observationSpace = box(obsDim, -Infinity, Infinity);
     this.actionSpace = box(spec.joints.length, -1, 1);
     this.options = { ...DEFAULTS, ...options };
@@ -95,13 +95,12 @@ export class LeggedEnv extends RapierEnv<LeggedTask> {
       axis: normalize(j.axis),
     }));
     this.rootOffset = index.get(spec.root)! * STATE_STRIDE;
-    if (spec.planar) this.checkPlanarGoal(this.task.goal);
+    this.setTask(task);
   }
 
   protected validateTask(task: unknown): LeggedTask {
     const parsed = parseWith(leggedTaskSchema, task, 'task');
-    // Called from the base constructor before `spec` is set; the constructor re-checks planar goals.
-    if (this.spec?.planar) this.checkPlanarGoal(parsed.goal);
+    if (this.spec.planar) this.checkPlanarGoal(parsed.goal);
     return parsed;
   }
 

@@ -13,7 +13,8 @@ export const DEFAULT_FRAME_SKIP = 5;
 /**
  * The shared half of every Terrarium env: owns the Rapier world (built from the task at each reset, freed on
  * close and before a rebuild), validates actions, repeats them for `frameSkip` physics steps, and turns a physics
- * blow-up into `terminated` with `info.reason = "physics_unstable"`. Subclasses supply the robot.
+ * blow-up into `terminated` with `info.reason = "physics_unstable"`. Subclasses supply the robot and end their
+ * constructor with `this.setTask(task)`.
  */
 export abstract class RapierEnv<Task> implements Env<Task> {
   abstract readonly id: string;
@@ -24,14 +25,14 @@ export abstract class RapierEnv<Task> implements Env<Task> {
   protected world: World | null = null;
   protected rng = new Rng(0);
   protected stepCount = 0;
-  private currentTask: Task;
+  // Set by the subclass constructor's `setTask`, once its own fields (which validation may read) exist.
+  private currentTask!: Task;
   private episodeOver = true;
   private readonly clipped: Float32Array;
   private readonly lastObs: Float32Array;
   private readonly frameSkip: number;
 
-  protected constructor(task: Task, actDim: number, obsDim: number, frameSkip = DEFAULT_FRAME_SKIP) {
-    this.currentTask = this.validateTask(task);
+  protected constructor(actDim: number, obsDim: number, frameSkip = DEFAULT_FRAME_SKIP) {
     this.frameSkip = frameSkip;
     this.dt = PHYSICS_DT * frameSkip;
     this.clipped = new Float32Array(actDim);
