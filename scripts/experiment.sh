@@ -15,9 +15,8 @@ run=runs/$name
 terrarium() { node --import tsx src/cli/bin.ts "$@"; }
 
 terrarium train --config "$config" --out "$run" ${stop:+--stop-after "$stop"}
-terrarium pretrain --run "$run" --config "$pretrain" &
-terrarium pretrain --run "$run" --config "$oracle" --oracle ${oracle_steps:+--env-steps "$oracle_steps"} &
-wait
+terrarium pretrain --run "$run" --config "$pretrain"
+terrarium pretrain --run "$run" --config "$oracle" --oracle ${oracle_steps:+--env-steps "$oracle_steps"}
 mkdir -p "$run/eval"
 terrarium eval --run "$run" --tasks 40 --k 3 --seeds 3 --plot --json > "$run/eval/eval.json"
 mkdir -p docs/plots

@@ -7,7 +7,8 @@ import { collectEpisodes, meanReturn, type RolloutBatch } from './rollout.js';
 
 /**
  * The loop both learners share: on a clone of `policy`, collect a batch (seeded deriveSeed(seed, u)), record its
- * mean return, update, fold the batch into the observation statistics; then one last batch to measure the result.
+ * mean return, update, fold the batch into the observation statistics; then one last batch to measure the result
+ * (unless `budget.measureFinal` is false).
  * Yields to the event loop between updates so live displays and signals get a turn.
  */
 export async function adaptLoop(
@@ -33,8 +34,9 @@ export async function adaptLoop(
   let envSteps = 0;
   let info: Record<string, number> = {};
   let paramsBeforeLastUpdate: Float32Array | undefined;
+  const batches = budget.measureFinal === false ? budget.updates : budget.updates + 1;
   try {
-    for (let u = 0; u <= budget.updates; u++) {
+    for (let u = 0; u < batches; u++) {
       const batch = collectEpisodes(adapted, venv, budget.episodesPerUpdate, deriveSeed(seed, u), {
         values: step.needsValues,
       });

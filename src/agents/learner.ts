@@ -17,13 +17,18 @@ export const adaptBudgetSchema = z
     updates: z.number().int().min(0),
     /** Episodes collected for each update (and for the final evaluation batch). */
     episodesPerUpdate: z.number().int().min(1),
+    /** Collect one more batch after the last update to measure it (default true). */
+    measureFinal: z.boolean().optional(),
   })
   .strict();
 
 export type AdaptBudget = z.infer<typeof adaptBudgetSchema>;
 
 export interface AdaptStats {
-  /** Mean episode return before update 1, after update 1, ..., after the last: length updates + 1. */
+  /**
+   * Mean episode return before update 1, after update 1, ..., after the last: length updates + 1 (length updates,
+   * without the last, when the budget's measureFinal is false).
+   */
   returns: number[];
   /** Env steps used, including the final evaluation batch. */
   envSteps: number;

@@ -1,34 +1,45 @@
-import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { TerrariumError } from '../core/errors.js';
 import { loadLatestCheckpoint } from '../meta/checkpoint.js';
-import { isSineConfig, type RlTrainConfig } from '../meta/config.js';
+import { isSineConfig, parseTrainConfig, type RlTrainConfig } from '../meta/config.js';
 import { baselineDir } from '../meta/eval/methods.js';
-import { parsePretrainConfig, pretrain } from '../meta/eval/pretrain.js';
 import { intOption } from './options.js';
+import { readConfigFile, runTrainer, type TrainOptions } from './train-command.js';
 
-interface PretrainCliOptions {
+interface PretrainCliOptions extends TrainOptions {
   run: string;
-  config?: string;
   oracle?: boolean;
   envSteps?: number;
-  json?: boolean;
 }
 
-async function readPretrainConfig(path: string | undefined) {
-  if (path === undefined) return parsePretrainConfig({});
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch {
-    throw new TerrariumError('--config', path, 'a readable JSON file');
+/**
+ * `terrarium pretrain --run RUN`: eval's trained baselines are `algo: "pretrain"` runs (the trainer's multi-task
+ * baseline) inside the meta-run's directory. The config is the meta-run's own (or --config FILE, e.g. an oracle
+ * with another learner) with algo "pretrain", the oracle's observeTask, and the meta-run's env-step budget (the
+ * env steps it actually used, whatever the file's envStepBudget; --env-steps overrides it).
+ */
+export async function pretrainConfig(options: PretrainCliOptions): Promise<RlTrainConfig> {
+  const run = await loadLatestCheckpoint(options.run);
+  if (isSineConfig(run.config)) {
+    throw new TerrariumError('--run', options.run, 'an RL run (the sine toy has no pretrained baseline)');
   }
-  try {
-    return parsePretrainConfig(JSON.parse(text));
-  } catch (error) {
-    if (error instanceof SyntaxError) throw new TerrariumError('--config', path, 'valid JSON', error.message);
-    throw error;
+  const base = options.config ? await readConfigFile(options.config) : run.config;
+  if (base.env !== run.config.env) {
+    throw new TerrariumError('--config: env', base.env, `the run's env "${run.config.env}"`);
   }
+  const budget = options.envSteps ?? run.checkpoint.envSteps;
+  const config = {
+    ...base,
+    algo: 'pretrain',
+    envStepBudget: budget,
+    // The budget ends the run; the iteration count is only a cap. A pretrain iteration uses k of the meta-run's
+    // k + 1 batches per task, so it needs more iterations than the meta-run for the same budget.
+    iterations: Math.max(base.iterations, run.iteration) * 4,
+    observeTask: options.oracle === true || (base as RlTrainConfig).observeTask === true,
+    ...(options.workers !== undefined ? { workers: options.workers } : {}),
+    ...(options.backend !== undefined ? { backend: options.backend } : {}),
+  };
+  return parseTrainConfig(JSON.parse(JSON.stringify(config))) as RlTrainConfig;
 }
 
 export function registerPretrainCommand(program: Command): void {
@@ -41,37 +52,19 @@ export function registerPretrainCommand(program: Command): void {
       '--run <dir>',
       'run directory of `terrarium train` (its config, learner and env-step budget)',
     )
-    .option('--config <file>', "pretrain settings JSON (see configs/*-pretrain.json); default: the run's own")
+    .option(
+      '--config <file>',
+      'train config to pretrain with (algo is set to "pretrain"); default: the run\'s own',
+    )
     .option('--oracle', 'train the oracle (observes the task parameters) instead; writes RUN/oracle/')
     .option('--env-steps <n>', "env-step budget (default: the run's)", intOption('--env-steps', 1))
-    .option('--json', 'print the summary as JSON')
+    .option('--workers <n>', "worker threads (default: the config's)", intOption('--workers', 0))
+    .option('--backend <name>', 'tfjs backend: auto, wasm, cpu, node, node-gpu')
+    .option('--resume', 'continue an interrupted baseline from its latest checkpoint')
+    .option('--json', 'print metrics and the summary as JSON lines')
     .action(async (options: PretrainCliOptions) => {
-      const run = await loadLatestCheckpoint(options.run);
-      if (isSineConfig(run.config)) {
-        throw new TerrariumError('--run', options.run, 'an RL run (the sine toy has no pretrained baseline)');
-      }
-      const settings = await readPretrainConfig(options.config);
-      if (options.envSteps !== undefined) settings.envSteps = options.envSteps;
+      const config = await pretrainConfig(options);
       const outDir = baselineDir(options.run, options.oracle ? 'oracle' : 'pretrained');
-      const summary = await pretrain({
-        config: run.config as RlTrainConfig,
-        pretrain: settings,
-        oracle: options.oracle === true,
-        envSteps: run.checkpoint.envSteps,
-        outDir,
-        onRound: (line) => {
-          if (options.json) return;
-          process.stderr.write(
-            `round ${line.round + 1}  return ${line.returnBefore.toFixed(2)} -> ${line.returnAfter.toFixed(2)}` +
-              `  env steps ${line.totalEnvSteps}/${line.budget}  ${line.wallSeconds.toFixed(2)} s\n`,
-          );
-        },
-      });
-      process.stdout.write(
-        options.json
-          ? `${JSON.stringify(summary)}\n`
-          : `${summary.kind}: ${summary.updates} updates, ${summary.envSteps} env steps, ` +
-              `${summary.wallSeconds.toFixed(1)} s, final return ${summary.finalReturn.toFixed(2)}; wrote ${outDir}\n`,
-      );
+      process.exitCode = await runTrainer(config, outDir, { ...options, view: false });
     });
 }

@@ -10,7 +10,7 @@ import { createTrainer, initSeed, type Trainer } from '../meta/trainer.js';
 import { intOption } from './options.js';
 import { UsageError } from './usage-error.js';
 
-interface TrainOptions {
+export interface TrainOptions {
   config?: string;
   out?: string;
   resume?: boolean;
@@ -73,21 +73,28 @@ function formatReturn(value: number): string {
   return Number.isFinite(value) ? value.toFixed(2) : String(value);
 }
 
-/** Progress: a cli-progress bar on a TTY, one plain line per iteration otherwise, JSON lines with --json. */
+/**
+ * Progress: a cli-progress bar on a TTY (over iterations, or over env steps when the run has an env-step budget),
+ * one plain line per iteration otherwise, JSON lines with --json.
+ */
 function reportProgress(trainer: Trainer, options: TrainOptions): { done(): void } {
   const total = trainer.config.iterations;
+  const budget = trainer.config.envStepBudget;
   let bar: cliProgress.SingleBar | null = null;
   if (!options.json && process.stdout.isTTY) {
     bar = new cliProgress.SingleBar(
       {
-        format:
-          'iter {value}/{total} [{bar}] {stepsPerSec} steps/s | return before {before} after {after} | ETA {eta_formatted}',
+        format: `${budget ? 'env steps' : 'iter'} {value}/{total} [{bar}] {stepsPerSec} steps/s | return before {before} after {after} | ETA {eta_formatted}`,
         hideCursor: true,
         etaBuffer: 20,
       },
       cliProgress.Presets.shades_classic,
     );
-    bar.start(total, trainer.startIteration, { stepsPerSec: '-', before: '-', after: '-' });
+    bar.start(budget ?? total, budget ? 0 : trainer.startIteration, {
+      stepsPerSec: '-',
+      before: '-',
+      after: '-',
+    });
   }
   // Env steps/s of the last iteration, from the cumulative counters of consecutive events.
   let previous = trainer.startIteration > 0 ? null : { envSteps: 0, wallSeconds: 0 };
@@ -98,7 +105,7 @@ function reportProgress(trainer: Trainer, options: TrainOptions): { done(): void
     if (options.json) {
       process.stdout.write(`${JSON.stringify({ type: 'metrics', ...event })}\n`);
     } else if (bar) {
-      bar.update(event.iteration + 1, {
+      bar.update(budget ? Math.min(event.envSteps, budget) : event.iteration + 1, {
         stepsPerSec: String(rate),
         before: formatReturn(event.returnBefore),
         after: formatReturn(event.returnAfter),
@@ -108,6 +115,7 @@ function reportProgress(trainer: Trainer, options: TrainOptions): { done(): void
         `iter ${event.iteration + 1}/${total}  return before ${formatReturn(event.returnBefore)}` +
           `  after ${formatReturn(event.returnAfter)}  eps ${event.eps.toFixed(3)}` +
           `${event.envSteps > 0 ? `  ${rate} steps/s` : ''}` +
+          `${budget ? `  env steps ${event.envSteps}/${budget}` : ''}` +
           `  ${wall.toFixed(2)} s\n`,
       );
     }
@@ -132,7 +140,15 @@ export async function runTrain(options: TrainOptions): Promise<number> {
   if (!options.config && !options.resume) throw new UsageError('--config FILE is required');
   const base = options.config ? await readConfigFile(options.config) : await readRunConfig(options.out!);
   const config = withOverrides(base, options);
-  const outDir = options.out ?? defaultRunDir(options.config!);
+  return runTrainer(config, options.out ?? defaultRunDir(options.config!), options);
+}
+
+/** Trains `config` into `outDir` with progress, Ctrl-C handling and (--view) the live viewer; the exit code. */
+export async function runTrainer(
+  config: TrainConfig,
+  outDir: string,
+  options: TrainOptions,
+): Promise<number> {
   const trainer = await createTrainer({
     config,
     outDir,
@@ -141,8 +157,9 @@ export async function runTrain(options: TrainOptions): Promise<number> {
   });
   const viewer = options.view ? await startViewer(trainer, options) : null;
   if (!options.json) {
+    const budget = config.envStepBudget ? ` (or ${config.envStepBudget} env steps)` : '';
     process.stdout.write(
-      `training ${config.algo} on ${config.env}: ${config.iterations} iterations x ${config.metaBatchSize} tasks, ` +
+      `training ${config.algo} on ${config.env}: ${config.iterations} iterations${budget} x ${config.metaBatchSize} tasks, ` +
         `${config.workers} worker(s), backend ${trainer.streams.info.backend}; run dir ${outDir}` +
         `${trainer.startIteration > 0 ? ` (resuming at iteration ${trainer.startIteration})` : ''}\n`,
     );

@@ -63,13 +63,19 @@ const commonFields = {
   /**
    * "reptile"; "fomaml" (pseudo-gradient from the last inner update only); or "pretrain", the multi-task baseline:
    * no meta-learning, `inner.steps` plain learner updates per iteration on the meta-batch pooled (each update is
-   * the average of one update per task, i.e. one step on the pooled objective; eps and `outer` are not used).
+   * the average of one update per task, i.e. one step on the pooled objective; eps and `outer` are not used, and
+   * no batch is spent measuring the result of the last update).
    */
   algo: z.enum(['reptile', 'fomaml', 'pretrain']).default('reptile'),
   /** Run seed: tasks and per-task seeds are derived from it, iteration and task index. */
   seed: intField(0, 2147483646).default(0),
   /** Meta-iterations. */
   iterations: intField(1),
+  /**
+   * Stop once the run has used this many env steps (checked after each iteration). `terrarium pretrain` sets it to
+   * the meta-run's total so the pretrained baseline gets the same budget.
+   */
+  envStepBudget: intField(1).optional(),
   /** Tasks adapted per meta-iteration (1 = serial Reptile). */
   metaBatchSize: intField(1),
   outer: outerSchema.default({
@@ -117,6 +123,8 @@ export const rlTrainConfigSchema = z
      * task into the init's (count-weighted), "frozen" keeps the init's statistics as they are.
      */
     obsNorm: z.enum(['pooled', 'frozen']).default('pooled'),
+    /** The policy also observes the task's parameters (`makeEnv({ observeTask: true })`): the oracle baseline. */
+    observeTask: z.boolean().default(false),
   })
   .strict();
 

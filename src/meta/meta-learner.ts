@@ -19,6 +19,8 @@ export interface AdaptStats {
 export interface RlJobSpec {
   env: string;
   maxEpisodeSteps?: number;
+  /** The policy also observes the task's parameters (the oracle). */
+  observeTask: boolean;
   /** PolicyConfig of src/agents (plain JSON). */
   policy: unknown;
   /** LearnerConfig of src/agents (plain JSON). */
@@ -39,13 +41,19 @@ interface JobBase {
   seed: number;
   /** Also return the params before the last inner update (FOMAML's pseudo-gradient). */
   keepBeforeLast: boolean;
+  /** Collect the batch that measures the last update's result (pretraining skips it: it only needs the update). */
+  measureFinal: boolean;
 }
 
 export type AdaptJob =
   | (JobBase & { kind: 'rl'; spec: RlJobSpec })
   | (JobBase & { kind: 'sine'; spec: SineSpec });
 
-export type JobFields = Omit<JobBase, 'keepBeforeLast'> & { keepBeforeLast?: boolean; steps?: number };
+export type JobFields = Omit<JobBase, 'keepBeforeLast' | 'measureFinal'> & {
+  keepBeforeLast?: boolean;
+  measureFinal?: boolean;
+  steps?: number;
+};
 
 export interface AdaptResult {
   params: Float32Array;

@@ -13,6 +13,7 @@ import { type LearnerConfigInput, makeLearner } from '../agents/learner.js';
 import { mergeObsNorm, type ObsNormState } from '../agents/obs-norm.js';
 import { GaussianPolicy } from '../agents/policy.js';
 import { envEntry, makeVectorEnv } from '../envs/registry.js';
+import { taskFeatures } from '../envs/task-features.js';
 import type { VectorEnv } from '../envs/vector-env.js';
 import type { RlTrainConfig } from './config.js';
 import type { AdaptJob, AdaptResult, MetaLearner, RlJobSpec } from './meta-learner.js';
@@ -24,6 +25,7 @@ export async function rlMetaLearner(config: RlTrainConfig): Promise<MetaLearner>
   const spec: RlJobSpec = {
     env: config.env,
     maxEpisodeSteps: config.maxEpisodeSteps,
+    observeTask: config.observeTask,
     policy: config.policy,
     learner: config.inner.learner,
     steps: config.inner.steps,
@@ -35,7 +37,8 @@ export async function rlMetaLearner(config: RlTrainConfig): Promise<MetaLearner>
     kind: 'rl',
     backend,
     init: async (seed) => {
-      const policy = GaussianPolicy.create(config.policy, entry.obsDim, entry.actDim, seed);
+      const obsDim = policyObsDim(config);
+      const policy = GaussianPolicy.create(config.policy, obsDim, entry.actDim, seed);
       try {
         return { params: policy.getParams(), obsNorm: policy.getObsNorm() };
       } finally {
@@ -46,6 +49,7 @@ export async function rlMetaLearner(config: RlTrainConfig): Promise<MetaLearner>
     job: ({ steps, ...fields }) => ({
       ...fields,
       keepBeforeLast: fields.keepBeforeLast ?? false,
+      measureFinal: fields.measureFinal ?? true,
       kind: 'rl',
       spec: { ...spec, steps: steps ?? spec.steps },
     }),
@@ -58,6 +62,13 @@ export async function rlMetaLearner(config: RlTrainConfig): Promise<MetaLearner>
           ),
     dispose: () => {},
   };
+}
+
+/** The policy's input size: the env's observation, then (observeTask) the task's features. */
+export function policyObsDim(config: Pick<RlTrainConfig, 'env' | 'tasks' | 'observeTask'>): number {
+  const entry = envEntry(config.env);
+  if (!config.observeTask) return entry.obsDim;
+  return entry.obsDim + taskFeatures(entry.distribution(config.tasks).testTasks(1)[0]).length;
 }
 
 /**
@@ -98,7 +109,10 @@ function workspace(spec: RlJobSpec): Promise<Workspace> {
   if (!ws) {
     ws = (async () => {
       await initBackend(spec.backend as BackendName);
-      const venv = await makeVectorEnv(spec.env, spec.numEnvs, { maxEpisodeSteps: spec.maxEpisodeSteps });
+      const venv = await makeVectorEnv(spec.env, spec.numEnvs, {
+        maxEpisodeSteps: spec.maxEpisodeSteps,
+        observeTask: spec.observeTask,
+      });
       const policy = GaussianPolicy.create(spec.policy as never, venv.obsDim, venv.actDim, 0);
       return { venv, policy, learner: makeLearner(spec.learner as LearnerConfigInput) };
     })();
@@ -114,7 +128,11 @@ export async function runRlJob(job: Extract<AdaptJob, { kind: 'rl' }>): Promise<
   policy.setParams(job.params);
   if (job.obsNorm) policy.setObsNorm(job.obsNorm as ObsNormState);
   venv.setTasks(job.task);
-  const budget = { updates: spec.steps, episodesPerUpdate: spec.episodesPerUpdate };
+  const budget = {
+    updates: spec.steps,
+    episodesPerUpdate: spec.episodesPerUpdate,
+    measureFinal: job.measureFinal,
+  };
   const {
     policy: adapted,
     stats,

@@ -23,6 +23,7 @@ export function sineMetaLearner(config: SineTrainConfig): MetaLearner {
     job: ({ steps, ...fields }) => ({
       ...fields,
       keepBeforeLast: fields.keepBeforeLast ?? false,
+      measureFinal: fields.measureFinal ?? true,
       kind: 'sine',
       spec: { ...spec, steps: steps ?? spec.steps },
     }),

@@ -33,7 +33,10 @@ import { sineMetaLearner } from './sine-learner.js';
 /** One line of metrics.jsonl. */
 export interface MetricsLine {
   iteration: number;
-  /** Mean return of the meta-init on the meta-batch (k = 0) and after the k-th (last) inner update. */
+  /**
+   * Mean return of the meta-init on the meta-batch (k = 0) and after the k-th (last) inner update; for "pretrain",
+   * before the first and before the last pooled update of the iteration.
+   */
   returnBefore: number;
   returnAfter: number;
   /** Per task: the returns after 0..k inner updates. */
@@ -66,7 +69,7 @@ export interface TrainSummary {
   runDir: string;
   /** Iterations completed (including resumed ones). */
   iterations: number;
-  /** True if `stop()` ended the run before `config.iterations`. */
+  /** True if `stop()` or `stopAfter` ended the run before `config.iterations` (or its env-step budget). */
   stopped: boolean;
   lastMetrics: MetricsLine | null;
   checkpoint: string | null;
@@ -240,7 +243,8 @@ export async function createTrainer(options: TrainerOptions): Promise<Trainer> {
       return name;
     };
     try {
-      while (state.iteration < last && !stopRequested) {
+      const budget = config.envStepBudget ?? Number.POSITIVE_INFINITY;
+      while (state.iteration < last && state.envSteps < budget && !stopRequested) {
         const started = performance.now();
         const iteration = state.iteration;
         crashes = 0;
@@ -292,7 +296,7 @@ export async function createTrainer(options: TrainerOptions): Promise<Trainer> {
       return {
         runDir,
         iterations: state.iteration,
-        stopped: state.iteration < config.iterations,
+        stopped: state.iteration < config.iterations && state.envSteps < budget,
         lastMetrics,
         checkpoint: checkpoint ?? null,
       };
@@ -349,7 +353,8 @@ export async function createTrainer(options: TrainerOptions): Promise<Trainer> {
 
   /**
    * The multi-task pretraining baseline: `inner.steps` times, one learner update per task from the shared params,
-   * averaged (eps = 1): an update on the pooled tasks. Same tasks and seeds scheme as Reptile, no meta-learning.
+   * averaged (eps = 1): one update on the pooled tasks. Same tasks and seeds scheme as Reptile, no meta-learning;
+   * no batch measures the last update (the budget goes to updates), so a task's returns are those before each one.
    */
   async function pretrainStep(tasks: unknown[], iteration: number) {
     let params = state.params;
@@ -366,13 +371,12 @@ export async function createTrainer(options: TrainerOptions): Promise<Trainer> {
           task,
           seed: deriveSeed(config.seed, iteration, taskIndex, j),
           steps: 1,
+          measureFinal: false,
         }),
       );
       const results = await runJobs(jobs);
       if (results === 'stop') return 'stop';
-      for (const [i, r] of results.entries()) {
-        taskReturns[i]!.push(...(j === 0 ? r.stats.returns : r.stats.returns.slice(1)));
-      }
+      for (const [i, r] of results.entries()) taskReturns[i]!.push(r.stats.returns[0]!);
       params = reptileStep(
         params,
         results.map((r) => r.params),

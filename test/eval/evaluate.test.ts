@@ -7,7 +7,6 @@ import { loadLatestCheckpoint } from '../../src/meta/checkpoint.js';
 import { parseTrainConfig, type RlTrainConfig } from '../../src/meta/config.js';
 import { evaluate } from '../../src/meta/eval/evaluate.js';
 import { metaMethod, randomMethod } from '../../src/meta/eval/methods.js';
-import { pretrain } from '../../src/meta/eval/pretrain.js';
 import { chooseMethods, runEval } from '../../src/meta/eval/run-eval.js';
 import { createTrainer } from '../../src/meta/trainer.js';
 import { terrarium } from '../run-cli.js';
@@ -65,18 +64,23 @@ describe('terrarium eval', () => {
     }
   });
 
-  it('trains the pretrained and oracle baselines and writes results, table and plots', async () => {
+  it('trains the pretrained and oracle baselines (algo "pretrain" runs) on the meta-run\'s budget', async () => {
     const run = await loadLatestCheckpoint(runDir);
     for (const oracle of [false, true]) {
-      const summary = await pretrain({
-        config,
-        pretrain: { updatesPerRound: 2 },
-        oracle,
-        envSteps: 300,
-        outDir: join(runDir, oracle ? 'oracle' : 'pretrained'),
-      });
-      expect(summary.envSteps).toBeGreaterThanOrEqual(300);
-      expect(summary.updates % 2).toBe(0);
+      const args = ['pretrain', '--run', runDir, '--json', ...(oracle ? ['--oracle'] : [])];
+      const { code, stderr } = await terrarium(args);
+      expect(code, stderr).toBe(0);
+      const baseline = await loadLatestCheckpoint(join(runDir, oracle ? 'oracle' : 'pretrained'));
+      const trained = baseline.config as RlTrainConfig;
+      expect(trained).toMatchObject({ algo: 'pretrain', observeTask: oracle, inner: config.inner });
+      expect(trained.envStepBudget).toBe(run.checkpoint.envSteps);
+      // It stops at the first iteration that reaches the budget: 2 tasks x 1 update x 2 episodes of <= 20 steps,
+      // with no batch measuring the update (the meta-run spends 2 batches a task).
+      expect(baseline.checkpoint.envSteps).toBeGreaterThanOrEqual(run.checkpoint.envSteps);
+      expect(baseline.checkpoint.envSteps).toBeLessThanOrEqual(run.checkpoint.envSteps + 80);
+      // The oracle's policy reads the goal and dynamics too: a wider first layer.
+      const extra = baseline.params.length - run.params.length;
+      expect(oracle ? extra > 0 : extra === 0).toBe(true);
     }
     const options = { runDir, run, config, tasks: 2, k: 1, seeds: 1, plot: true };
     // Without --baselines: random plus whatever was trained for this run.

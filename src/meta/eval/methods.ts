@@ -4,18 +4,17 @@
  *   meta        the run's meta-learned init (its latest checkpoint);
  *   random      a fresh init: for eval seed 0 the run's own initial params (initSeed), for seed s a fresh draw
  *               from deriveSeed(initSeed, s);
- *   pretrained  RUN/pretrained/policy, made by `terrarium pretrain --run RUN` (multi-task training, pooled tasks);
- *   oracle      RUN/oracle/policy, made by `terrarium pretrain --run RUN --oracle` (observes the task parameters).
+ *   pretrained  RUN/pretrained, an `algo: "pretrain"` run made by `terrarium pretrain --run RUN` (multi-task
+ *               training on the pooled training tasks, same learner and env-step budget as the meta-run);
+ *   oracle      RUN/oracle, made by `terrarium pretrain --run RUN --oracle` (the policy observes the task).
  */
-import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ObsNormState } from '../../agents/obs-norm.js';
 import { GaussianPolicy, type PolicyConfig } from '../../agents/policy.js';
 import { TerrariumError } from '../../core/errors.js';
 import { deriveSeed } from '../../core/rng.js';
 import { envEntry } from '../../envs/registry.js';
-import { taskFeatures } from '../../envs/task-features.js';
-import type { LoadedRun } from '../checkpoint.js';
+import { type LoadedRun, loadLatestCheckpoint, readLatestCheckpoint } from '../checkpoint.js';
 import type { RlTrainConfig } from '../config.js';
 import { initSeed } from '../trainer.js';
 
@@ -40,13 +39,6 @@ export interface EvalMethod {
 /** Where `terrarium pretrain` writes its policies inside a run directory. */
 export function baselineDir(runDir: string, name: 'pretrained' | 'oracle'): string {
   return join(runDir, name);
-}
-
-/** Observation size of the oracle (the env's observation, then the task's features). */
-export function oracleObsDim(config: RlTrainConfig): number {
-  const entry = envEntry(config.env);
-  const task = entry.distribution(config.tasks).testTasks(1)[0];
-  return entry.obsDim + taskFeatures(task).length;
 }
 
 /** The meta-learned init of a loaded run. */
@@ -79,27 +71,33 @@ export function randomMethod(config: RlTrainConfig): EvalMethod {
   };
 }
 
-/** A policy saved by `terrarium pretrain` (the same init for every eval seed). */
+/**
+ * A baseline trained by `terrarium pretrain` (an `algo: "pretrain"` run in RUN/pretrained or RUN/oracle): its
+ * latest checkpoint, the same init for every eval seed.
+ */
 export async function savedMethod(
   name: 'pretrained' | 'oracle',
   runDir: string,
   config: RlTrainConfig,
 ): Promise<EvalMethod> {
-  const dir = join(baselineDir(runDir, name), 'policy');
-  try {
-    await access(join(dir, 'policy.json'));
-  } catch {
+  const dir = baselineDir(runDir, name);
+  if (!(await hasBaseline(runDir, name))) {
     throw new TerrariumError(
       '--baselines',
       name,
-      `a baseline trained first: run \`terrarium pretrain --run ${runDir}${name === 'oracle' ? ' --oracle' : ''}\` (no ${dir})`,
+      `a baseline trained first: run \`terrarium pretrain --run ${runDir}${name === 'oracle' ? ' --oracle' : ''}\` (no checkpoint in ${dir})`,
     );
   }
-  const entry = envEntry(config.env);
-  const obsDim = name === 'oracle' ? oracleObsDim(config) : entry.obsDim;
-  const policy = await GaussianPolicy.load(dir, { obsDim, actDim: entry.actDim });
-  const init = { params: policy.getParams(), obsNorm: policy.getObsNorm() };
-  const policyConfig = policy.config;
-  policy.dispose();
-  return { name, observeTask: name === 'oracle', policy: policyConfig, init: () => init };
+  const baseline = await loadLatestCheckpoint(dir);
+  const trained = baseline.config as RlTrainConfig;
+  if (trained.env !== config.env) {
+    throw new TerrariumError(`${dir}: env`, trained.env, `the run's env "${config.env}"`);
+  }
+  const init = { params: baseline.params, obsNorm: (baseline.obsNorm as ObsNormState | null) ?? null };
+  return { name, observeTask: trained.observeTask, policy: trained.policy as PolicyConfig, init: () => init };
+}
+
+/** Whether `terrarium pretrain` has written a checkpoint of baseline `name` for this run. */
+export async function hasBaseline(runDir: string, name: 'pretrained' | 'oracle'): Promise<boolean> {
+  return (await readLatestCheckpoint(baselineDir(runDir, name)).catch(() => null)) !== null;
 }

@@ -3,7 +3,7 @@
  * DIR/eval/results.json (everything, raw returns included), DIR/eval/results.md (the table) and, with `plot`,
  * DIR/eval/adaptation.svg and DIR/eval/training.svg.
  */
-import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import { type BackendName, initBackend } from '../../agents/backend.js';
@@ -11,7 +11,7 @@ import type { LoadedRun } from '../checkpoint.js';
 import type { RlTrainConfig } from '../config.js';
 import type { MetricsLine } from '../trainer.js';
 import { type EvalReport, evaluate, publicReport } from './evaluate.js';
-import { baselineDir, type EvalMethod, metaMethod, randomMethod, savedMethod } from './methods.js';
+import { type EvalMethod, hasBaseline, metaMethod, randomMethod, savedMethod } from './methods.js';
 import { adaptationPlot, renderSvg, trainingPlot } from './plots.js';
 import { differencesTable, resultsTable } from './table.js';
 
@@ -39,22 +39,13 @@ export interface RunEvalResult {
   files: string[];
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 export async function chooseMethods(options: RunEvalOptions): Promise<EvalMethod[]> {
   const { runDir, config } = options;
   let baselines = options.baselines;
   if (baselines === undefined) {
     baselines = ['random'];
     for (const name of ['pretrained', 'oracle'] as const) {
-      if (await exists(join(baselineDir(runDir, name), 'policy', 'policy.json'))) baselines.push(name);
+      if (await hasBaseline(runDir, name)) baselines.push(name);
     }
   }
   await initBackend(config.backend as BackendName);
