@@ -19,6 +19,8 @@ export async function adaptLoop(
   step: {
     needsValues: boolean;
     update: (policy: GaussianPolicy, batch: RolloutBatch, update: number) => Record<string, number>;
+    /** Called with the batch that measures the last update (when one is collected). */
+    measured?: (policy: GaussianPolicy, batch: RolloutBatch) => void;
   },
   hooks: AdaptHooks = {},
 ): Promise<AdaptResult> {
@@ -50,7 +52,10 @@ export async function adaptLoop(
         info,
         batch,
       });
-      if (u === budget.updates) break;
+      if (u === budget.updates) {
+        step.measured?.(adapted, batch);
+        break;
+      }
       if (u === budget.updates - 1) paramsBeforeLastUpdate = adapted.getParams();
       info = step.update(adapted, batch, u);
       adapted.markUpdated();

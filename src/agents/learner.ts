@@ -41,6 +41,16 @@ export interface AdaptResult {
   stats: AdaptStats;
   /** The parameters just before the last update (for FOMAML); absent when updates = 0. */
   paramsBeforeLastUpdate?: Float32Array;
+  /** With `finalGradient`: the policy gradient at the adapted params, from the measuring batch (flat order). */
+  finalGradient?: Float32Array;
+}
+
+/** What a meta-learner may ask of an adaptation beyond the budget (VPG only; other learners reject them). */
+export interface AdaptOptions {
+  /** Per-parameter multipliers of the step size, in the policy's flat parameter order (Meta-SGD style). */
+  stepScales?: Float32Array;
+  /** Also return the policy gradient (ascent direction) at the adapted params, from the measuring batch. */
+  finalGradient?: boolean;
 }
 
 /** Progress after each batch: `update` = number of updates applied before this batch was collected. */
@@ -66,6 +76,7 @@ export interface Learner {
     budget: AdaptBudget,
     seed: number,
     hooks?: AdaptHooks,
+    options?: AdaptOptions,
   ): Promise<AdaptResult>;
 }
 

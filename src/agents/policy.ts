@@ -231,6 +231,11 @@ export class GaussianPolicy {
     return this.variables.filter((_, i) => this.specs[i]!.name.startsWith(`${part}/`));
   }
 
+  /** Where each of `variablesOf(part)` lives in the flat parameter vector (same order). */
+  specsOf(part: 'pi' | 'vf'): ParamSpec[] {
+    return this.specs.filter((s) => s.name.startsWith(`${part}/`));
+  }
+
   clone(): GaussianPolicy {
     const copy = new GaussianPolicy(this.config, this.obsDim, this.actDim, this.cachedFlat());
     copy.obsNormState = cloneObsNorm(this.obsNormState);

@@ -15,7 +15,7 @@ import { deriveSeed, Rng } from '../core/rng.js';
 import type { VectorEnv } from '../envs/vector-env.js';
 import { adaptLoop } from './adapt-loop.js';
 import { gae } from './advantages.js';
-import type { AdaptBudget, AdaptHooks, AdaptResult, Learner } from './learner.js';
+import type { AdaptBudget, AdaptHooks, AdaptOptions, AdaptResult, Learner } from './learner.js';
 import type { GaussianPolicy } from './policy.js';
 import type { RolloutBatch } from './rollout.js';
 
@@ -64,8 +64,12 @@ export class PpoLearner implements Learner {
     budget: AdaptBudget,
     seed: number,
     hooks?: AdaptHooks,
+    options: AdaptOptions = {},
   ): Promise<AdaptResult> {
     if (!policy.hasValue) throw new TerrariumError('policy.valueFunction', false, 'true for ppo');
+    if (options.stepScales || options.finalGradient) {
+      throw new TerrariumError('learner.algo', 'ppo', '"vpg" for per-parameter step sizes (metaSgd)');
+    }
     const cfg = this.config;
     const optimizer = tf.train.adam(cfg.learningRate, 0.9, 0.999, 1e-5);
     const rng = new Rng(deriveSeed(seed, 0x70706f));

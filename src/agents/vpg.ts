@@ -16,7 +16,7 @@ import { TerrariumError } from '../core/errors.js';
 import type { VectorEnv } from '../envs/vector-env.js';
 import { adaptLoop } from './adapt-loop.js';
 import { gae, normalizeAdvantages } from './advantages.js';
-import type { AdaptBudget, AdaptHooks, AdaptResult, Learner } from './learner.js';
+import type { AdaptBudget, AdaptHooks, AdaptOptions, AdaptResult, Learner } from './learner.js';
 import { fitLinearBaseline } from './linear-baseline.js';
 import type { GaussianPolicy } from './policy.js';
 import type { RolloutBatch } from './rollout.js';
@@ -56,8 +56,14 @@ export class VpgLearner implements Learner {
     budget: AdaptBudget,
     seed: number,
     hooks?: AdaptHooks,
+    options: AdaptOptions = {},
   ): Promise<AdaptResult> {
     const cfg = this.config;
+    const { stepScales } = options;
+    if (stepScales && stepScales.length !== policy.numParams) {
+      throw new TerrariumError('stepScales', `length ${stepScales.length}`, `${policy.numParams} numbers`);
+    }
+    let finalGradient: Float32Array | undefined;
     if (cfg.baseline === 'value' && !policy.hasValue) {
       throw new TerrariumError('policy.valueFunction', false, 'true for the vpg "value" baseline');
     }
@@ -72,13 +78,18 @@ export class VpgLearner implements Learner {
           needsValues: cfg.baseline === 'value',
           update: (p, batch) => {
             const advantages = this.advantages(batch);
-            const info = { policyLoss: this.policyStep(p, batch, advantages) };
+            const info = { policyLoss: this.policyStep(p, batch, advantages, stepScales) };
             if (valueOptimizer) Object.assign(info, { valueLoss: fitValue(p, batch, valueOptimizer, cfg) });
             return info;
           },
+          measured: options.finalGradient
+            ? (p, batch) => {
+                finalGradient = this.policyGradient(p, batch, this.advantages(batch));
+              }
+            : undefined,
         },
         hooks,
-      );
+      ).then((result) => (finalGradient ? { ...result, finalGradient } : result));
     } finally {
       valueOptimizer?.dispose();
     }
@@ -100,23 +111,57 @@ export class VpgLearner implements Learner {
     return cfg.normalizeAdvantages ? normalizeAdvantages(advantages) : advantages;
   }
 
-  /** theta <- theta - alpha * grad(-mean(log pi * A)); returns the surrogate loss before the step. */
-  private policyStep(p: GaussianPolicy, batch: RolloutBatch, advantages: Float32Array): number {
+  /**
+   * theta <- theta - alpha * scales * grad(-mean(log pi * A)) (scales: per-parameter step multipliers, default 1);
+   * returns the surrogate loss before the step.
+   */
+  private policyStep(
+    p: GaussianPolicy,
+    batch: RolloutBatch,
+    advantages: Float32Array,
+    stepScales?: Float32Array,
+  ): number {
     const { alpha, maxGradNorm } = this.config;
     return tf.tidy(() => {
-      const x = tf.tensor2d(batch.normObs, [batch.size, batch.obsDim]);
-      const a = tf.tensor2d(batch.actions, [batch.size, batch.actDim]);
-      const adv = tf.tensor1d(advantages);
-      const vars = p.variablesOf('pi');
-      const { value, grads } = tf.variableGrads(
-        () => p.logProbTensor(x, a).mul(adv).mean().neg() as tf.Scalar,
-        vars,
-      );
+      const specs = p.specsOf('pi');
+      const { value, grads } = surrogateGrads(p, batch, advantages);
       const scale = maxGradNorm === null ? 1 : clipScale(Object.values(grads), maxGradNorm);
-      for (const v of vars) v.assign(v.sub(grads[v.name]!.mul(alpha * scale)));
+      p.variablesOf('pi').forEach((v, i) => {
+        let step = grads[v.name]!.mul(alpha * scale);
+        if (stepScales) {
+          const { offset, size, shape } = specs[i]!;
+          step = step.mul(tf.tensor(stepScales.subarray(offset, offset + size), shape, 'float32'));
+        }
+        v.assign(v.sub(step));
+      });
       return value.dataSync()[0]!;
     });
   }
+
+  /** grad mean_t[log pi(a_t | s_t) A_t] (the ascent direction) as a flat vector in the policy's order; 0 for vf. */
+  private policyGradient(p: GaussianPolicy, batch: RolloutBatch, advantages: Float32Array): Float32Array {
+    const flat = new Float32Array(p.numParams);
+    tf.tidy(() => {
+      const { grads } = surrogateGrads(p, batch, advantages);
+      const specs = p.specsOf('pi');
+      p.variablesOf('pi').forEach((v, i) => {
+        const g = grads[v.name]!.dataSync();
+        for (let j = 0; j < g.length; j++) flat[specs[i]!.offset + j] = -g[j]!;
+      });
+    });
+    return flat;
+  }
+}
+
+/** The surrogate loss -mean(log pi * A) and its gradients w.r.t. the policy variables (inside a tidy). */
+function surrogateGrads(p: GaussianPolicy, batch: RolloutBatch, advantages: Float32Array) {
+  const x = tf.tensor2d(batch.normObs, [batch.size, batch.obsDim]);
+  const a = tf.tensor2d(batch.actions, [batch.size, batch.actDim]);
+  const adv = tf.tensor1d(advantages);
+  return tf.variableGrads(
+    () => p.logProbTensor(x, a).mul(adv).mean().neg() as tf.Scalar,
+    p.variablesOf('pi'),
+  );
 }
 
 /** min(1, maxNorm / global norm of `grads`) as a number. */

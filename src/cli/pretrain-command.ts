@@ -36,6 +36,8 @@ export async function pretrainConfig(options: PretrainCliOptions): Promise<RlTra
     // k + 1 batches per task, so it needs more iterations than the meta-run for the same budget.
     iterations: Math.max(base.iterations, run.iteration) * 4,
     observeTask: options.oracle === true || (base as RlTrainConfig).observeTask === true,
+    // Baselines adapt with the learner's own scalar step size, whatever the meta-run learned for itself.
+    metaSgd: undefined,
     ...(options.workers !== undefined ? { workers: options.workers } : {}),
     ...(options.backend !== undefined ? { backend: options.backend } : {}),
   };

@@ -16,7 +16,7 @@ import writeFileAtomic from 'write-file-atomic';
 import { TerrariumError } from '../core/errors.js';
 import type { RngState } from '../core/rng.js';
 import { parseTrainConfig, type TrainConfig } from './config.js';
-import type { AdamState } from './reptile.js';
+import type { AdamState, StepScales } from './reptile.js';
 
 export interface Checkpoint {
   version: 1;
@@ -26,6 +26,8 @@ export interface Checkpoint {
   obsNorm: unknown | null;
   /** Adam's moments when `outer.optimizer` is "adam". */
   adam: AdamState | null;
+  /** Meta-SGD's log step-size multipliers (one per parameter) and their Adam state; absent without metaSgd. */
+  stepScales?: StepScales | null;
   /** Every RNG state the trainer carries between iterations. */
   rng: { tasks: RngState };
   /** Lines of metrics.jsonl that belong to the iterations above (later ones are dropped on resume). */

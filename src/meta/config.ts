@@ -125,6 +125,16 @@ export const rlTrainConfigSchema = z
     obsNorm: z.enum(['pooled', 'frozen']).default('pooled'),
     /** The policy also observes the task's parameters (`makeEnv({ observeTask: true })`): the oracle baseline. */
     observeTask: z.boolean().default(false),
+    /**
+     * Meta-learned per-parameter inner step sizes (Meta-SGD, Li et al. 2017, first-order): the inner VPG step of
+     * parameter i is alpha * exp(s_i); after each meta-batch s follows Adam (learning rate `lr`) up the first-order
+     * gradient of the return after adaptation, mean over tasks of g_k * (theta'_k - theta), with g_k the policy
+     * gradient at the adapted params. |s_i| <= ln(maxScale). Absent: one scalar alpha.
+     */
+    metaSgd: z
+      .object({ lr: numberField(0, 1, true).default(0.02), maxScale: numberField(1, 1000).default(10) })
+      .strict()
+      .optional(),
   })
   .strict();
 
@@ -175,6 +185,9 @@ export function parseTrainConfig(input: unknown): TrainConfig {
     throw new TerrariumError('env', env, `one of ${['sine', ...listEnvs().map((e) => e.id)].join(', ')}`);
   }
   const config = parseWith(rlTrainConfigSchema, input, '');
+  if (config.metaSgd && config.inner.learner.algo !== 'vpg') {
+    throw new TerrariumError('inner.learner.algo', config.inner.learner.algo, '"vpg" when metaSgd is set');
+  }
   // The env validates its own distribution options (errors rooted at "tasks").
   envEntry(env).distribution(config.tasks);
   return config;

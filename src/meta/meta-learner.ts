@@ -43,15 +43,21 @@ interface JobBase {
   keepBeforeLast: boolean;
   /** Collect the batch that measures the last update's result (pretraining skips it: it only needs the update). */
   measureFinal: boolean;
+  /** Per-parameter multipliers of the inner step size (Meta-SGD), null for the learner's own scalar. */
+  stepScales: Float32Array | null;
+  /** Also return the policy gradient at the adapted params (Meta-SGD's step-size gradient). */
+  finalGradient: boolean;
 }
 
 export type AdaptJob =
   | (JobBase & { kind: 'rl'; spec: RlJobSpec })
   | (JobBase & { kind: 'sine'; spec: SineSpec });
 
-export type JobFields = Omit<JobBase, 'keepBeforeLast' | 'measureFinal'> & {
+export type JobFields = Omit<JobBase, 'keepBeforeLast' | 'measureFinal' | 'stepScales' | 'finalGradient'> & {
   keepBeforeLast?: boolean;
   measureFinal?: boolean;
+  stepScales?: Float32Array | null;
+  finalGradient?: boolean;
   steps?: number;
 };
 
@@ -59,6 +65,8 @@ export interface AdaptResult {
   params: Float32Array;
   obsNorm: unknown | null;
   beforeLast: Float32Array | null;
+  /** The policy gradient at the adapted params, when the job asked for it. */
+  finalGradient: Float32Array | null;
   stats: AdaptStats;
 }
 
@@ -83,9 +91,11 @@ export interface MetaLearner {
 export function transferList(value: {
   params: Float32Array;
   beforeLast?: Float32Array | null;
+  finalGradient?: Float32Array | null;
 }): ArrayBuffer[] {
   const buffers = [value.params.buffer as ArrayBuffer];
-  if (value.beforeLast && value.beforeLast.buffer !== value.params.buffer)
-    buffers.push(value.beforeLast.buffer as ArrayBuffer);
+  for (const extra of [value.beforeLast, value.finalGradient]) {
+    if (extra && !buffers.includes(extra.buffer as ArrayBuffer)) buffers.push(extra.buffer as ArrayBuffer);
+  }
   return buffers;
 }

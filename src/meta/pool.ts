@@ -66,7 +66,7 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
       const copy: AdaptJob = { ...job, params: job.params.slice() };
       let reply: WorkerReply;
       try {
-        reply = await pool.run(movable(copy, transferList(copy)));
+        reply = await pool.run(movable(copy, transferList({ params: copy.params })));
       } catch (error) {
         const e = error instanceof Error ? error : new Error(String(error));
         if (closing) throw e;

@@ -136,3 +136,45 @@ export function adamStep(
   }
   return { params, state: { m, v, t } };
 }
+
+/** Meta-SGD's state: per-parameter log multipliers s of the inner step size, and Adam's moments for s. */
+export interface StepScales {
+  log: Float32Array;
+  adam: AdamState;
+}
+
+export function stepScalesInit(numParams: number): StepScales {
+  return { log: new Float32Array(numParams), adam: adamInit(numParams) };
+}
+
+/** The multipliers exp(s) the inner learner applies. */
+export function stepMultipliers(scales: StepScales): Float32Array {
+  return scales.log.map(Math.exp);
+}
+
+/**
+ * One Meta-SGD step on the log step sizes, first-order: the return after adaptation J(theta'_k) depends on s_i
+ * through every inner step, each proportional to exp(s_i), so dJ/ds_i ~ g_k,i * (theta'_k,i - theta_i) when the
+ * gradients' own dependence on s is dropped (g_k: the policy gradient at theta'_k). Adam ascends the mean over
+ * tasks; s is clipped to [-ln maxScale, ln maxScale].
+ */
+export function stepScalesStep(
+  scales: StepScales,
+  theta: Float32Array,
+  adapted: readonly Float32Array[],
+  finalGradients: readonly Float32Array[],
+  lr: number,
+  maxScale: number,
+): StepScales {
+  const n = theta.length;
+  const descent = new Float32Array(n);
+  for (let t = 0; t < adapted.length; t++) {
+    const a = adapted[t]!;
+    const g = finalGradients[t]!;
+    for (let j = 0; j < n; j++) descent[j]! -= (g[j]! * (a[j]! - theta[j]!)) / adapted.length;
+  }
+  const { params, state } = adamStep(scales.log, descent, scales.adam, lr);
+  const bound = Math.log(maxScale);
+  for (let j = 0; j < n; j++) params[j] = Math.min(bound, Math.max(-bound, params[j]!));
+  return { log: params, adam: state };
+}

@@ -50,6 +50,8 @@ export async function rlMetaLearner(config: RlTrainConfig): Promise<MetaLearner>
       ...fields,
       keepBeforeLast: fields.keepBeforeLast ?? false,
       measureFinal: fields.measureFinal ?? true,
+      stepScales: fields.stepScales ?? null,
+      finalGradient: fields.finalGradient ?? false,
       kind: 'rl',
       spec: { ...spec, steps: steps ?? spec.steps },
     }),
@@ -133,16 +135,22 @@ export async function runRlJob(job: Extract<AdaptJob, { kind: 'rl' }>): Promise<
     episodesPerUpdate: spec.episodesPerUpdate,
     measureFinal: job.measureFinal,
   };
+  const options = {
+    ...(job.stepScales ? { stepScales: job.stepScales } : {}),
+    finalGradient: job.finalGradient,
+  };
   const {
     policy: adapted,
     stats,
     paramsBeforeLastUpdate,
-  } = await learner.adapt(policy, venv, budget, job.seed);
+    finalGradient,
+  } = await learner.adapt(policy, venv, budget, job.seed, {}, options);
   try {
     return {
       params: adapted.getParams(),
       obsNorm: adapted.getObsNorm(),
       beforeLast: job.keepBeforeLast ? (paramsBeforeLastUpdate ?? null) : null,
+      finalGradient: finalGradient ?? null,
       stats,
     };
   } finally {

@@ -24,6 +24,8 @@ export function sineMetaLearner(config: SineTrainConfig): MetaLearner {
       ...fields,
       keepBeforeLast: fields.keepBeforeLast ?? false,
       measureFinal: fields.measureFinal ?? true,
+      stepScales: fields.stepScales ?? null,
+      finalGradient: fields.finalGradient ?? false,
       kind: 'sine',
       spec: { ...spec, steps: steps ?? spec.steps },
     }),
@@ -49,6 +51,7 @@ export function runSineJob(job: Extract<AdaptJob, { kind: 'sine' }>): AdaptResul
     params: result.params,
     obsNorm: null,
     beforeLast: job.keepBeforeLast ? result.beforeLast : null,
+    finalGradient: null,
     stats: { returns: result.returns, envSteps: 0, wallSeconds: (performance.now() - start) / 1000 },
   };
 }

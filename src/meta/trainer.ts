@@ -27,6 +27,9 @@ import {
   reptileGradient,
   reptileStep,
   sgdStep,
+  stepMultipliers,
+  stepScalesInit,
+  stepScalesStep,
 } from './reptile.js';
 import { sineMetaLearner } from './sine-learner.js';
 
@@ -52,6 +55,8 @@ export interface MetricsLine {
   workers: number;
   /** Workers that died during this iteration (their jobs were retried). */
   workerCrashes: number;
+  /** Meta-SGD runs: the spread of the per-parameter step multipliers exp(s) after this iteration. */
+  stepScale?: { min: number; mean: number; max: number };
 }
 
 export interface TrainerOptions {
@@ -108,6 +113,18 @@ export type ViewerControl =
   | { type: 'resume' }
   | { type: 'speed'; value: number };
 
+function spread(values: Float32Array): { min: number; mean: number; max: number } {
+  let min = Number.POSITIVE_INFINITY;
+  let max = Number.NEGATIVE_INFINITY;
+  let sum = 0;
+  for (const v of values) {
+    min = Math.min(min, v);
+    max = Math.max(max, v);
+    sum += v;
+  }
+  return { min, mean: sum / values.length, max };
+}
+
 /** The seed of the initial meta-parameters (also the "random init" baseline's seed). */
 export function initSeed(config: TrainConfig): number {
   return deriveSeed(config.seed, 0x1a17);
@@ -143,6 +160,7 @@ export async function createTrainer(options: TrainerOptions): Promise<Trainer> {
       params: init.params,
       obsNorm: init.obsNorm,
       adam: config.outer.optimizer === 'adam' ? adamInit(init.params.length) : null,
+      stepScales: !isSineConfig(config) && config.metaSgd ? stepScalesInit(init.params.length) : null,
       rng: { tasks: new Rng(deriveSeed(config.seed, 0x7a5c)).getState() },
       metricsLines: 0,
       envSteps: 0,
@@ -258,7 +276,7 @@ export async function createTrainer(options: TrainerOptions): Promise<Trainer> {
             ? await pretrainStep(tasks, iteration)
             : await metaStep(tasks, iteration, eps);
         if (step === 'stop') break;
-        const { params, obsNorm, adam, results, taskReturns } = step;
+        const { params, obsNorm, adam, stepScales, results, taskReturns } = step;
         // 4. Log, publish, checkpoint.
         const envSteps = results.reduce((sum, r) => sum + r.stats.envSteps, 0);
         const wallSeconds = (performance.now() - started) / 1000;
@@ -275,6 +293,7 @@ export async function createTrainer(options: TrainerOptions): Promise<Trainer> {
           backend: learner.backend,
           workers: config.workers,
           workerCrashes: crashes,
+          ...(stepScales ? { stepScale: spread(stepMultipliers(stepScales)) } : {}),
         };
         await appendFile(metricsPath, `${JSON.stringify(lastMetrics)}\n`);
         state = {
@@ -283,6 +302,7 @@ export async function createTrainer(options: TrainerOptions): Promise<Trainer> {
           params,
           obsNorm,
           adam,
+          stepScales,
           rng: { tasks: taskRng.getState() },
           metricsLines: state.metricsLines + 1,
           envSteps: lastMetrics.totalEnvSteps,
@@ -308,6 +328,8 @@ export async function createTrainer(options: TrainerOptions): Promise<Trainer> {
 
   /** Reptile / FOMAML: adapt theta to every task, then step theta (plain, or Adam on the pseudo-gradient). */
   async function metaStep(tasks: unknown[], iteration: number, eps: number) {
+    const scales = state.stepScales ?? null;
+    const multipliers = scales ? stepMultipliers(scales) : null;
     const jobs = tasks.map((task, taskIndex) =>
       learner.job({
         iteration,
@@ -317,6 +339,8 @@ export async function createTrainer(options: TrainerOptions): Promise<Trainer> {
         task,
         seed: deriveSeed(config.seed, iteration, taskIndex),
         keepBeforeLast: config.algo === 'fomaml',
+        stepScales: multipliers,
+        finalGradient: scales !== null,
       }),
     );
     const results = await runJobs(jobs);
@@ -348,7 +372,19 @@ export async function createTrainer(options: TrainerOptions): Promise<Trainer> {
       state.obsNorm,
       results.map((r) => r.obsNorm),
     );
-    return { params, obsNorm, adam, results, taskReturns: results.map((r) => r.stats.returns) };
+    const metaSgd = !isSineConfig(config) ? config.metaSgd : undefined;
+    const stepScales =
+      scales && metaSgd
+        ? stepScalesStep(
+            scales,
+            state.params,
+            adapted,
+            results.map((r) => r.finalGradient!),
+            metaSgd.lr,
+            metaSgd.maxScale,
+          )
+        : null;
+    return { params, obsNorm, adam, stepScales, results, taskReturns: results.map((r) => r.stats.returns) };
   }
 
   /**
@@ -388,7 +424,7 @@ export async function createTrainer(options: TrainerOptions): Promise<Trainer> {
       );
       all = all.concat(results);
     }
-    return { params, obsNorm, adam: state.adam, results: all, taskReturns };
+    return { params, obsNorm, adam: state.adam, stepScales: null, results: all, taskReturns };
   }
 
   /** Runs the jobs (in parallel on workers, one by one in this thread); 'stop' if stop() came first. */

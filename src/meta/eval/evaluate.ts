@@ -190,7 +190,8 @@ async function adaptRunner(config: RlTrainConfig, method: EvalMethod) {
       policy.setParams(init.params);
       if (init.obsNorm) policy.setObsNorm(init.obsNorm);
       venv.setTasks(task);
-      const result = await learner.adapt(policy, venv, { updates, episodesPerUpdate }, seed);
+      const options = method.stepScales ? { stepScales: method.stepScales } : {};
+      const result = await learner.adapt(policy, venv, { updates, episodesPerUpdate }, seed, {}, options);
       result.policy.dispose();
       return result.stats;
     },

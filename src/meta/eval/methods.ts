@@ -16,6 +16,7 @@ import { deriveSeed } from '../../core/rng.js';
 import { envEntry } from '../../envs/registry.js';
 import { type LoadedRun, loadLatestCheckpoint, readLatestCheckpoint } from '../checkpoint.js';
 import type { RlTrainConfig } from '../config.js';
+import { stepMultipliers } from '../reptile.js';
 import { initSeed } from '../trainer.js';
 
 export const METHOD_NAMES = ['meta', 'random', 'pretrained', 'oracle'] as const;
@@ -34,6 +35,8 @@ export interface EvalMethod {
   policy: PolicyConfig;
   /** The init adapted in evaluation seed `seed`. */
   init(seed: number): PolicyInit;
+  /** Per-parameter multipliers of the inner step size (a Meta-SGD run's meta-init); absent: the scalar alpha. */
+  stepScales?: Float32Array;
 }
 
 /** Where `terrarium pretrain` writes its policies inside a run directory. */
@@ -49,6 +52,7 @@ export function metaMethod(run: LoadedRun): EvalMethod {
     observeTask: false,
     policy: config.policy as PolicyConfig,
     init: () => ({ params: run.params, obsNorm: (run.obsNorm as ObsNormState | null) ?? null }),
+    ...(run.checkpoint.stepScales ? { stepScales: stepMultipliers(run.checkpoint.stepScales) } : {}),
   };
 }
 

@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { loadLatestCheckpoint } from '../../src/meta/checkpoint.js';
+import { parseTrainConfig, type RlTrainConfig } from '../../src/meta/config.js';
+import { evaluate } from '../../src/meta/eval/evaluate.js';
+import { metaMethod } from '../../src/meta/eval/methods.js';
+import { stepScalesInit, stepScalesStep } from '../../src/meta/reptile.js';
+import { readMetrics, tempDir, tinyBallNav, train } from './helpers.js';
+
+describe('Meta-SGD step sizes (first-order)', () => {
+  it('grow where the final gradient still points along the adaptation, shrink where it points back, clipped', () => {
+    const theta = new Float32Array([0, 0, 0]);
+    const adapted = [new Float32Array([1, 1, 0])];
+    const gradient = [new Float32Array([2, -2, 5])];
+    let scales = stepScalesInit(3);
+    for (let i = 0; i < 200; i++) scales = stepScalesStep(scales, theta, adapted, gradient, 0.1, 4);
+    const [grow, shrink, still] = Array.from(scales.log);
+    expect(grow).toBeCloseTo(Math.log(4), 6);
+    expect(shrink).toBeCloseTo(-Math.log(4), 6);
+    expect(still).toBe(0);
+  });
+
+  it('a ball-nav run learns them, checkpoints them, resumes bit-exactly and eval adapts with them', async () => {
+    const config = tinyBallNav({ iterations: 4, metaSgd: { lr: 0.05 } }) as RlTrainConfig;
+    const straight = tempDir();
+    const resumed = tempDir();
+    await train(config, straight);
+    await train(config, resumed, { stopAfter: 2 });
+    await train(config, resumed, { resume: true });
+    const a = await loadLatestCheckpoint(straight);
+    const b = await loadLatestCheckpoint(resumed);
+    const scales = a.checkpoint.stepScales!;
+    expect(scales.log).toHaveLength(a.params.length);
+    expect(scales.log.some((s) => s !== 0)).toBe(true);
+    // Adam moves each log-scale by at most about lr an iteration.
+    expect(Math.max(...scales.log.map(Math.abs))).toBeLessThanOrEqual(4 * 0.05 + 1e-6);
+    expect(Array.from(b.checkpoint.stepScales!.log)).toEqual(Array.from(scales.log));
+    expect(Array.from(b.params)).toEqual(Array.from(a.params));
+    expect(readMetrics(resumed).map((m) => m.taskReturns)).toEqual(
+      readMetrics(straight).map((m) => m.taskReturns),
+    );
+
+    const withScales = metaMethod(a);
+    const { stepScales: _, ...scalar } = withScales;
+    const run = (method: typeof withScales) =>
+      evaluate({ config, methods: [method], tasks: 2, k: 1, seeds: 1 });
+    const learned = (await run(withScales)).methods.meta!.mean;
+    const plain = (await run(scalar)).methods.meta!.mean;
+    expect(learned[0]).toBe(plain[0]);
+    expect(learned[1]).not.toBe(plain[1]);
+  });
+
+  it('needs the VPG inner learner', () => {
+    const input = {
+      env: 'ball-nav',
+      iterations: 1,
+      metaBatchSize: 1,
+      metaSgd: {},
+      inner: { steps: 1, episodesPerUpdate: 1, learner: { algo: 'ppo' } },
+      policy: { valueFunction: true },
+    };
+    expect(() => parseTrainConfig(input)).toThrow(
+      'inner.learner.algo: expected "vpg" when metaSgd is set, got "ppo"',
+    );
+  });
+});
