@@ -99,7 +99,7 @@ export async function evaluate(options: EvalOptions): Promise<EvalReport> {
   const tasks = evalTasks(config, options.tasks);
   const total = methods.length * tasks.length * seeds;
   let done = 0;
-  const results: Record<string, MethodResult> = {};
+  const results: Record<string, MethodReturns> = {};
   for (const method of methods) {
     const started = performance.now();
     const runner = await adaptRunner(config, method);
@@ -119,30 +119,74 @@ export async function evaluate(options: EvalOptions): Promise<EvalReport> {
     } finally {
       runner.close();
     }
-    results[method.name] = {
-      ...summarize(returns, k),
-      norm: [],
-      returns,
-      envSteps,
-      wallSeconds: (performance.now() - started) / 1000,
-    };
+    results[method.name] = { returns, envSteps, wallSeconds: (performance.now() - started) / 1000 };
+  }
+  return reportFromReturns({ env: config.env, k, heldOutTasks: tasks }, results);
+}
+
+type MethodReturns = Pick<MethodResult, 'returns' | 'envSteps' | 'wallSeconds'>;
+
+/** The report of per-(task, seed) returns: means, t intervals, norm and the paired differences. */
+export function reportFromReturns(
+  run: { env: string; k: number; heldOutTasks: unknown[] },
+  methods: Record<string, MethodReturns>,
+): EvalReport {
+  const { k } = run;
+  const results: Record<string, MethodResult> = {};
+  for (const [name, m] of Object.entries(methods)) {
+    results[name] = { ...summarize(m.returns, k), norm: [], ...m };
   }
   const random0 = results.random?.mean[0] ?? null;
   const oracle0 = results.oracle?.mean[0] ?? null;
   for (const result of Object.values(results)) {
     result.norm = result.mean.map((r) => (random0 === null ? null : normalizedScore(r, random0, oracle0)));
   }
+  const first = Object.values(results)[0];
   return {
-    env: config.env,
-    tasks: tasks.length,
-    seeds,
+    env: run.env,
+    tasks: run.heldOutTasks.length,
+    seeds: first?.returns[0]?.length ?? 0,
     k,
     methods: results,
     ci: CI_METHOD,
     normReference: { random0, oracle0 },
     differences: pairedDifferences(results, 'meta', k),
-    heldOutTasks: tasks,
+    heldOutTasks: run.heldOutTasks,
   };
+}
+
+/**
+ * Several runs' reports (e.g. meta-training seeds 0, 1, 2 of one config, evaluated alike) as one: the same held-out
+ * tasks, each task's seeds being every (run, eval seed) pair, so intervals and paired differences cover the
+ * training seeds too. Methods missing from any report are dropped.
+ */
+export function poolReports(reports: readonly EvalReport[]): EvalReport {
+  const first = reports[0];
+  if (!first) throw new TerrariumError('reports', [], 'at least one eval report');
+  for (const r of reports) {
+    if (
+      r.env !== first.env ||
+      r.k !== first.k ||
+      JSON.stringify(r.heldOutTasks) !== JSON.stringify(first.heldOutTasks)
+    ) {
+      throw new TerrariumError(
+        'reports',
+        `${r.env}, k = ${r.k}, ${r.tasks} tasks`,
+        `the same env, k and held-out tasks as the first (${first.env}, k = ${first.k}, ${first.tasks} tasks)`,
+      );
+    }
+  }
+  const names = Object.keys(first.methods).filter((name) => reports.every((r) => r.methods[name]));
+  const methods = Object.fromEntries(
+    names.map((name) => {
+      const all = reports.map((r) => r.methods[name]!);
+      const returns = first.heldOutTasks.map((_, i) => all.flatMap((m) => m.returns[i]!));
+      const envSteps = all.reduce((sum, m) => sum + m.envSteps, 0);
+      const wallSeconds = all.reduce((sum, m) => sum + m.wallSeconds, 0);
+      return [name, { returns, envSteps, wallSeconds }];
+    }),
+  );
+  return reportFromReturns(first, methods);
 }
 
 /** Mean and t interval over tasks of each k, a task's value being its mean over seeds. */

@@ -69,7 +69,8 @@ export function comparisonTable(experiments: Record<string, EvalReport>): string
   const names = [...new Set([...Object.keys(MAML_REFERENCE), ...Object.keys(experiments)])];
   for (const name of names) {
     const report = experiments[name];
-    const ref = MAML_REFERENCE[name];
+    // "ball-nav:metasgd" is a variant of the paper's "ball-nav".
+    const ref = MAML_REFERENCE[name.split(':')[0]!];
     const norm1 = (method: string) => fmt(report?.methods[method]?.norm[1], 2);
     lines.push(
       `| ${name}${ref ? ` (${ref.task})` : ''} | ${report ? norm1('meta') : 'not run'} | ` +

@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { poolReports, reportFromReturns } from '../../src/meta/eval/evaluate.js';
+
+/** A hand-made report: returns[task][seed][k] for meta and random on two tasks. */
+function report(meta: number[][][], random: number[][][], tasks: unknown[] = ['a', 'b']) {
+  return reportFromReturns(
+    { env: 'ball-nav', k: 1, heldOutTasks: tasks },
+    {
+      meta: { returns: meta, envSteps: 10, wallSeconds: 1 },
+      random: { returns: random, envSteps: 10, wallSeconds: 1 },
+    },
+  );
+}
+
+describe('pooling the reports of several training seeds', () => {
+  it("makes every (run, eval seed) pair one of a task's seeds, and recomputes means and paired differences", () => {
+    const seed0 = report([[[1, 3]], [[5, 7]]], [[[0, 1]], [[0, 1]]]);
+    const seed1 = report([[[3, 5]], [[7, 13]]], [[[2, 1]], [[2, 3]]]);
+    const pooled = poolReports([seed0, seed1]);
+    expect(pooled.seeds).toBe(2);
+    expect(pooled.methods.meta!.returns[1]).toEqual([
+      [5, 7],
+      [7, 13],
+    ]);
+    // Task means at k = 1: (3 + 5) / 2 = 4 and (7 + 13) / 2 = 10; mean 7, t interval 7 +- 12.706 * 3.
+    expect(pooled.methods.meta!.mean[1]).toBe(7);
+    expect(pooled.methods.meta!.ci95[1]![0]).toBeCloseTo(7 - 12.7062 * 3, 3);
+    // Paired meta - random at k = 0: per task (1 - 0 + 3 - 2) / 2 = 1 and (5 - 0 + 7 - 2) / 2 = 5.
+    expect(pooled.differences['meta - random']!.mean[0]).toBe(3);
+    expect(pooled.methods.meta!.envSteps).toBe(20);
+  });
+
+  it('refuses reports of different held-out tasks', () => {
+    const a = report([[[1, 1]], [[1, 1]]], [[[0, 0]], [[0, 0]]]);
+    const b = report([[[1, 1]], [[1, 1]]], [[[0, 0]], [[0, 0]]], ['a', 'c']);
+    expect(() => poolReports([a, b])).toThrow(/reports: expected the same env, k and held-out tasks/);
+  });
+});
