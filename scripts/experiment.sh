@@ -1,25 +1,32 @@
 #!/usr/bin/env bash
-# One experiment of docs/results.md, end to end: meta-train, train the baselines on the same env-step budget,
-# evaluate on the held-out tasks, copy the plots and the table into docs/.
+# One experiment of docs/results.md, end to end: meta-train with each seed, train the pretrained baseline of each
+# run on the same env-step budget, train the oracle once (if an oracle config is given), evaluate every run on the
+# held-out tasks, and print the tables pooled over the seeds.
 #
-#   scripts/experiment.sh NAME TRAIN_CONFIG PRETRAIN_CONFIG ORACLE_CONFIG [STOP_AFTER] [ORACLE_ENV_STEPS]
-#   scripts/experiment.sh ball-nav configs/ball-nav-reptile-obsnorm.json configs/ball-nav-pretrain.json \
-#     configs/ball-nav-oracle.json 50 2000000
+#   scripts/experiment.sh NAME TRAIN_CONFIG [ORACLE_CONFIG|-] [SEEDS] [EVAL_FLAGS...]
+#   scripts/experiment.sh ball-nav configs/ball-nav-reptile.json configs/ball-nav-oracle.json "0 1 2"
+#   scripts/experiment.sh cheetah-vel configs/cheetah-vel-reptile-short.json - "0" --tasks 20 --seeds 3
 #
-# The run goes to runs/NAME; STOP_AFTER (optional) ends meta-training after that many iterations (with a
-# checkpoint) on machines where the full schedule does not fit; ORACLE_ENV_STEPS (optional) caps the oracle's
-# training (default: the meta-run's budget). Eval: 40 held-out tasks, k = 0..3, 3 seeds.
+# Runs go to runs/NAME-sSEED (the oracle to runs/NAME-oracle, copied into each run); eval defaults: 40 held-out
+# tasks, k = 0..3, 3 eval seeds. Plots: runs/NAME-sSEED/eval/*.svg.
 set -euo pipefail
-name=$1 config=$2 pretrain=$3 oracle=$4 stop=${5:-} oracle_steps=${6:-}
-run=runs/$name
-terrarium() { node --import tsx src/cli/bin.ts "$@"; }
+name=$1 config=$2 oracle=${3:--} seeds=${4:-0}
+shift $(( $# < 4 ? $# : 4 ))
+eval_flags=("$@")
+[ ${#eval_flags[@]} -eq 0 ] && eval_flags=(--tasks 40 --k 3 --seeds 3)
+terrarium() { node bin/terrarium.js "$@"; }
 
-terrarium train --config "$config" --out "$run" ${stop:+--stop-after "$stop"}
-terrarium pretrain --run "$run" --config "$pretrain"
-terrarium pretrain --run "$run" --config "$oracle" --oracle ${oracle_steps:+--env-steps "$oracle_steps"}
-mkdir -p "$run/eval"
-terrarium eval --run "$run" --tasks 40 --k 3 --seeds 3 --plot --json > "$run/eval/eval.json"
-mkdir -p docs/plots
-cp "$run/eval/adaptation.svg" "docs/plots/$name-adaptation.svg"
-cp "$run/eval/training.svg" "docs/plots/$name-training.svg"
-cat "$run/eval/results.md"
+if [ "$oracle" != - ]; then
+  terrarium train --config "$oracle" --out "runs/$name-oracle"
+fi
+runs=()
+for seed in $seeds; do
+  run=runs/$name-s$seed
+  terrarium train --config "$config" --out "$run" --seed "$seed"
+  terrarium pretrain --run "$run"
+  if [ "$oracle" != - ]; then rm -rf "$run/oracle" && cp -r "runs/$name-oracle" "$run/oracle"; fi
+  mkdir -p "$run/eval"
+  terrarium eval --run "$run" --plot --json "${eval_flags[@]}" > "$run/eval/eval.json"
+  runs+=("$run")
+done
+npx tsx scripts/results-tables.ts "$name=$(IFS=+; echo "${runs[*]}")"

@@ -3,20 +3,32 @@
  *   npx tsx scripts/results-tables.ts ball-nav=runs/bn-reptile-s0+runs/bn-reptile-s1 cheetah-vel=runs/cheetah-vel
  * Each RUN must hold eval/results.json (written by `terrarium eval --run RUN`); runs joined by "+" (training seeds
  * of one config) are pooled into one report (poolReports). A name "ball-nav:metasgd" is compared with the MAML
- * paper's "ball-nav" numbers.
+ * paper's "ball-nav" numbers. "NAME=RUNS@DIR" adds the methods of DIR/results.json that the runs' reports lack (e.g.
+ * the oracle, evaluated once with `terrarium eval --baselines oracle --out DIR` on the same tasks and seeds: norm
+ * then uses it).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type EvalReport, poolReports } from '../src/meta/eval/evaluate.js';
+import { type EvalReport, poolReports, reportFromReturns } from '../src/meta/eval/evaluate.js';
 import { comparisonTable, differencesTable, resultsTable } from '../src/meta/eval/table.js';
 
 const experiments: Record<string, EvalReport> = {};
 for (const arg of process.argv.slice(2)) {
-  const [name, runs] = arg.split('=');
-  if (!name || !runs) throw new Error(`expected NAME=RUN_DIR[+RUN_DIR...], got ${arg}`);
-  const reports = runs
-    .split('+')
-    .map((run) => JSON.parse(readFileSync(join(run, 'eval', 'results.json'), 'utf8')) as EvalReport);
+  const [name, spec] = arg.split('=');
+  if (!name || !spec) throw new Error(`expected NAME=RUN_DIR[+RUN_DIR...][@EVAL_DIR], got ${arg}`);
+  const [runs, extraDir] = spec.split('@') as [string, string | undefined];
+  const read = (dir: string) => JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as EvalReport;
+  const extra = extraDir ? read(extraDir) : null;
+  const reports = runs.split('+').map((run) => {
+    const report = read(join(run, 'eval'));
+    if (!extra) return report;
+    poolReports([report, extra]); // throws unless both cover the same env, k and held-out tasks
+    if (extra.seeds !== report.seeds)
+      throw new Error(`${extraDir}: ${extra.seeds} seeds, ${run}: ${report.seeds}`);
+    const methods = { ...report.methods };
+    for (const [method, result] of Object.entries(extra.methods)) methods[method] ??= result;
+    return reportFromReturns(report, methods);
+  });
   experiments[name] = poolReports(reports);
   const perRun = reports.map((r) => r.methods.meta?.mean[1]?.toFixed(1) ?? '-').join(', ');
   process.stdout.write(

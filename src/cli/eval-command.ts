@@ -15,6 +15,7 @@ interface EvalCliOptions {
   seeds: number;
   json?: boolean;
   plot?: boolean;
+  out?: string;
 }
 
 /** Progress on stderr (stdout stays clean for --json): a cli-progress bar on a TTY, else a line every 5 %. */
@@ -70,6 +71,7 @@ export function registerEvalCommand(program: Command): void {
     .option('--seeds <n>', 'evaluation seeds per task', intOption('--seeds', 1), 3)
     .option('--json', 'print { env, tasks, seeds, k, methods: { name: { mean, ci95, norm } } }')
     .option('--plot', 'also write SVG plots (adaptation curve, meta-training curve) into RUN/eval/')
+    .option('--out <dir>', 'write results and plots here instead of RUN/eval/ (RL runs)')
     .action(async (options: EvalCliOptions) => {
       const run = await loadLatestCheckpoint(options.run);
       if (isSineConfig(run.config)) {
@@ -97,6 +99,7 @@ export function registerEvalCommand(program: Command): void {
           k: options.k ?? 3,
           seeds: options.seeds,
           plot: options.plot === true,
+          outDir: options.out,
           onProgress: (done, total, method) => progress.update(done, total, method),
         });
         progress.stop();

@@ -134,7 +134,8 @@ export function reportFromReturns(
   const { k } = run;
   const results: Record<string, MethodResult> = {};
   for (const [name, m] of Object.entries(methods)) {
-    results[name] = { ...summarize(m.returns, k), norm: [], ...m };
+    const { returns, envSteps, wallSeconds } = m;
+    results[name] = { ...summarize(returns, k), norm: [], returns, envSteps, wallSeconds };
   }
   const random0 = results.random?.mean[0] ?? null;
   const oracle0 = results.oracle?.mean[0] ?? null;

@@ -29,6 +29,8 @@ export interface RunEvalOptions {
   k: number;
   seeds: number;
   plot: boolean;
+  /** Where results and plots go (default RUN/eval). */
+  outDir?: string;
   onProgress?: (done: number, total: number, method: string) => void;
 }
 
@@ -68,7 +70,7 @@ export async function runEval(options: RunEvalOptions): Promise<RunEvalResult> {
     seeds: options.seeds,
     onProgress: options.onProgress,
   });
-  const dir = evalDir(options.runDir);
+  const dir = options.outDir ?? evalDir(options.runDir);
   await mkdir(dir, { recursive: true });
   const table = [resultsTable(report), differencesTable(report)].filter((t) => t !== '').join('\n\n');
   const files = [join(dir, 'results.json'), join(dir, 'results.md')];
