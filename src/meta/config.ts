@@ -123,6 +123,13 @@ export const rlTrainConfigSchema = z
      * task into the init's (count-weighted), "frozen" keeps the init's statistics as they are.
      */
     obsNorm: z.enum(['pooled', 'frozen']).default('pooled'),
+    /**
+     * How "pretrain" trains its one policy: "pooled" (each update is the average of one update per task of the
+     * meta-batch, in parallel), or "sequential" (one job an iteration: the env copies get the meta-batch's tasks,
+     * one each, so every batch mixes tasks, and the learner makes `inner.steps` updates in a row, its optimizer
+     * state carried through them: how PPO wants to be run). "sequential" needs metaBatchSize = the env copies.
+     */
+    pretrainMode: z.enum(['pooled', 'sequential']).default('pooled'),
     /** The policy also observes the task's parameters (`makeEnv({ observeTask: true })`): the oracle baseline. */
     observeTask: z.boolean().default(false),
     /**
@@ -185,6 +192,14 @@ export function parseTrainConfig(input: unknown): TrainConfig {
     throw new TerrariumError('env', env, `one of ${['sine', ...listEnvs().map((e) => e.id)].join(', ')}`);
   }
   const config = parseWith(rlTrainConfigSchema, input, '');
+  const envCopies = config.inner.numEnvs ?? config.inner.episodesPerUpdate;
+  if (config.pretrainMode === 'sequential' && config.metaBatchSize !== envCopies) {
+    throw new TerrariumError(
+      'metaBatchSize',
+      config.metaBatchSize,
+      `the number of env copies (${envCopies}) with pretrainMode "sequential" (one task a copy)`,
+    );
+  }
   if (config.metaSgd && config.inner.learner.algo !== 'vpg') {
     throw new TerrariumError('inner.learner.algo', config.inner.learner.algo, '"vpg" when metaSgd is set');
   }

@@ -193,7 +193,7 @@ export async function createTrainer(options: TrainerOptions): Promise<Trainer> {
       const task = learner.sampleTasks(1, deriveSeed(config.seed, 0xd15))[0];
       return { task, taskIndex: 0, k: 0, ...base };
     }
-    const i = Math.min(watched, lastBatch.tasks.length - 1);
+    const i = Math.min(watched, lastBatch.tasks.length - 1, lastBatch.results.length - 1);
     showAdapted = !showAdapted;
     const result = lastBatch.results[i]!;
     return showAdapted
@@ -394,6 +394,8 @@ export async function createTrainer(options: TrainerOptions): Promise<Trainer> {
    * no batch measures the last update (the budget goes to updates), so a task's returns are those before each one.
    */
   async function pretrainStep(tasks: unknown[], iteration: number) {
+    if (!isSineConfig(config) && config.pretrainMode === 'sequential')
+      return sequentialPretrainStep(tasks, iteration);
     let params = state.params;
     let obsNorm = state.obsNorm;
     let all: AdaptResult[] = [];
@@ -426,6 +428,30 @@ export async function createTrainer(options: TrainerOptions): Promise<Trainer> {
       all = all.concat(results);
     }
     return { params, obsNorm, adam: state.adam, stepScales: null, results: all, taskReturns };
+  }
+
+  /** pretrainMode "sequential": one job, its env copies set to the meta-batch's tasks, inner.steps updates in a row. */
+  async function sequentialPretrainStep(tasks: unknown[], iteration: number) {
+    const job = learner.job({
+      iteration,
+      taskIndex: 0,
+      params: state.params,
+      obsNorm: state.obsNorm,
+      task: tasks,
+      seed: deriveSeed(config.seed, iteration, 0),
+      measureFinal: false,
+    });
+    const results = await runJobs([job]);
+    if (results === 'stop') return 'stop';
+    const [result] = results as [AdaptResult];
+    return {
+      params: result.params,
+      obsNorm: learner.mergeObsNorm(state.obsNorm, [result.obsNorm]),
+      adam: state.adam,
+      stepScales: null,
+      results,
+      taskReturns: [result.stats.returns],
+    };
   }
 
   /** Runs the jobs (in parallel on workers, one by one in this thread); 'stop' if stop() came first. */

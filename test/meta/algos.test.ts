@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { loadLatestCheckpoint } from '../../src/meta/checkpoint.js';
+import { parseTrainConfig } from '../../src/meta/config.js';
 import { initSineParams } from '../../src/meta/sine.js';
 import { initSeed } from '../../src/meta/trainer.js';
-import { readMetrics, tempDir, tinySine, train } from './helpers.js';
+import { readMetrics, tempDir, tinyBallNav, tinySine, train } from './helpers.js';
 
 describe('meta-algorithms on the sine toy', () => {
   it('FOMAML steps along the last inner update only: with 1 inner step and eps 1 it equals Reptile', async () => {
@@ -50,5 +51,24 @@ describe('meta-algorithms on the sine toy', () => {
       expect(line.taskReturns).toHaveLength(3);
       for (const returns of line.taskReturns) expect(returns).toHaveLength(3);
     }
+  });
+
+  it("sequential pretrain: one policy, batches mixing the meta-batch's tasks, inner.steps updates in a row", async () => {
+    const dir = tempDir();
+    const config = tinyBallNav({ algo: 'pretrain', pretrainMode: 'sequential', iterations: 2 });
+    await train(config, dir);
+    const metrics = readMetrics(dir);
+    expect(metrics).toHaveLength(2);
+    for (const line of metrics) {
+      // One job: the returns before each of the 2 updates; 2 updates x 2 episodes x 20 steps, nothing measured after.
+      expect(line.taskReturns).toHaveLength(1);
+      expect(line.taskReturns[0]).toHaveLength(2);
+      expect(line.envSteps).toBe(80);
+    }
+    const init = await loadLatestCheckpoint(dir);
+    expect(init.iteration).toBe(2);
+    expect(() => parseTrainConfig({ ...config, metaBatchSize: 3 })).toThrow(
+      'metaBatchSize: expected the number of env copies (2) with pretrainMode "sequential" (one task a copy), got 3',
+    );
   });
 });
