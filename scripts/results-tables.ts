@@ -5,7 +5,9 @@
  * of one config) are pooled into one report (poolReports). A name "ball-nav:metasgd" is compared with the MAML
  * paper's "ball-nav" numbers. "NAME=RUNS@DIR" adds the methods of DIR/results.json that the runs' reports lack (e.g.
  * the oracle, evaluated once with `terrarium eval --baselines oracle --out DIR` on the same tasks and seeds: norm
- * then uses it).
+ * then uses it). A run written "RUN~BASE" takes the methods its report lacks from BASE/eval (a variant evaluated with
+ * `--baselines ""` next to the run that evaluated the baselines on the same tasks, seeds and learner). Runs pooled
+ * with different numbers of eval seeds keep each one's first S seeds, S the smallest.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -37,3 +39,14 @@ for (const arg of process.argv.slice(2)) {
   );
 }
 process.stdout.write(`### norm after one update, beside the MAML paper\n\n${comparisonTable(experiments)}\n`);
+
+/** The report restricted to its first `seeds` eval seeds. */
+function firstSeeds(report: EvalReport, seeds: number): EvalReport {
+  const methods = Object.fromEntries(
+    Object.entries(report.methods).map(([name, m]) => [
+      name,
+      { ...m, returns: m.returns.map((perSeed) => perSeed.slice(0, seeds)) },
+    ]),
+  );
+  return reportFromReturns(report, methods);
+}
