@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { TerrariumError } from '../core/errors.js';
 import { loadLatestCheckpoint } from '../meta/checkpoint.js';
-import { isSineConfig, parseTrainConfig, type RlTrainConfig } from '../meta/config.js';
+import { isSineConfig, parseTrainConfig, type RlTrainConfig, type TrainConfig } from '../meta/config.js';
 import { baselineDir } from '../meta/eval/methods.js';
 import { intOption } from './options.js';
 import { readConfigFile, runTrainer, type TrainOptions } from './train-command.js';
@@ -18,12 +18,14 @@ interface PretrainCliOptions extends TrainOptions {
  * with another learner) with algo "pretrain", the oracle's observeTask, and the meta-run's env-step budget (the
  * env steps it actually used, whatever the file's envStepBudget; --env-steps overrides it).
  */
-export async function pretrainConfig(options: PretrainCliOptions): Promise<RlTrainConfig> {
+export async function pretrainConfig(options: PretrainCliOptions): Promise<TrainConfig> {
   const run = await loadLatestCheckpoint(options.run);
-  if (isSineConfig(run.config)) {
-    throw new TerrariumError('--run', options.run, 'an RL run (the sine toy has no pretrained baseline)');
-  }
   const base = options.config ? await readConfigFile(options.config) : run.config;
+  if (isSineConfig(base)) {
+    // No env steps to match: the same number of iterations (k pooled SGD steps each, the meta-run's k per task).
+    if (options.oracle) throw new TerrariumError('--oracle', true, 'an RL run (the sine toy has no oracle)');
+    return parseTrainConfig({ ...base, algo: 'pretrain', iterations: run.iteration });
+  }
   if (base.env !== run.config.env) {
     throw new TerrariumError('--config: env', base.env, `the run's env "${run.config.env}"`);
   }
@@ -41,7 +43,7 @@ export async function pretrainConfig(options: PretrainCliOptions): Promise<RlTra
     ...(options.workers !== undefined ? { workers: options.workers } : {}),
     ...(options.backend !== undefined ? { backend: options.backend } : {}),
   };
-  return parseTrainConfig(JSON.parse(JSON.stringify(config))) as RlTrainConfig;
+  return parseTrainConfig(JSON.parse(JSON.stringify(config)));
 }
 
 export function registerPretrainCommand(program: Command): void {

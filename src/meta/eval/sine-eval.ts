@@ -1,5 +1,6 @@
 /**
- * `terrarium eval` on a sine-regression run: the meta-init and a random init (the run's own initial params) take
+ * `terrarium eval` on a sine-regression run: the meta-init, a random init (the run's own initial params) and, when
+ * `terrarium pretrain --run RUN` made one, the multi-task pretrained init (joint SGD on the pooled sines) take
  * k = 0..K SGD steps on `evaluation.points` samples of each held-out sine (the test split), S seeds drawing the
  * samples; the "return" is minus the MSE on the whole curve. Same report format and statistics as the RL eval, plus
  * a plot of the fitted curves on three held-out sines.
@@ -7,7 +8,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { deriveSeed } from '../../core/rng.js';
-import type { LoadedRun } from '../checkpoint.js';
+import { type LoadedRun, loadLatestCheckpoint } from '../checkpoint.js';
 import type { SineTrainConfig } from '../config.js';
 import {
   adaptSine,
@@ -27,6 +28,7 @@ import {
   publicReport,
   summarize,
 } from './evaluate.js';
+import { baselineDir, hasBaseline } from './methods.js';
 import { renderSvg, type SineCurve, sinePlot } from './plots.js';
 import { differencesTable, resultsTable } from './table.js';
 
@@ -115,7 +117,13 @@ export function sineCurves(
 
 export async function evaluateSineRun(runDir: string, run: LoadedRun, options: SineEvalOptions = {}) {
   const config = run.config as SineTrainConfig;
-  const inits = { meta: run.params, random: initSineParams(config.hidden, initSeed(config)) };
+  const inits: Record<string, Float32Array> = {
+    meta: run.params,
+    random: initSineParams(config.hidden, initSeed(config)),
+  };
+  if (await hasBaseline(runDir, 'pretrained')) {
+    inits.pretrained = (await loadLatestCheckpoint(baselineDir(runDir, 'pretrained'))).params;
+  }
   const report = evaluateSineInits(config, inits, options);
   const dir = join(runDir, 'eval');
   await mkdir(dir, { recursive: true });
