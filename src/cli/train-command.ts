@@ -196,7 +196,8 @@ export async function runTrainer(
       if (sine) {
         process.stdout.write(
           `sine few-shot test (${sine.tasks} held-out sines, ${sine.points} points, ${sine.steps} steps): ` +
-            `MSE ${sine.metaMse.toFixed(3)} from the meta-init vs ${sine.randomMse.toFixed(3)} from a random init\n`,
+            `MSE ${sine.metaMse.toFixed(3)} from the ${config.algo === 'pretrain' ? 'pretrained' : 'meta-'}init ` +
+            `vs ${sine.randomMse.toFixed(3)} from a random init\n`,
         );
       }
     }
