@@ -7,15 +7,20 @@
  * the oracle, evaluated once with `terrarium eval --baselines oracle --out DIR` on the same tasks and seeds: norm
  * then uses it). A run written "RUN~BASE" takes the methods its report lacks from BASE/eval (a variant evaluated with
  * `--baselines ""` next to the run that evaluated the baselines on the same tasks, seeds and learner). Runs pooled
- * with different numbers of eval seeds keep each one's first S seeds, S the smallest.
+ * with different numbers of eval seeds keep each one's first S seeds, S the smallest. With `--plots DIR` each
+ * experiment's (pooled) adaptation curve is also written to DIR/NAME-adaptation.svg.
  */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type EvalReport, poolReports, reportFromReturns } from '../src/meta/eval/evaluate.js';
+import { adaptationPlot, renderSvg } from '../src/meta/eval/plots.js';
 import { comparisonTable, differencesTable, resultsTable } from '../src/meta/eval/table.js';
 
 const experiments: Record<string, EvalReport> = {};
-for (const arg of process.argv.slice(2)) {
+const args = process.argv.slice(2);
+const plotsAt = args.indexOf('--plots');
+const plotDir = plotsAt >= 0 ? args.splice(plotsAt, 2)[1] : undefined;
+for (const arg of args) {
   const [name, spec] = arg.split('=');
   if (!name || !spec) throw new Error(`expected NAME=RUN_DIR[+RUN_DIR...][@EVAL_DIR], got ${arg}`);
   const [runs, extraDir] = spec.split('@') as [string, string | undefined];
@@ -37,6 +42,14 @@ for (const arg of process.argv.slice(2)) {
     `### ${name} (${reports.length} run(s); meta after 1 update per run: ${perRun})\n\n` +
       `${resultsTable(experiments[name])}\n\n${differencesTable(experiments[name])}\n\n`,
   );
+}
+if (plotDir) {
+  mkdirSync(plotDir, { recursive: true });
+  for (const [name, report] of Object.entries(experiments)) {
+    const file = join(plotDir, `${name.replace(':', '-')}-adaptation.svg`);
+    const title = `${name}: return after k inner updates, ${report.tasks} held-out tasks (95 % CI)`;
+    writeFileSync(file, await renderSvg(adaptationPlot(report, title)));
+  }
 }
 process.stdout.write(`### norm after one update, beside the MAML paper\n\n${comparisonTable(experiments)}\n`);
 
