@@ -26,16 +26,28 @@ for (const arg of args) {
   const [runs, extraDir] = spec.split('@') as [string, string | undefined];
   const read = (dir: string) => JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as EvalReport;
   const extra = extraDir ? read(extraDir) : null;
-  const reports = runs.split('+').map((run) => {
-    const report = read(join(run, 'eval'));
-    if (!extra) return report;
-    poolReports([report, extra]); // throws unless both cover the same env, k and held-out tasks
-    if (extra.seeds !== report.seeds)
-      throw new Error(`${extraDir}: ${extra.seeds} seeds, ${run}: ${report.seeds}`);
+  // Methods evaluated to a smaller K (the oracle: k = 0 only, which is all norm needs) get NaN for the other k.
+  const withMethodsOf = (report: EvalReport, from: EvalReport, where: string) => {
+    const same =
+      from.env === report.env && JSON.stringify(from.heldOutTasks) === JSON.stringify(report.heldOutTasks);
+    if (!same || from.seeds !== report.seeds || from.k > report.k) {
+      throw new Error(`${where}: not the same env, held-out tasks and eval seeds, or a larger k`);
+    }
     const methods = { ...report.methods };
-    for (const [method, result] of Object.entries(extra.methods)) methods[method] ??= result;
+    for (const [method, result] of Object.entries(from.methods)) {
+      const pad = (r: number[]) => [...r, ...Array.from({ length: report.k - from.k }, () => Number.NaN)];
+      methods[method] ??= { ...result, returns: result.returns.map((perSeed) => perSeed.map(pad)) };
+    }
     return reportFromReturns(report, methods);
+  };
+  let reports = runs.split('+').map((token) => {
+    const [run, base] = token.split('~') as [string, string | undefined];
+    const report = read(join(run, 'eval'));
+    return base ? withMethodsOf(report, read(join(base, 'eval')), base) : report;
   });
+  const seeds = Math.min(...reports.map((r) => r.seeds));
+  reports = reports.map((r) => (r.seeds === seeds ? r : firstSeeds(r, seeds)));
+  if (extra) reports = reports.map((r) => withMethodsOf(r, firstSeeds(extra, seeds), extraDir!));
   experiments[name] = poolReports(reports);
   const perRun = reports.map((r) => r.methods.meta?.mean[1]?.toFixed(1) ?? '-').join(', ');
   process.stdout.write(
