@@ -63,7 +63,7 @@ export function differencesTable(report: EvalReport): string {
 /** norm after one update: Terrarium's meta-init and pretrained init beside the MAML paper's. */
 export function comparisonTable(experiments: Record<string, EvalReport>): string {
   const lines = [
-    '| experiment | Terrarium Reptile | Terrarium pretrained | MAML paper: MAML | MAML paper: pretrained |',
+    '| experiment | Terrarium meta-init | Terrarium pretrained | MAML paper: MAML | MAML paper: pretrained |',
     '|---|---|---|---|---|',
   ];
   const names = [...new Set([...Object.keys(MAML_REFERENCE), ...Object.keys(experiments)])];
