@@ -16,7 +16,7 @@ import { BehaviorSubject, EMPTY, type Observable, Subject } from 'rxjs';
 import { TerrariumError } from '../core/errors.js';
 import { deriveSeed, Rng } from '../core/rng.js';
 import { type Checkpoint, readLatestCheckpoint, saveCheckpoint, writeRunConfig } from './checkpoint.js';
-import { isSineConfig, type TrainConfig } from './config.js';
+import { isSineConfig, parseTrainConfig, type TrainConfig } from './config.js';
 import type { AdaptationEvent, FrameEvent, MetricsEvent, SceneEvent, TrainingStreams } from './events.js';
 import type { AdaptResult, MetaLearner } from './meta-learner.js';
 import { createJobRunner, type JobRunner } from './pool.js';
@@ -531,17 +531,25 @@ function mean(values: number[]): number {
 
 /** --resume continues a run only with the config it was started with (seed, workers and backend may differ). */
 async function checkSameConfig(runDir: string, config: TrainConfig): Promise<void> {
-  let saved: Record<string, unknown>;
+  let saved: TrainConfig;
   try {
-    saved = JSON.parse(await readFile(join(runDir, 'config.json'), 'utf8'));
+    // Parsed, so fields added to the schema since the run started compare as their defaults.
+    saved = parseTrainConfig(JSON.parse(await readFile(join(runDir, 'config.json'), 'utf8')));
   } catch {
-    throw new TerrariumError('--resume', runDir, 'a run directory with config.json to resume');
+    throw new TerrariumError('--resume', runDir, 'a run directory with a valid config.json to resume');
   }
-  const strip = ({ workers, backend, ...rest }: Record<string, unknown>) => JSON.stringify(rest);
-  if (strip(saved) !== strip(config as unknown as Record<string, unknown>)) {
+  const fields = new Set([...Object.keys(saved), ...Object.keys(config)]);
+  const differing = [...fields].filter(
+    (key) =>
+      key !== 'workers' &&
+      key !== 'backend' &&
+      JSON.stringify((saved as Record<string, unknown>)[key]) !==
+        JSON.stringify((config as Record<string, unknown>)[key]),
+  );
+  if (differing.length > 0) {
     throw new TerrariumError(
       '--config',
-      config.env,
+      `a config whose ${differing.join(', ')} differ`,
       `the config the run in ${runDir} was started with (see its config.json)`,
     );
   }
