@@ -166,6 +166,16 @@ export async function loadLatestCheckpoint(runDir: string): Promise<LoadedRun> {
   if (!checkpoint) {
     throw new TerrariumError('--run', runDir, 'a run directory with at least one checkpoint');
   }
+  return loadedRun(config, checkpoint);
+}
+
+/** The run in `runDir` as loadLatestCheckpoint gives it, or null when it has no checkpoint (yet). */
+export async function loadRunIfCheckpointed(runDir: string): Promise<LoadedRun | null> {
+  const checkpoint = await readLatestCheckpoint(runDir);
+  return checkpoint ? loadedRun(await readRunConfig(runDir), checkpoint) : null;
+}
+
+function loadedRun(config: TrainConfig, checkpoint: Checkpoint): LoadedRun {
   return {
     config,
     iteration: checkpoint.iteration,

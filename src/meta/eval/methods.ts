@@ -14,7 +14,7 @@ import { GaussianPolicy, type PolicyConfig } from '../../agents/policy.js';
 import { TerrariumError } from '../../core/errors.js';
 import { deriveSeed } from '../../core/rng.js';
 import { envEntry } from '../../envs/registry.js';
-import { type LoadedRun, loadLatestCheckpoint, readLatestCheckpoint } from '../checkpoint.js';
+import { type LoadedRun, loadRunIfCheckpointed } from '../checkpoint.js';
 import type { RlTrainConfig } from '../config.js';
 import { stepMultipliers } from '../reptile.js';
 import { initSeed } from '../trainer.js';
@@ -75,33 +75,38 @@ export function randomMethod(config: RlTrainConfig): EvalMethod {
   };
 }
 
+/** Baseline `name` of a run as `terrarium pretrain` left it (RUN/pretrained or RUN/oracle), or null if untrained. */
+export function loadBaseline(runDir: string, name: 'pretrained' | 'oracle'): Promise<LoadedRun | null> {
+  return loadRunIfCheckpointed(baselineDir(runDir, name));
+}
+
 /**
- * A baseline trained by `terrarium pretrain` (an `algo: "pretrain"` run in RUN/pretrained or RUN/oracle): its
- * latest checkpoint, the same init for every eval seed.
+ * A baseline trained by `terrarium pretrain` (an `algo: "pretrain"` run, loaded by loadBaseline): its latest
+ * checkpoint, the same init for every eval seed.
  */
-export async function savedMethod(
+export function savedMethod(
   name: 'pretrained' | 'oracle',
+  baseline: LoadedRun,
   runDir: string,
   config: RlTrainConfig,
-): Promise<EvalMethod> {
-  const dir = baselineDir(runDir, name);
-  if (!(await hasBaseline(runDir, name))) {
-    throw new TerrariumError(
-      '--baselines',
-      name,
-      `a baseline trained first: run \`terrarium pretrain --run ${runDir}${name === 'oracle' ? ' --oracle' : ''}\` (no checkpoint in ${dir})`,
-    );
-  }
-  const baseline = await loadLatestCheckpoint(dir);
+): EvalMethod {
   const trained = baseline.config as RlTrainConfig;
   if (trained.env !== config.env) {
-    throw new TerrariumError(`${dir}: env`, trained.env, `the run's env "${config.env}"`);
+    throw new TerrariumError(
+      `${baselineDir(runDir, name)}: env`,
+      trained.env,
+      `the run's env "${config.env}"`,
+    );
   }
   const init = { params: baseline.params, obsNorm: (baseline.obsNorm as ObsNormState | null) ?? null };
   return { name, observeTask: trained.observeTask, policy: trained.policy as PolicyConfig, init: () => init };
 }
 
-/** Whether `terrarium pretrain` has written a checkpoint of baseline `name` for this run. */
-export async function hasBaseline(runDir: string, name: 'pretrained' | 'oracle'): Promise<boolean> {
-  return (await readLatestCheckpoint(baselineDir(runDir, name)).catch(() => null)) !== null;
+/** The error for a baseline asked for with --baselines but never trained. */
+export function missingBaseline(runDir: string, name: 'pretrained' | 'oracle'): TerrariumError {
+  return new TerrariumError(
+    '--baselines',
+    name,
+    `a baseline trained first: run \`terrarium pretrain --run ${runDir}${name === 'oracle' ? ' --oracle' : ''}\` (no checkpoint in ${baselineDir(runDir, name)})`,
+  );
 }

@@ -11,7 +11,14 @@ import type { LoadedRun } from '../checkpoint.js';
 import type { RlTrainConfig } from '../config.js';
 import type { MetricsLine } from '../trainer.js';
 import { type EvalReport, evaluate, publicReport } from './evaluate.js';
-import { type EvalMethod, hasBaseline, metaMethod, randomMethod, savedMethod } from './methods.js';
+import {
+  type EvalMethod,
+  loadBaseline,
+  metaMethod,
+  missingBaseline,
+  randomMethod,
+  savedMethod,
+} from './methods.js';
 import { adaptationPlot, renderSvg, trainingPlot } from './plots.js';
 import { differencesTable, resultsTable } from './table.js';
 
@@ -43,18 +50,18 @@ export interface RunEvalResult {
 
 export async function chooseMethods(options: RunEvalOptions): Promise<EvalMethod[]> {
   const { runDir, config } = options;
-  let baselines = options.baselines;
-  if (baselines === undefined) {
-    baselines = ['random'];
-    for (const name of ['pretrained', 'oracle'] as const) {
-      if (await hasBaseline(runDir, name)) baselines.push(name);
-    }
-  }
+  const requested = options.baselines;
   await initBackend(config.backend as BackendName);
   const methods: EvalMethod[] = [metaMethod(options.run)];
-  for (const name of baselines) {
-    if (name === 'random') methods.push(randomMethod(config));
-    else methods.push(await savedMethod(name as 'pretrained' | 'oracle', runDir, config));
+  for (const name of requested ?? ['random', 'pretrained', 'oracle']) {
+    if (name === 'random') {
+      methods.push(randomMethod(config));
+      continue;
+    }
+    const trained = name as 'pretrained' | 'oracle';
+    const baseline = await loadBaseline(runDir, trained);
+    if (baseline) methods.push(savedMethod(trained, baseline, runDir, config));
+    else if (requested) throw missingBaseline(runDir, trained);
   }
   return methods;
 }

@@ -8,7 +8,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { deriveSeed } from '../../core/rng.js';
-import { type LoadedRun, loadLatestCheckpoint } from '../checkpoint.js';
+import type { LoadedRun } from '../checkpoint.js';
 import type { SineTrainConfig } from '../config.js';
 import {
   adaptSine,
@@ -20,15 +20,13 @@ import {
 } from '../sine.js';
 import { initSeed } from '../trainer.js';
 import {
-  CI_METHOD,
   EVAL_SEED,
   type EvalReport,
   type MethodResult,
-  pairedDifferences,
   publicReport,
-  summarize,
+  reportFromReturns,
 } from './evaluate.js';
-import { baselineDir, hasBaseline } from './methods.js';
+import { loadBaseline } from './methods.js';
 import { renderSvg, type SineCurve, sinePlot } from './plots.js';
 import { differencesTable, resultsTable } from './table.js';
 
@@ -51,7 +49,7 @@ export function evaluateSineInits(
   const { points } = config.evaluation;
   const spec: SineSpec = { hidden: config.hidden, steps: k, lr: config.inner.lr, points, batchSize: points };
   const tasks = sineTaskDistribution().testTasks(options.tasks ?? config.evaluation.tasks);
-  const methods: Record<string, MethodResult> = {};
+  const methods: Record<string, Pick<MethodResult, 'returns' | 'envSteps' | 'wallSeconds'>> = {};
   for (const [name, params] of Object.entries(inits)) {
     const started = performance.now();
     const returns = tasks.map((task, i) =>
@@ -60,25 +58,9 @@ export function evaluateSineInits(
         (_, s) => adaptSine(params, task, spec, deriveSeed(EVAL_SEED, s, i)).returns,
       ),
     );
-    methods[name] = {
-      ...summarize(returns, k),
-      norm: Array.from({ length: k + 1 }, () => null),
-      returns,
-      envSteps: 0,
-      wallSeconds: (performance.now() - started) / 1000,
-    };
+    methods[name] = { returns, envSteps: 0, wallSeconds: (performance.now() - started) / 1000 };
   }
-  return {
-    env: 'sine',
-    tasks: tasks.length,
-    seeds,
-    k,
-    methods,
-    ci: CI_METHOD,
-    normReference: { random0: methods.random?.mean[0] ?? null, oracle0: null },
-    differences: pairedDifferences(methods, 'meta', k),
-    heldOutTasks: tasks,
-  };
+  return reportFromReturns({ env: 'sine', k, heldOutTasks: tasks }, methods);
 }
 
 /** Target and fitted curves (k = 0 and k = K from each init) on the first `n` held-out sines, with seed 0. */
@@ -121,9 +103,8 @@ export async function evaluateSineRun(runDir: string, run: LoadedRun, options: S
     meta: run.params,
     random: initSineParams(config.hidden, initSeed(config)),
   };
-  if (await hasBaseline(runDir, 'pretrained')) {
-    inits.pretrained = (await loadLatestCheckpoint(baselineDir(runDir, 'pretrained'))).params;
-  }
+  const pretrained = await loadBaseline(runDir, 'pretrained');
+  if (pretrained) inits.pretrained = pretrained.params;
   const report = evaluateSineInits(config, inits, options);
   const dir = join(runDir, 'eval');
   await mkdir(dir, { recursive: true });
