@@ -136,7 +136,8 @@ export const rlTrainConfigSchema = z
      * Meta-learned per-parameter inner step sizes (Meta-SGD, Li et al. 2017, first-order): the inner VPG step of
      * parameter i is alpha * exp(s_i); after each meta-batch s follows Adam (learning rate `lr`) up the first-order
      * gradient of the return after adaptation, mean over tasks of g_k * (theta'_k - theta), with g_k the policy
-     * gradient at the adapted params. |s_i| <= ln(maxScale). Absent: one scalar alpha.
+     * gradient at the adapted params (with "fomaml": of the return after k - 1 updates, g_{k-1} being the last
+     * inner update's gradient). |s_i| <= ln(maxScale). Absent: one scalar alpha.
      */
     metaSgd: z
       .object({ lr: numberField(0, 1, true).default(0.02), maxScale: numberField(1, 1000).default(10) })
@@ -202,6 +203,10 @@ export function parseTrainConfig(input: unknown): TrainConfig {
   }
   if (config.metaSgd && config.inner.learner.algo !== 'vpg') {
     throw new TerrariumError('inner.learner.algo', config.inner.learner.algo, '"vpg" when metaSgd is set');
+  }
+  if (config.metaSgd && config.algo === 'fomaml' && config.inner.steps < 2) {
+    // FOMAML's step sizes follow the last inner update's gradient times the updates before it: none with one step.
+    throw new TerrariumError('inner.steps', config.inner.steps, 'at least 2 with algo "fomaml" and metaSgd');
   }
   // The env validates its own distribution options (errors rooted at "tasks").
   envEntry(env).distribution(config.tasks);

@@ -76,6 +76,23 @@ export function fomamlGradient(
   return out;
 }
 
+/**
+ * FOMAML's last inner update read back as the return's gradient at the parameters before it:
+ * (adapted - beforeLast) / (alpha * multipliers), one vector a task (up to the learner's gradient clipping, a
+ * positive factor). With FOMAML, Meta-SGD's step sizes follow this gradient, the one the init follows too.
+ */
+export function lastStepGradients(
+  beforeLast: readonly Float32Array[],
+  adapted: readonly Float32Array[],
+  multipliers: Float32Array,
+  alpha: number,
+): Float32Array[] {
+  return adapted.map((a, i) => {
+    const b = beforeLast[i]!;
+    return a.map((value, j) => (value - b[j]!) / (alpha * multipliers[j]!));
+  });
+}
+
 /** theta - lr * g (SGD on a pseudo-gradient). */
 export function sgdStep(theta: Float32Array, grad: Float32Array, lr: number): Float32Array {
   const out = new Float32Array(theta.length);

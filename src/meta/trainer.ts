@@ -29,6 +29,8 @@ import {
   reptileStep,
   sgdStep,
   stepMultipliers,
+  lastStepGradients,
+  type StepScales,
   stepScalesInit,
   stepScalesStep,
 } from './reptile.js';
@@ -341,19 +343,14 @@ export async function createTrainer(options: TrainerOptions): Promise<Trainer> {
         seed: deriveSeed(config.seed, iteration, taskIndex),
         keepBeforeLast: config.algo === 'fomaml',
         stepScales: multipliers,
-        finalGradient: scales !== null,
+        finalGradient: scales !== null && config.algo !== 'fomaml',
       }),
     );
     const results = await runJobs(jobs);
     if (results === 'stop') return 'stop';
     const adapted = results.map((r) => r.params);
-    const grad =
-      config.algo === 'fomaml'
-        ? fomamlGradient(
-            results.map((r) => r.beforeLast!),
-            adapted,
-          )
-        : null;
+    const beforeLast = config.algo === 'fomaml' ? results.map((r) => r.beforeLast!) : null;
+    const grad = beforeLast ? fomamlGradient(beforeLast, adapted) : null;
     let params: Float32Array;
     let adam = state.adam;
     if (config.outer.optimizer === 'adam') {
@@ -373,18 +370,16 @@ export async function createTrainer(options: TrainerOptions): Promise<Trainer> {
       state.obsNorm,
       results.map((r) => r.obsNorm),
     );
+    const learnerConfig = !isSineConfig(config) ? config.inner.learner : null;
     const metaSgd = !isSineConfig(config) ? config.metaSgd : undefined;
-    const stepScales =
-      scales && metaSgd
-        ? stepScalesStep(
-            scales,
-            state.params,
-            adapted,
-            results.map((r) => r.finalGradient!),
-            metaSgd.lr,
-            metaSgd.maxScale,
-          )
-        : null;
+    let stepScales: StepScales | null = null;
+    if (scales && metaSgd && learnerConfig?.algo === 'vpg') {
+      // Reptile: the return after all k updates; FOMAML: after k - 1, the return the init is stepped for.
+      const [reached, gradients] = beforeLast
+        ? [beforeLast, lastStepGradients(beforeLast, adapted, multipliers!, learnerConfig.alpha)]
+        : [adapted, results.map((r) => r.finalGradient!)];
+      stepScales = stepScalesStep(scales, state.params, reached, gradients, metaSgd.lr, metaSgd.maxScale);
+    }
     return { params, obsNorm, adam, stepScales, results, taskReturns: results.map((r) => r.stats.returns) };
   }
 

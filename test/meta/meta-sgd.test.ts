@@ -3,7 +3,7 @@ import { loadLatestCheckpoint } from '../../src/meta/checkpoint.js';
 import { parseTrainConfig, type RlTrainConfig } from '../../src/meta/config.js';
 import { evaluate } from '../../src/meta/eval/evaluate.js';
 import { metaMethod } from '../../src/meta/eval/methods.js';
-import { stepScalesInit, stepScalesStep } from '../../src/meta/reptile.js';
+import { lastStepGradients, stepScalesInit, stepScalesStep } from '../../src/meta/reptile.js';
 import { readMetrics, tempDir, tinyBallNav, train } from './helpers.js';
 
 describe('Meta-SGD step sizes (first-order)', () => {
@@ -47,6 +47,28 @@ describe('Meta-SGD step sizes (first-order)', () => {
     const plain = (await run(scalar)).methods.meta!.mean;
     expect(learned[0]).toBe(plain[0]);
     expect(learned[1]).not.toBe(plain[1]);
+  });
+
+  it('with FOMAML read the last inner update back as a gradient, dividing out alpha and each multiplier', () => {
+    const beforeLast = [new Float32Array([1, 1, 1])];
+    const adapted = [new Float32Array([1.3, 0.4, 1])];
+    const [g] = lastStepGradients(beforeLast, adapted, new Float32Array([1, 2, 5]), 0.3);
+    expect(g![0]).toBeCloseTo(1, 5);
+    expect(g![1]).toBeCloseTo(-1, 5);
+    expect(g![2]).toBe(0);
+  });
+
+  it('a FOMAML run learns them from its inner updates alone (no measured gradient) and needs two inner steps', async () => {
+    const config = tinyBallNav({ algo: 'fomaml', iterations: 2, metaSgd: { lr: 0.05 } }) as RlTrainConfig;
+    expect(config.inner.steps).toBeGreaterThanOrEqual(2);
+    const dir = tempDir();
+    await train(config, dir);
+    const scales = (await loadLatestCheckpoint(dir)).checkpoint.stepScales!;
+    expect(scales.log.some((s) => s !== 0)).toBe(true);
+    const oneStep = { ...config, inner: { ...config.inner, steps: 1 } };
+    expect(() => parseTrainConfig(oneStep)).toThrow(
+      'inner.steps: expected at least 2 with algo "fomaml" and metaSgd, got 1',
+    );
   });
 
   it('needs the VPG inner learner', () => {
