@@ -4,21 +4,16 @@
  * of a proportional controller towards a position goal (weight k / K) and uniform random actions, so returns rise
  * with k the way an adapting policy's do. Envs without a position goal get random actions only.
  *
- * The display episode (`scenes$`, `frames$`) is cold and shared: the env is built and stepped only while someone
- * subscribes, paced at `fps` frames per second of wall time times the playback speed. `runIteration()` is one
+ * The display episodes (`scenes$`, `frames$`) run on the trainer's display loop (`meta/display-episodes.ts`): built
+ * and stepped only while someone subscribes, paced at `fps` ticks a second of wall time times the playback speed. `runIteration()` is one
  * "meta-iteration": it steps full episodes of every task at every k and publishes adaptation and metrics events.
  */
-import { filter, map, Observable, Subject, share } from 'rxjs';
+import { BehaviorSubject, Subject } from 'rxjs';
 import { deriveSeed, Rng } from '../core/rng.js';
 import type { Env } from '../envs/env.js';
 import { envEntry, makeEnv } from '../envs/registry.js';
-import type {
-  AdaptationEvent,
-  FrameEvent,
-  MetricsEvent,
-  SceneEvent,
-  TrainingStreams,
-} from '../meta/events.js';
+import { displayEpisodes } from '../meta/display-episodes.js';
+import type { AdaptationEvent, MetricsEvent, TrainingStreams } from '../meta/events.js';
 import type { ControlMessage } from './protocol.js';
 
 export interface DemoStreamsOptions {
@@ -51,8 +46,6 @@ export interface DemoStreams {
   stop(): void;
 }
 
-type DisplayEvent = { kind: 'scene'; scene: SceneEvent } | { kind: 'frame'; frame: FrameEvent };
-
 export function demoStreams(options: Partial<DemoStreamsOptions> = {}): DemoStreams {
   const config: DemoStreamsOptions = {
     env: 'ball-nav',
@@ -70,68 +63,40 @@ export function demoStreams(options: Partial<DemoStreamsOptions> = {}): DemoStre
   const stats = { displaySteps: 0, displayStarts: 0, iterations: 0 };
   const metrics$ = new Subject<MetricsEvent>();
   const adaptation$ = new Subject<AdaptationEvent>();
-  let speed = 1;
   let selectedTask = 0;
   const taskAt = (iteration: number, index: number) =>
     distribution.sample(index + 1, deriveSeed(config.seed, iteration))[index]!;
 
-  const display$ = new Observable<DisplayEvent>((subscriber) => {
-    stats.displayStarts++;
-    let env: Env<unknown> | null = null;
-    let timer: NodeJS.Timeout | null = null;
-    let stopped = false;
-    let episode = -1;
-    let step = 0;
-    let episodeReturn = 0;
-    let act: (obs: Float32Array) => Float32Array = () => new Float32Array(entry.actDim);
-    let obs: Float32Array = new Float32Array(entry.obsDim);
-    const startEpisode = (e: Env<unknown>) => {
-      episode++;
-      const k = episode % (config.innerSteps + 1);
-      e.setTask(config.displayTask ?? taskAt(0, selectedTask));
-      obs = e.reset({ seed: deriveSeed(config.seed, 7, episode) }).obs;
-      act = blendedPolicy(e, k / config.innerSteps, deriveSeed(config.seed, 11, episode));
-      step = 0;
-      episodeReturn = 0;
-      const scene = e.describeScene();
-      subscriber.next({
-        kind: 'scene',
-        scene: { runId: config.runId, episode, taskIndex: selectedTask, k, scene },
-      });
-    };
-    const tick = () => {
-      if (stopped || !env) return;
-      for (let i = 0; i < config.framesPerTick; i++) {
-        const result = env.step(act(obs));
-        stats.displaySteps++;
-        obs = result.obs;
-        step++;
-        episodeReturn += result.reward;
-        const poses = env.poses();
-        subscriber.next({
-          kind: 'frame',
-          frame: { runId: config.runId, episode, step, reward: result.reward, episodeReturn, poses },
-        });
-        if (result.terminated || result.truncated) startEpisode(env);
-      }
-      const fps = config.fps ?? 1 / env.dt;
-      timer = setTimeout(tick, 1000 / (fps * speed));
-    };
-    makeEnv(config.env).then(
-      (built) => {
-        if (stopped) return built.close();
-        env = built;
-        startEpisode(built);
-        tick();
-      },
-      (error) => subscriber.error(error),
-    );
-    return () => {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      env?.close();
-    };
-  }).pipe(share());
+  const speed$ = new BehaviorSubject(1);
+  const display = displayEpisodes({
+    runId: config.runId,
+    envId: config.env,
+    fps: config.fps,
+    framesPerTick: config.framesPerTick,
+    speed$,
+    actor: () => {
+      stats.displayStarts++;
+      return {
+        episode(env, episode) {
+          const k = episode % (config.innerSteps + 1);
+          const task = config.displayTask ?? taskAt(0, selectedTask);
+          env.setTask(task);
+          const act = blendedPolicy(env, k / config.innerSteps, deriveSeed(config.seed, 11, episode));
+          const counted = (obs: Float32Array) => {
+            stats.displaySteps++;
+            return act(obs);
+          };
+          return {
+            task,
+            taskIndex: selectedTask,
+            k,
+            seed: deriveSeed(config.seed, 7, episode),
+            act: counted,
+          };
+        },
+      };
+    },
+  });
 
   let iterationEnv: Env<unknown> | null = null;
   const runIteration = async (): Promise<MetricsEvent> => {
@@ -199,17 +164,11 @@ export function demoStreams(options: Partial<DemoStreamsOptions> = {}): DemoStre
       },
       metrics$: metrics$.asObservable(),
       adaptation$: adaptation$.asObservable(),
-      scenes$: display$.pipe(
-        filter((event) => event.kind === 'scene'),
-        map((event) => event.scene),
-      ),
-      frames$: display$.pipe(
-        filter((event) => event.kind === 'frame'),
-        map((event) => event.frame),
-      ),
+      scenes$: display.scenes$,
+      frames$: display.frames$,
     },
     control(message) {
-      if (message.type === 'speed') speed = message.value;
+      if (message.type === 'speed') speed$.next(message.value);
       if (message.type === 'select' && message.taskIndex !== undefined) selectedTask = message.taskIndex;
     },
     stats,
