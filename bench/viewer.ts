@@ -10,6 +10,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { machineInfo } from '../src/cli/machine-info.js';
+import { median } from '../src/core/summary.js';
 import { demoStreams } from '../src/server/demo-streams.js';
 import { startViewerServer } from '../src/server/server.js';
 
@@ -134,10 +135,4 @@ function stopClients(child: ChildProcess): Promise<{ frames: number; messages: n
     });
     child.kill('SIGTERM');
   });
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }

@@ -1,4 +1,5 @@
 import { Rng } from '../core/rng.js';
+import { median } from '../core/summary.js';
 import { BALL_NAV_DEFAULTS, type BallNavTask, buildBallWorld } from './ball-nav.js';
 import { applyJointTorques, buildRobot } from './build-robot.js';
 import type { LeggedTask } from './legged-env.js';
@@ -17,12 +18,6 @@ export interface EnvBenchRow {
 }
 
 const ACTION_POOL = 1024;
-
-function median(xs: number[]): number {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
 
 function actionPool(actDim: number): Float32Array[] {
   const rng = new Rng(1);

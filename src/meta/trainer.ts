@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { BehaviorSubject, EMPTY, type Observable, Subject } from 'rxjs';
 import { TerrariumError } from '../core/errors.js';
 import { deriveSeed, Rng } from '../core/rng.js';
+import { mean } from '../core/summary.js';
 import { type Checkpoint, readLatestCheckpoint, saveCheckpoint, writeRunConfig } from './checkpoint.js';
 import { isSineConfig, parseTrainConfig, type TrainConfig } from './config.js';
 import type { AdaptationEvent, FrameEvent, MetricsEvent, SceneEvent, TrainingStreams } from './events.js';
@@ -518,10 +519,6 @@ export async function createTrainer(options: TrainerOptions): Promise<Trainer> {
       else if (message.type === 'speed' && message.value > 0) speed$.next(message.value);
     },
   };
-}
-
-function mean(values: number[]): number {
-  return values.reduce((a, b) => a + b, 0) / values.length;
 }
 
 /** --resume continues a run only with the config it was started with (seed, workers and backend may differ). */

@@ -10,6 +10,7 @@
  */
 import { BehaviorSubject, Subject } from 'rxjs';
 import { deriveSeed, Rng } from '../core/rng.js';
+import { mean } from '../core/summary.js';
 import type { Env } from '../envs/env.js';
 import { envEntry, makeEnv } from '../envs/registry.js';
 import { displayEpisodes } from '../meta/display-episodes.js';
@@ -203,8 +204,4 @@ function blendedPolicy(env: Env<unknown>, skill: number, seed: number): (obs: Fl
     }
     return action;
   };
-}
-
-function mean(values: number[]): number {
-  return values.length === 0 ? 0 : values.reduce((a, b) => a + b, 0) / values.length;
 }

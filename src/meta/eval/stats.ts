@@ -9,15 +9,11 @@
  */
 import { TerrariumError } from '../../core/errors.js';
 import { Rng } from '../../core/rng.js';
+import { mean } from '../../core/summary.js';
 
 export type Interval = [number, number];
 
-export function mean(values: readonly number[]): number {
-  if (values.length === 0) throw new TerrariumError('values', '[]', 'a non-empty sample');
-  let sum = 0;
-  for (const v of values) sum += v;
-  return sum / values.length;
-}
+export { mean };
 
 /** The sample standard deviation (n - 1 in the denominator); 0 for a single value. */
 export function sampleStd(values: readonly number[]): number {
