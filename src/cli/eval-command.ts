@@ -16,6 +16,7 @@ interface EvalCliOptions {
   json?: boolean;
   plot?: boolean;
   out?: string;
+  baselineSteps: 'scalar' | 'meta';
 }
 
 /** Progress on stderr (stdout stays clean for --json): a cli-progress bar on a TTY, else a line every 5 %. */
@@ -72,6 +73,12 @@ export function registerEvalCommand(program: Command): void {
     .option('--json', 'print { env, tasks, seeds, k, methods: { name: { mean, ci95, norm } } }')
     .option('--plot', 'also write SVG plots (adaptation curve, meta-training curve) into RUN/eval/')
     .option('--out <dir>', 'write results and plots here instead of RUN/eval/ (RL runs)')
+    .option(
+      '--baseline-steps <steps>',
+      "inner step sizes of the baselines: scalar (the learner's alpha) or meta (a Meta-SGD run's learned ones)",
+      parseBaselineSteps,
+      'scalar',
+    )
     .action(async (options: EvalCliOptions) => {
       const run = await loadLatestCheckpoint(options.run);
       if (isSineConfig(run.config)) {
@@ -100,6 +107,7 @@ export function registerEvalCommand(program: Command): void {
           seeds: options.seeds,
           plot: options.plot === true,
           outDir: options.out,
+          baselineSteps: options.baselineSteps,
           onProgress: (done, total, method) => progress.update(done, total, method),
         });
         progress.stop();
@@ -131,4 +139,9 @@ export function parseBaselines(list: string | undefined): string[] | undefined {
     }
   }
   return [...new Set(names)];
+}
+
+function parseBaselineSteps(value: string): 'scalar' | 'meta' {
+  if (value === 'scalar' || value === 'meta') return value;
+  throw new TerrariumError('--baseline-steps', value, 'scalar or meta');
 }

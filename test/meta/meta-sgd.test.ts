@@ -3,6 +3,7 @@ import { loadLatestCheckpoint } from '../../src/meta/checkpoint.js';
 import { parseTrainConfig, type RlTrainConfig } from '../../src/meta/config.js';
 import { evaluate } from '../../src/meta/eval/evaluate.js';
 import { metaMethod } from '../../src/meta/eval/methods.js';
+import { chooseMethods } from '../../src/meta/eval/run-eval.js';
 import { lastStepGradients, stepScalesInit, stepScalesStep } from '../../src/meta/reptile.js';
 import { readMetrics, tempDir, tinyBallNav, train } from './helpers.js';
 
@@ -69,6 +70,46 @@ describe('Meta-SGD step sizes (first-order)', () => {
     expect(() => parseTrainConfig(oneStep)).toThrow(
       'inner.steps: expected at least 2 with algo "fomaml" and metaSgd, got 1',
     );
+  });
+
+  it('eval --baseline-steps meta hands the learned step sizes to the baselines, and needs a Meta-SGD run', async () => {
+    const config = tinyBallNav({ iterations: 2, metaSgd: { lr: 0.05 } }) as RlTrainConfig;
+    const dir = tempDir();
+    await train(config, dir);
+    const run = await loadLatestCheckpoint(dir);
+    const options = {
+      runDir: dir,
+      run,
+      config,
+      baselines: ['random'],
+      tasks: 2,
+      k: 1,
+      seeds: 1,
+      plot: false,
+    };
+    const [meta, random] = await chooseMethods({ ...options, baselineSteps: 'meta' });
+    expect(random!.stepScales).toBe(meta!.stepScales);
+    const [, plainRandom] = await chooseMethods(options);
+    expect(plainRandom!.stepScales).toBeUndefined();
+    const returns = async (method: typeof random) =>
+      (await evaluate({ config, methods: [method!], tasks: 2, k: 1, seeds: 1 })).methods.random!.mean;
+    const [scaled, plain] = [await returns(random), await returns(plainRandom)];
+    expect(scaled[0]).toBe(plain[0]);
+    expect(scaled[1]).not.toBe(plain[1]);
+
+    const scalarDir = tempDir();
+    const scalarConfig = tinyBallNav({ iterations: 1 }) as RlTrainConfig;
+    await train(scalarConfig, scalarDir);
+    const scalarRun = await loadLatestCheckpoint(scalarDir);
+    await expect(
+      chooseMethods({
+        ...options,
+        runDir: scalarDir,
+        run: scalarRun,
+        config: scalarConfig,
+        baselineSteps: 'meta',
+      }),
+    ).rejects.toThrow('--baseline-steps: expected a run with metaSgd');
   });
 
   it('needs the VPG inner learner', () => {

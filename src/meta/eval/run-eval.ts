@@ -7,6 +7,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import { type BackendName, initBackend } from '../../agents/backend.js';
+import { TerrariumError } from '../../core/errors.js';
 import type { LoadedRun } from '../checkpoint.js';
 import type { RlTrainConfig } from '../config.js';
 import type { MetricsLine } from '../trainer.js';
@@ -36,6 +37,11 @@ export interface RunEvalOptions {
   k: number;
   seeds: number;
   plot: boolean;
+  /**
+   * The baselines' inner step sizes: "scalar" (default), the learner's alpha; "meta", the meta-run's learned Meta-SGD
+   * multipliers too (the ablation that tells the init's share from the step sizes' share).
+   */
+  baselineSteps?: 'scalar' | 'meta';
   /** Where results and plots go (default RUN/eval). */
   outDir?: string;
   onProgress?: (done: number, total: number, method: string) => void;
@@ -52,15 +58,24 @@ export async function chooseMethods(options: RunEvalOptions): Promise<EvalMethod
   const { runDir, config } = options;
   const requested = options.baselines;
   await initBackend(config.backend as BackendName);
-  const methods: EvalMethod[] = [metaMethod(options.run)];
+  const meta = metaMethod(options.run);
+  if (options.baselineSteps === 'meta' && !meta.stepScales) {
+    throw new TerrariumError(
+      '--baseline-steps',
+      'meta',
+      'a run with metaSgd (this run learned no step sizes)',
+    );
+  }
+  const shared = options.baselineSteps === 'meta' ? { stepScales: meta.stepScales } : {};
+  const methods: EvalMethod[] = [meta];
   for (const name of requested ?? ['random', 'pretrained', 'oracle']) {
     if (name === 'random') {
-      methods.push(randomMethod(config));
+      methods.push({ ...randomMethod(config), ...shared });
       continue;
     }
     const trained = name as 'pretrained' | 'oracle';
     const baseline = await loadBaseline(runDir, trained);
-    if (baseline) methods.push(savedMethod(trained, baseline, runDir, config));
+    if (baseline) methods.push({ ...savedMethod(trained, baseline, runDir, config), ...shared });
     else if (requested) throw missingBaseline(runDir, trained);
   }
   return methods;
