@@ -136,12 +136,15 @@ describe('terrarium eval (command line)', () => {
     }
   });
 
-  it('a bad --baselines or a missing baseline is one line naming it, exit 2', async () => {
+  it('a bad --baselines, --baseline-steps or a missing baseline is one line naming it, exit 2', async () => {
     const bad = await cli('eval', '--run', runDir, '--baselines', 'random,magic');
     expect(bad.code).toBe(2);
     expect(bad.stderr.trim()).toBe(
       'terrarium: --baselines: expected a comma-separated list of random, pretrained, oracle, got "magic"',
     );
+    const steps = await cli('eval', '--run', runDir, '--baseline-steps', 'learned');
+    expect(steps.code).toBe(2);
+    expect(steps.stderr.trim()).toBe('terrarium: --baseline-steps: expected scalar or meta, got "learned"');
     const empty = mkdtempSync(join(tmpdir(), 'terrarium-eval-none-'));
     const none = await cli('eval', '--run', empty);
     expect(none.code).toBe(2);
