@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { BehaviorSubject, EMPTY, type Observable, Subject } from 'rxjs';
 import { TerrariumError } from '../core/errors.js';
 import { deriveSeed, Rng } from '../core/rng.js';
-import { mean } from '../core/summary.js';
+import { mean, spread } from '../core/summary.js';
 import { type Checkpoint, readLatestCheckpoint, saveCheckpoint, writeRunConfig } from './checkpoint.js';
 import { isSineConfig, parseTrainConfig, type TrainConfig } from './config.js';
 import type { AdaptationEvent, FrameEvent, MetricsEvent, SceneEvent, TrainingStreams } from './events.js';
@@ -116,18 +116,6 @@ export type ViewerControl =
   | { type: 'pause' }
   | { type: 'resume' }
   | { type: 'speed'; value: number };
-
-function spread(values: Float32Array): { min: number; mean: number; max: number } {
-  let min = Number.POSITIVE_INFINITY;
-  let max = Number.NEGATIVE_INFINITY;
-  let sum = 0;
-  for (const v of values) {
-    min = Math.min(min, v);
-    max = Math.max(max, v);
-    sum += v;
-  }
-  return { min, mean: sum / values.length, max };
-}
 
 /** The seed of the initial meta-parameters (also the "random init" baseline's seed). */
 export function initSeed(config: TrainConfig): number {
