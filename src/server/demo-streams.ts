@@ -5,8 +5,9 @@
  * with k the way an adapting policy's do. Envs without a position goal get random actions only.
  *
  * The display episodes (`scenes$`, `frames$`) run on the trainer's display loop (`meta/display-episodes.ts`): built
- * and stepped only while someone subscribes, paced at `fps` ticks a second of wall time times the playback speed. `runIteration()` is one
- * "meta-iteration": it steps full episodes of every task at every k and publishes adaptation and metrics events.
+ * and stepped only while someone subscribes, paced at `fps` ticks a second of wall time times the playback speed.
+ * `runIteration()` is one "meta-iteration": it steps full episodes of every task at every k and publishes adaptation
+ * and metrics events.
  */
 import { BehaviorSubject, Subject } from 'rxjs';
 import { deriveSeed, Rng } from '../core/rng.js';
