@@ -35,7 +35,7 @@ export async function adaptLoop(
   const returns: number[] = [];
   let envSteps = 0;
   let info: Record<string, number> = {};
-  let paramsBeforeLastUpdate: Float32Array | undefined;
+  const paramsBeforeUpdates: Float32Array[] = [];
   const batches = budget.measureFinal === false ? budget.updates : budget.updates + 1;
   try {
     for (let u = 0; u < batches; u++) {
@@ -56,7 +56,7 @@ export async function adaptLoop(
         step.measured?.(adapted, batch);
         break;
       }
-      if (u === budget.updates - 1) paramsBeforeLastUpdate = adapted.getParams();
+      paramsBeforeUpdates.push(adapted.getParams());
       info = step.update(adapted, batch, u);
       adapted.markUpdated();
       adapted.updateObsNorm(batch.obs);
@@ -67,7 +67,5 @@ export async function adaptLoop(
     throw error;
   }
   const stats = { returns, envSteps, wallSeconds: (performance.now() - start) / 1000 };
-  return paramsBeforeLastUpdate
-    ? { policy: adapted, stats, paramsBeforeLastUpdate }
-    : { policy: adapted, stats };
+  return { policy: adapted, stats, paramsBeforeUpdates };
 }

@@ -39,16 +39,19 @@ export interface AdaptResult {
   /** A new adapted copy (the caller disposes it); the input policy is untouched. */
   policy: GaussianPolicy;
   stats: AdaptStats;
-  /** The parameters just before the last update (for FOMAML); absent when updates = 0. */
-  paramsBeforeLastUpdate?: Float32Array;
+  /** The parameters just before each update, in order (FOMAML, Meta-SGD); empty when updates = 0. */
+  paramsBeforeUpdates: Float32Array[];
   /** With `finalGradient`: the policy gradient at the adapted params, from the measuring batch (flat order). */
   finalGradient?: Float32Array;
 }
 
 /** What a meta-learner may ask of an adaptation beyond the budget (VPG only; other learners reject them). */
 export interface AdaptOptions {
-  /** Per-parameter multipliers of the step size, in the policy's flat parameter order (Meta-SGD style). */
-  stepScales?: Float32Array;
+  /**
+   * Per-parameter multipliers of the step size, in the policy's flat parameter order (Meta-SGD style): one vector
+   * per update (update u uses the u-th; updates past the last vector use the last).
+   */
+  stepScales?: readonly Float32Array[];
   /** Also return the policy gradient (ascent direction) at the adapted params, from the measuring batch. */
   finalGradient?: boolean;
 }

@@ -60,9 +60,16 @@ export class VpgLearner implements Learner {
   ): Promise<AdaptResult> {
     const cfg = this.config;
     const { stepScales } = options;
-    if (stepScales && stepScales.length !== policy.numParams) {
-      throw new TerrariumError('stepScales', `length ${stepScales.length}`, `${policy.numParams} numbers`);
+    for (const [j, scales] of (stepScales ?? []).entries()) {
+      if (scales.length !== policy.numParams) {
+        throw new TerrariumError(
+          `stepScales[${j}]`,
+          `length ${scales.length}`,
+          `${policy.numParams} numbers`,
+        );
+      }
     }
+    if (stepScales?.length === 0) throw new TerrariumError('stepScales', '[]', 'at least one vector');
     let finalGradient: Float32Array | undefined;
     if (cfg.baseline === 'value' && !policy.hasValue) {
       throw new TerrariumError('policy.valueFunction', false, 'true for the vpg "value" baseline');
@@ -76,9 +83,10 @@ export class VpgLearner implements Learner {
         seed,
         {
           needsValues: cfg.baseline === 'value',
-          update: (p, batch) => {
+          update: (p, batch, u) => {
             const advantages = this.advantages(batch);
-            const info = { policyLoss: this.policyStep(p, batch, advantages, stepScales) };
+            const scales = stepScales?.[Math.min(u, stepScales.length - 1)];
+            const info = { policyLoss: this.policyStep(p, batch, advantages, scales) };
             if (valueOptimizer) Object.assign(info, { valueLoss: fitValue(p, batch, valueOptimizer, cfg) });
             return info;
           },

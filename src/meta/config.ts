@@ -102,6 +102,12 @@ const rlInnerSchema = z
     episodesPerUpdate: intField(1),
     /** Env copies stepped together (default: episodesPerUpdate). */
     numEnvs: intField(1).optional(),
+    /**
+     * Collect one more batch after the last update to measure it (metrics' `returnAfter`). Reptile and FOMAML never
+     * learn from that batch, so `false` spends its env steps on updates instead (metrics then end at the return
+     * after k - 1 updates); Reptile with metaSgd needs it (the gradient at the adapted params).
+     */
+    measureFinal: z.boolean().default(true),
     /** The inner learner (src/agents), e.g. { algo: "vpg", lr: 0.3, ... }. */
     learner: learnerConfigSchema,
   })
@@ -138,9 +144,15 @@ export const rlTrainConfigSchema = z
      * gradient of the return after adaptation, mean over tasks of g_k * (theta'_k - theta), with g_k the policy
      * gradient at the adapted params (with "fomaml": of the return after k - 1 updates, g_{k-1} being the last
      * inner update's gradient). |s_i| <= ln(maxScale). Absent: one scalar alpha.
+     * `perStep`: one vector s per inner update instead of one for all, each trained for the return right after its
+     * update (see `stepCredits` in reptile.ts); eval's updates past the learned ones reuse the last vector.
      */
     metaSgd: z
-      .object({ lr: numberField(0, 1, true).default(0.02), maxScale: numberField(1, 1000).default(10) })
+      .object({
+        lr: numberField(0, 1, true).default(0.02),
+        maxScale: numberField(1, 1000).default(10),
+        perStep: z.boolean().default(false),
+      })
       .strict()
       .optional(),
   })
@@ -204,6 +216,10 @@ export function parseTrainConfig(input: unknown): TrainConfig {
   if (config.metaSgd && config.inner.learner.algo !== 'vpg') {
     throw new TerrariumError('inner.learner.algo', config.inner.learner.algo, '"vpg" when metaSgd is set');
   }
+  if (config.metaSgd && config.algo === 'reptile' && !config.inner.measureFinal) {
+    // Meta-SGD's step sizes follow the policy gradient at the adapted params, taken on the measuring batch.
+    throw new TerrariumError('inner.measureFinal', false, 'true with algo "reptile" and metaSgd');
+  }
   if (config.metaSgd && config.algo === 'fomaml' && config.inner.steps < 2) {
     // FOMAML's step sizes follow the last inner update's gradient times the updates before it: none with one step.
     throw new TerrariumError('inner.steps', config.inner.steps, 'at least 2 with algo "fomaml" and metaSgd');
@@ -211,6 +227,19 @@ export function parseTrainConfig(input: unknown): TrainConfig {
   // The env validates its own distribution options (errors rooted at "tasks").
   envEntry(env).distribution(config.tasks);
   return config;
+}
+
+/**
+ * How many updates Meta-SGD can credit (`reach`): the return after all k updates, measured with the policy gradient
+ * at the adapted params, or with "fomaml" after k - 1, the last update being read back as the gradient there.
+ */
+export function metaSgdReach(config: RlTrainConfig): number {
+  return config.algo === 'fomaml' ? config.inner.steps - 1 : config.inner.steps;
+}
+
+/** The number of step-size vectors a Meta-SGD run learns: one, or one per creditable update (`perStep`). */
+export function metaSgdVectors(config: RlTrainConfig): number {
+  return config.metaSgd?.perStep ? metaSgdReach(config) : 1;
 }
 
 /** Applies command-line overrides (--seed, --workers, --backend) to a parsed config. */

@@ -39,12 +39,13 @@ interface JobBase {
   obsNorm: unknown | null;
   task: unknown;
   seed: number;
-  /** Also return the params before the last inner update (FOMAML's pseudo-gradient). */
-  keepBeforeLast: boolean;
+  /** Also return the params before each inner update (FOMAML's pseudo-gradient, Meta-SGD's credits). */
+  keepPath: boolean;
   /** Collect the batch that measures the last update's result (pretraining skips it: it only needs the update). */
   measureFinal: boolean;
-  /** Per-parameter multipliers of the inner step size (Meta-SGD), null for the learner's own scalar. */
-  stepScales: Float32Array | null;
+  /** Per-parameter multipliers of the inner step size (Meta-SGD; one vector per update, the last repeats), null for
+   * the learner's own scalar. */
+  stepScales: Float32Array[] | null;
   /** Also return the policy gradient at the adapted params (Meta-SGD's step-size gradient). */
   finalGradient: boolean;
 }
@@ -53,10 +54,10 @@ export type AdaptJob =
   | (JobBase & { kind: 'rl'; spec: RlJobSpec })
   | (JobBase & { kind: 'sine'; spec: SineSpec });
 
-export type JobFields = Omit<JobBase, 'keepBeforeLast' | 'measureFinal' | 'stepScales' | 'finalGradient'> & {
-  keepBeforeLast?: boolean;
+export type JobFields = Omit<JobBase, 'keepPath' | 'measureFinal' | 'stepScales' | 'finalGradient'> & {
+  keepPath?: boolean;
   measureFinal?: boolean;
-  stepScales?: Float32Array | null;
+  stepScales?: Float32Array[] | null;
   finalGradient?: boolean;
   steps?: number;
 };
@@ -64,7 +65,8 @@ export type JobFields = Omit<JobBase, 'keepBeforeLast' | 'measureFinal' | 'stepS
 export interface AdaptResult {
   params: Float32Array;
   obsNorm: unknown | null;
-  beforeLast: Float32Array | null;
+  /** With keepPath: the params before each inner update (theta_0..theta_{k-1}; `params` is theta_k). */
+  path: Float32Array[] | null;
   /** The policy gradient at the adapted params, when the job asked for it. */
   finalGradient: Float32Array | null;
   stats: AdaptStats;
@@ -90,11 +92,11 @@ export interface MetaLearner {
 /** The transferable buffers of a job or result (params travel as moved Float32Arrays, not copies). */
 export function transferList(value: {
   params: Float32Array;
-  beforeLast?: Float32Array | null;
+  path?: Float32Array[] | null;
   finalGradient?: Float32Array | null;
 }): ArrayBuffer[] {
   const buffers = [value.params.buffer as ArrayBuffer];
-  for (const extra of [value.beforeLast, value.finalGradient]) {
+  for (const extra of [...(value.path ?? []), value.finalGradient]) {
     if (extra && !buffers.includes(extra.buffer as ArrayBuffer)) buffers.push(extra.buffer as ArrayBuffer);
   }
   return buffers;

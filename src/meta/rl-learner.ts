@@ -48,7 +48,7 @@ export async function rlMetaLearner(config: RlTrainConfig): Promise<MetaLearner>
     sampleTasks: (n, seed) => distribution.sampleTrain(n, seed),
     job: ({ steps, ...fields }) => ({
       ...fields,
-      keepBeforeLast: fields.keepBeforeLast ?? false,
+      keepPath: fields.keepPath ?? false,
       measureFinal: fields.measureFinal ?? true,
       stepScales: fields.stepScales ?? null,
       finalGradient: fields.finalGradient ?? false,
@@ -142,14 +142,14 @@ export async function runRlJob(job: Extract<AdaptJob, { kind: 'rl' }>): Promise<
   const {
     policy: adapted,
     stats,
-    paramsBeforeLastUpdate,
+    paramsBeforeUpdates,
     finalGradient,
   } = await learner.adapt(policy, venv, budget, job.seed, {}, options);
   try {
     return {
       params: adapted.getParams(),
       obsNorm: adapted.getObsNorm(),
-      beforeLast: job.keepBeforeLast ? (paramsBeforeLastUpdate ?? null) : null,
+      path: job.keepPath ? paramsBeforeUpdates : null,
       finalGradient: finalGradient ?? null,
       stats,
     };

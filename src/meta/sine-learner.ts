@@ -22,7 +22,7 @@ export function sineMetaLearner(config: SineTrainConfig): MetaLearner {
     sampleTasks: (n, seed) => distribution.sampleTrain(n, seed),
     job: ({ steps, ...fields }) => ({
       ...fields,
-      keepBeforeLast: fields.keepBeforeLast ?? false,
+      keepPath: fields.keepPath ?? false,
       measureFinal: fields.measureFinal ?? true,
       stepScales: fields.stepScales ?? null,
       finalGradient: fields.finalGradient ?? false,
@@ -50,7 +50,7 @@ export function runSineJob(job: Extract<AdaptJob, { kind: 'sine' }>): AdaptResul
   return {
     params: result.params,
     obsNorm: null,
-    beforeLast: job.keepBeforeLast ? result.beforeLast : null,
+    path: job.keepPath ? result.path : null,
     finalGradient: null,
     stats: { returns: result.returns, envSteps: 0, wallSeconds: (performance.now() - start) / 1000 },
   };

@@ -159,8 +159,8 @@ export function sineCurveMse(params: Float32Array, hidden: readonly number[], ta
 
 export interface SineAdaptation {
   params: Float32Array;
-  /** Params before the last SGD step (for FOMAML). */
-  beforeLast: Float32Array;
+  /** Params before each SGD step (for FOMAML). */
+  path: Float32Array[];
   /** -MSE on the curve before and after each step: length steps + 1. */
   returns: number[];
   /** The points the learner saw. */
@@ -178,7 +178,7 @@ export function adaptSine(
   const xs = Float64Array.from({ length: spec.points }, () => rng.uniform(...SINE_X_RANGE));
   const ys = Float64Array.from(xs, (x) => sineValue(task, x));
   let current = params.slice();
-  let beforeLast = params.slice();
+  const path: Float32Array[] = [];
   const returns = [-sineCurveMse(current, spec.hidden, task)];
   let order: number[] = [];
   for (let step = 0; step < spec.steps; step++) {
@@ -192,12 +192,13 @@ export function adaptSine(
     }
     const grad = new Float64Array(current.length);
     sineLoss(current, spec.hidden, batchX, batchY, grad);
-    beforeLast = current;
-    current = new Float32Array(current.length);
-    for (let j = 0; j < current.length; j++) current[j] = beforeLast[j]! - spec.lr * grad[j]!;
+    const before = current;
+    path.push(before);
+    current = new Float32Array(before.length);
+    for (let j = 0; j < current.length; j++) current[j] = before[j]! - spec.lr * grad[j]!;
     returns.push(-sineCurveMse(current, spec.hidden, task));
   }
-  return { params: current, beforeLast, returns, xs };
+  return { params: current, path, returns, xs };
 }
 
 function shuffle(n: number, rng: Rng): number[] {

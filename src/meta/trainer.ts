@@ -17,7 +17,7 @@ import { TerrariumError } from '../core/errors.js';
 import { deriveSeed, Rng } from '../core/rng.js';
 import { mean, spread } from '../core/summary.js';
 import { type Checkpoint, readLatestCheckpoint, saveCheckpoint, writeRunConfig } from './checkpoint.js';
-import { isSineConfig, parseTrainConfig, type TrainConfig } from './config.js';
+import { isSineConfig, metaSgdReach, metaSgdVectors, parseTrainConfig, type TrainConfig } from './config.js';
 import type { AdaptationEvent, FrameEvent, MetricsEvent, SceneEvent, TrainingStreams } from './events.js';
 import type { AdaptResult, MetaLearner } from './meta-learner.js';
 import { createJobRunner, type JobRunner } from './pool.js';
@@ -25,12 +25,13 @@ import {
   adamInit,
   adamStep,
   fomamlGradient,
-  lastStepGradients,
   linearEps,
+  readBackGradient,
   reptileGradient,
   reptileStep,
   type StepScales,
   sgdStep,
+  stepCredits,
   stepMultipliers,
   stepScalesInit,
   stepScalesStep,
@@ -41,12 +42,12 @@ import { sineMetaLearner } from './sine-learner.js';
 export interface MetricsLine {
   iteration: number;
   /**
-   * Mean return of the meta-init on the meta-batch (k = 0) and after the k-th (last) inner update; for "pretrain",
-   * before the first and before the last pooled update of the iteration.
+   * Mean return of the meta-init on the meta-batch (k = 0) and after the k-th (last) inner update (after the
+   * (k-1)-th with `inner.measureFinal: false`); for "pretrain", before the first and before the last pooled update.
    */
   returnBefore: number;
   returnAfter: number;
-  /** Per task: the returns after 0..k inner updates. */
+  /** Per task: the returns after 0..k inner updates (0..k-1 with `inner.measureFinal: false`). */
   taskReturns: number[][];
   eps: number;
   /** Env steps of this iteration, and of the whole run so far. */
@@ -61,6 +62,19 @@ export interface MetricsLine {
   workerCrashes: number;
   /** Meta-SGD runs: the spread of the per-parameter step multipliers exp(s) after this iteration. */
   stepScale?: { min: number; mean: number; max: number };
+  /** Per-step Meta-SGD runs: the mean multiplier of each inner update's vector. */
+  stepScaleMeans?: number[];
+}
+
+function stepScaleMetrics(
+  scales: StepScales,
+  numParams: number,
+): Pick<MetricsLine, 'stepScale' | 'stepScaleMeans'> {
+  const perStep = stepMultipliers(scales, numParams);
+  const stepScale = spread(scales.log.map(Math.exp));
+  return perStep.length > 1
+    ? { stepScale, stepScaleMeans: perStep.map((m) => spread(m).mean) }
+    : { stepScale };
 }
 
 export interface TrainerOptions {
@@ -152,7 +166,10 @@ export async function createTrainer(options: TrainerOptions): Promise<Trainer> {
       params: init.params,
       obsNorm: init.obsNorm,
       adam: config.outer.optimizer === 'adam' ? adamInit(init.params.length) : null,
-      stepScales: !isSineConfig(config) && config.metaSgd ? stepScalesInit(init.params.length) : null,
+      stepScales:
+        !isSineConfig(config) && config.metaSgd
+          ? stepScalesInit(init.params.length, metaSgdVectors(config))
+          : null,
       rng: { tasks: new Rng(deriveSeed(config.seed, 0x7a5c)).getState() },
       metricsLines: 0,
       envSteps: 0,
@@ -285,7 +302,7 @@ export async function createTrainer(options: TrainerOptions): Promise<Trainer> {
           backend: learner.backend,
           workers: config.workers,
           workerCrashes: crashes,
-          ...(stepScales ? { stepScale: spread(stepMultipliers(stepScales)) } : {}),
+          ...(stepScales ? stepScaleMetrics(stepScales, params.length) : {}),
         };
         await appendFile(metricsPath, `${JSON.stringify(lastMetrics)}\n`);
         state = {
@@ -321,7 +338,7 @@ export async function createTrainer(options: TrainerOptions): Promise<Trainer> {
   /** Reptile / FOMAML: adapt theta to every task, then step theta (plain, or Adam on the pseudo-gradient). */
   async function metaStep(tasks: unknown[], iteration: number, eps: number) {
     const scales = state.stepScales ?? null;
-    const multipliers = scales ? stepMultipliers(scales) : null;
+    const multipliers = scales ? stepMultipliers(scales, state.params.length) : null;
     const jobs = tasks.map((task, taskIndex) =>
       learner.job({
         iteration,
@@ -330,7 +347,8 @@ export async function createTrainer(options: TrainerOptions): Promise<Trainer> {
         obsNorm: state.obsNorm,
         task,
         seed: deriveSeed(config.seed, iteration, taskIndex),
-        keepBeforeLast: config.algo === 'fomaml',
+        keepPath: config.algo === 'fomaml' || scales !== null,
+        measureFinal: isSineConfig(config) || config.inner.measureFinal,
         stepScales: multipliers,
         finalGradient: scales !== null && config.algo !== 'fomaml',
       }),
@@ -338,8 +356,13 @@ export async function createTrainer(options: TrainerOptions): Promise<Trainer> {
     const results = await runJobs(jobs);
     if (results === 'stop') return 'stop';
     const adapted = results.map((r) => r.params);
-    const beforeLast = config.algo === 'fomaml' ? results.map((r) => r.beforeLast!) : null;
-    const grad = beforeLast ? fomamlGradient(beforeLast, adapted) : null;
+    const grad =
+      config.algo === 'fomaml'
+        ? fomamlGradient(
+            results.map((r) => r.path!.at(-1)!),
+            adapted,
+          )
+        : null;
     let params: Float32Array;
     let adam = state.adam;
     if (config.outer.optimizer === 'adam') {
@@ -359,15 +382,20 @@ export async function createTrainer(options: TrainerOptions): Promise<Trainer> {
       state.obsNorm,
       results.map((r) => r.obsNorm),
     );
-    const learnerConfig = !isSineConfig(config) ? config.inner.learner : null;
-    const metaSgd = !isSineConfig(config) ? config.metaSgd : undefined;
     let stepScales: StepScales | null = null;
-    if (scales && metaSgd && learnerConfig?.algo === 'vpg') {
-      // Reptile: the return after all k updates; FOMAML: after k - 1, the return the init is stepped for.
-      const [reached, gradients] = beforeLast
-        ? [beforeLast, lastStepGradients(beforeLast, adapted, multipliers!, learnerConfig.alpha)]
-        : [adapted, results.map((r) => r.finalGradient!)];
-      stepScales = stepScalesStep(scales, state.params, reached, gradients, metaSgd.lr, metaSgd.maxScale);
+    if (scales && !isSineConfig(config) && config.metaSgd && config.inner.learner.algo === 'vpg') {
+      const { alpha } = config.inner.learner;
+      const reach = metaSgdReach(config);
+      const credits = results.map((r) => {
+        const points = [...r.path!, r.params];
+        // The gradient at theta_j: measured after the last update, read back from update j + 1 before it.
+        const gradientAt = (j: number) =>
+          j === points.length - 1
+            ? r.finalGradient!
+            : readBackGradient(points, j, multipliers![Math.min(j, multipliers!.length - 1)]!, alpha);
+        return stepCredits(points, reach, config.metaSgd!.perStep, gradientAt);
+      });
+      stepScales = stepScalesStep(scales, credits, config.metaSgd.lr, config.metaSgd.maxScale);
     }
     return { params, obsNorm, adam, stepScales, results, taskReturns: results.map((r) => r.stats.returns) };
   }

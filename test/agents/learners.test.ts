@@ -66,7 +66,9 @@ describe('learners on ball-nav', () => {
       expect(b.policy.getParams()).toEqual(a.policy.getParams());
       expect(c.stats.returns).not.toEqual(a.stats.returns);
       expect(policy.getParams()).toEqual(before);
-      expect(a.paramsBeforeLastUpdate?.length).toBe(policy.numParams);
+      expect(a.paramsBeforeUpdates).toHaveLength(2);
+      expect(a.paramsBeforeUpdates[0]).toEqual(before);
+      expect(a.paramsBeforeUpdates[1]).not.toEqual(before);
       for (const r of [a, b, c]) r.policy.dispose();
       policy.dispose();
       venv.close();

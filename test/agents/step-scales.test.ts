@@ -38,13 +38,14 @@ describe('VPG per-parameter step sizes (Meta-SGD support)', () => {
 
   it('multipliers of 1 give exactly the scalar step; 0 freezes exactly the parameters it covers', async () => {
     const plain = await adapt();
-    const ones = await adapt({ stepScales: new Float32Array(plain.before.length).fill(1) });
-    expect(Array.from(ones.after)).toEqual(Array.from(plain.after));
+    const ones = new Float32Array(plain.before.length).fill(1);
+    // One vector serves every update (the last vector repeats).
+    expect(Array.from((await adapt({ stepScales: [ones] })).after)).toEqual(Array.from(plain.after));
 
     const logStd = plain.specs.find((s) => s.name === 'pi/log_std')!;
     const onlyLogStd = new Float32Array(plain.before.length);
     onlyLogStd.fill(1, logStd.offset, logStd.offset + logStd.size);
-    const frozen = await adapt({ stepScales: onlyLogStd });
+    const frozen = await adapt({ stepScales: [onlyLogStd] });
     frozen.after.forEach((v, j) => {
       const inLogStd = j >= logStd.offset && j < logStd.offset + logStd.size;
       if (!inLogStd) expect(v).toBe(frozen.before[j]);
@@ -53,6 +54,18 @@ describe('VPG per-parameter step sizes (Meta-SGD support)', () => {
     expect(Array.from(moved)).not.toEqual(
       Array.from(frozen.before.subarray(logStd.offset, logStd.offset + logStd.size)),
     );
+  });
+
+  it('one vector per update: update u uses the u-th (zeros on the second stop after the first)', async () => {
+    const plain = await adapt();
+    const ones = new Float32Array(plain.before.length).fill(1);
+    const zeros = new Float32Array(plain.before.length);
+    const firstOnly = await adapt({ stepScales: [ones, zeros] });
+    expect(Array.from(firstOnly.after)).toEqual(Array.from(plain.result.paramsBeforeUpdates[1]!));
+    expect(Array.from(firstOnly.after)).not.toEqual(Array.from(plain.after));
+    const secondOnly = await adapt({ stepScales: [zeros, ones] });
+    expect(Array.from(secondOnly.result.paramsBeforeUpdates[1]!)).toEqual(Array.from(plain.before));
+    expect(Array.from(secondOnly.after)).not.toEqual(Array.from(plain.before));
   });
 
   it('returns the policy gradient at the adapted params (zero on the value net) only when it measured them', async () => {
@@ -68,8 +81,8 @@ describe('VPG per-parameter step sizes (Meta-SGD support)', () => {
   });
 
   it('a wrong-length multiplier vector and PPO are refused, naming the field', async () => {
-    await expect(adapt({ stepScales: new Float32Array(3) })).rejects.toThrow(
-      /stepScales: expected \d+ numbers/,
+    await expect(adapt({ stepScales: [new Float32Array(3)] })).rejects.toThrow(
+      /stepScales\[0\]: expected \d+ numbers/,
     );
     const policy = GaussianPolicy.create({ hiddenSizes: [8], valueFunction: true }, 4, 2, 3);
     const venv = await makeVectorEnv('ball-nav', 1, { task: TASK, maxEpisodeSteps: 5 });

@@ -53,6 +53,31 @@ describe('meta-algorithms on the sine toy', () => {
     }
   });
 
+  it('inner.measureFinal false: the same FOMAML run without the batch after the last update', async () => {
+    const measured = tempDir();
+    const unmeasured = tempDir();
+    const config = tinyBallNav({ algo: 'fomaml' });
+    await train(config, measured);
+    await train(tinyBallNav({ algo: 'fomaml', inner: { ...config.inner, measureFinal: false } }), unmeasured);
+    const [a, b] = [await loadLatestCheckpoint(measured), await loadLatestCheckpoint(unmeasured)];
+    expect(Array.from(b.params)).toEqual(Array.from(a.params));
+    expect(b.obsNorm).toEqual(a.obsNorm);
+    const [ma, mb] = [readMetrics(measured), readMetrics(unmeasured)];
+    for (const [i, line] of mb.entries()) {
+      // 2 tasks x 2 episodes x 20 steps: one batch a task less.
+      expect(line.envSteps).toBe(ma[i]!.envSteps - 80);
+      expect(line.taskReturns).toEqual(ma[i]!.taskReturns.map((r) => r.slice(0, -1)));
+    }
+    expect(() =>
+      parseTrainConfig({
+        ...config,
+        algo: 'reptile',
+        metaSgd: {},
+        inner: { ...config.inner, measureFinal: false },
+      }),
+    ).toThrow('inner.measureFinal: expected true with algo "reptile" and metaSgd, got false');
+  });
+
   it("sequential pretrain: one policy, batches mixing the meta-batch's tasks, inner.steps updates in a row", async () => {
     const dir = tempDir();
     const config = tinyBallNav({ algo: 'pretrain', pretrainMode: 'sequential', iterations: 2 });

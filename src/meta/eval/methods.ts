@@ -35,8 +35,9 @@ export interface EvalMethod {
   policy: PolicyConfig;
   /** The init adapted in evaluation seed `seed`. */
   init(seed: number): PolicyInit;
-  /** Per-parameter multipliers of the inner step size (a Meta-SGD run's meta-init); absent: the scalar alpha. */
-  stepScales?: Float32Array;
+  /** Per-parameter multipliers of the inner step size (a Meta-SGD run's meta-init; one vector per update, the last
+   * repeating); absent: the scalar alpha. */
+  stepScales?: Float32Array[];
 }
 
 /** Where `terrarium pretrain` writes its policies inside a run directory. */
@@ -52,7 +53,9 @@ export function metaMethod(run: LoadedRun): EvalMethod {
     observeTask: false,
     policy: config.policy as PolicyConfig,
     init: () => ({ params: run.params, obsNorm: (run.obsNorm as ObsNormState | null) ?? null }),
-    ...(run.checkpoint.stepScales ? { stepScales: stepMultipliers(run.checkpoint.stepScales) } : {}),
+    ...(run.checkpoint.stepScales
+      ? { stepScales: stepMultipliers(run.checkpoint.stepScales, run.params.length) }
+      : {}),
   };
 }
 
