@@ -16,7 +16,8 @@ import writeFileAtomic from 'write-file-atomic';
 import { TerrariumError } from '../core/errors.js';
 import type { RngState } from '../core/rng.js';
 import { parseTrainConfig, type TrainConfig } from './config.js';
-import type { AdamState, StepScales } from './reptile.js';
+import type { StepScales } from './meta-sgd.js';
+import type { AdamState } from './reptile.js';
 
 export interface Checkpoint {
   version: 1;

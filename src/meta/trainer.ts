@@ -20,21 +20,22 @@ import { type Checkpoint, readLatestCheckpoint, saveCheckpoint, writeRunConfig }
 import { isSineConfig, metaSgdReach, metaSgdVectors, parseTrainConfig, type TrainConfig } from './config.js';
 import type { AdaptationEvent, FrameEvent, MetricsEvent, SceneEvent, TrainingStreams } from './events.js';
 import type { AdaptResult, MetaLearner } from './meta-learner.js';
+import {
+  adaptationCredits,
+  type StepScales,
+  stepMultipliers,
+  stepScalesInit,
+  stepScalesStep,
+} from './meta-sgd.js';
 import { createJobRunner, type JobRunner } from './pool.js';
 import {
   adamInit,
   adamStep,
   fomamlGradient,
   linearEps,
-  readBackGradient,
   reptileGradient,
   reptileStep,
-  type StepScales,
   sgdStep,
-  stepCredits,
-  stepMultipliers,
-  stepScalesInit,
-  stepScalesStep,
 } from './reptile.js';
 import { sineMetaLearner } from './sine-learner.js';
 
@@ -385,16 +386,16 @@ export async function createTrainer(options: TrainerOptions): Promise<Trainer> {
     let stepScales: StepScales | null = null;
     if (scales && !isSineConfig(config) && config.metaSgd && config.inner.learner.algo === 'vpg') {
       const { alpha } = config.inner.learner;
-      const reach = metaSgdReach(config);
-      const credits = results.map((r) => {
-        const points = [...r.path!, r.params];
-        // The gradient at theta_j: measured after the last update, read back from update j + 1 before it.
-        const gradientAt = (j: number) =>
-          j === points.length - 1
-            ? r.finalGradient!
-            : readBackGradient(points, j, multipliers![Math.min(j, multipliers!.length - 1)]!, alpha);
-        return stepCredits(points, reach, config.metaSgd!.perStep, gradientAt);
-      });
+      const { perStep } = config.metaSgd;
+      const credits = results.map((r) =>
+        adaptationCredits(
+          { path: r.path!, adapted: r.params, finalGradient: r.finalGradient },
+          multipliers!,
+          alpha,
+          metaSgdReach(config),
+          perStep,
+        ),
+      );
       stepScales = stepScalesStep(scales, credits, config.metaSgd.lr, config.metaSgd.maxScale);
     }
     return { params, obsNorm, adam, stepScales, results, taskReturns: results.map((r) => r.stats.returns) };

@@ -10,7 +10,7 @@ import {
   stepMultipliers,
   stepScalesInit,
   stepScalesStep,
-} from '../../src/meta/reptile.js';
+} from '../../src/meta/meta-sgd.js';
 import { readMetrics, tempDir, tinyBallNav, train } from './helpers.js';
 
 describe('Meta-SGD step sizes (first-order)', () => {

@@ -16,7 +16,7 @@ import { deriveSeed } from '../../core/rng.js';
 import { envEntry } from '../../envs/registry.js';
 import { type LoadedRun, loadRunIfCheckpointed } from '../checkpoint.js';
 import type { RlTrainConfig } from '../config.js';
-import { stepMultipliers } from '../reptile.js';
+import { stepMultipliers } from '../meta-sgd.js';
 import { initSeed } from '../trainer.js';
 
 export const METHOD_NAMES = ['meta', 'random', 'pretrained', 'oracle'] as const;
