@@ -46,7 +46,7 @@ export function runSineJob(job: Extract<AdaptJob, { kind: 'sine' }>): AdaptResul
       `${sineNumParams(job.spec.hidden)} numbers`,
     );
   }
-  const result = adaptSine(job.params, task, job.spec, job.seed);
+  const result = adaptSine(job.params, task, job.spec, job.seed, job.keepPath);
   return {
     params: result.params,
     obsNorm: null,

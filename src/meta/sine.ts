@@ -159,7 +159,7 @@ export function sineCurveMse(params: Float32Array, hidden: readonly number[], ta
 
 export interface SineAdaptation {
   params: Float32Array;
-  /** Params before each SGD step (for FOMAML). */
+  /** With `keepPath`: the params before each SGD step (for FOMAML); empty otherwise. */
   path: Float32Array[];
   /** -MSE on the curve before and after each step: length steps + 1. */
   returns: number[];
@@ -167,12 +167,13 @@ export interface SineAdaptation {
   xs: Float64Array;
 }
 
-/** `steps` SGD steps on `points` samples of the task drawn from `seed`. */
+/** `steps` SGD steps on `points` samples of the task drawn from `seed` (thousands in tests: the path is opt-in). */
 export function adaptSine(
   params: Float32Array,
   task: SineTask,
   spec: SineSpec,
   seed: number,
+  keepPath = false,
 ): SineAdaptation {
   const rng = new Rng(seed);
   const xs = Float64Array.from({ length: spec.points }, () => rng.uniform(...SINE_X_RANGE));
@@ -193,7 +194,7 @@ export function adaptSine(
     const grad = new Float64Array(current.length);
     sineLoss(current, spec.hidden, batchX, batchY, grad);
     const before = current;
-    path.push(before);
+    if (keepPath) path.push(before);
     current = new Float32Array(before.length);
     for (let j = 0; j < current.length; j++) current[j] = before[j]! - spec.lr * grad[j]!;
     returns.push(-sineCurveMse(current, spec.hidden, task));
