@@ -97,7 +97,14 @@ describe('terrarium eval', () => {
       expect(result.public.methods.random!.norm[0]).toBe(0);
       expect(result.public.methods.oracle!.norm[0]).toBeCloseTo(1, 12);
     }
-    for (const file of ['results.json', 'results.md', 'adaptation.svg', 'training.svg']) {
+    for (const file of [
+      'results.json',
+      'results.md',
+      'adaptation.svg',
+      'adaptation.png',
+      'training.svg',
+      'training.png',
+    ]) {
       expect(existsSync(join(runDir, 'eval', file))).toBe(true);
     }
     expect(readFileSync(join(runDir, 'eval', 'results.md'), 'utf8')).toContain('| pretrained |');

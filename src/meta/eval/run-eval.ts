@@ -1,7 +1,7 @@
 /**
  * `terrarium eval --run DIR` without the command line: pick the methods, evaluate them on held-out tasks, write
  * DIR/eval/results.json (everything, raw returns included), DIR/eval/results.md (the table) and, with `plot`,
- * DIR/eval/adaptation.svg and DIR/eval/training.svg.
+ * DIR/eval/adaptation.svg and DIR/eval/training.svg (and a PNG of each).
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -20,7 +20,8 @@ import {
   randomMethod,
   savedMethod,
 } from './methods.js';
-import { adaptationPlot, renderSvg, trainingPlot } from './plots.js';
+import { writePlot } from './plot-files.js';
+import { adaptationPlot, trainingPlot } from './plots.js';
 import { differencesTable, resultsTable } from './table.js';
 
 export function evalDir(runDir: string): string {
@@ -117,15 +118,10 @@ export async function runEval(options: RunEvalOptions): Promise<RunEvalResult> {
     `${report.env}, ${report.tasks} held-out tasks x ${report.seeds} seeds; mean return [95 % CI]; ${report.ci}.\n\n${table}\n`,
   );
   if (options.plot) {
-    const adaptation = join(dir, 'adaptation.svg');
-    await writeFile(adaptation, await renderSvg(adaptationPlot(report)));
-    files.push(adaptation);
+    files.push(...(await writePlot(join(dir, 'adaptation'), adaptationPlot(report))));
     const metrics = await readMetrics(options.runDir);
-    if (metrics.length > 0) {
-      const training = join(dir, 'training.svg');
-      await writeFile(training, await renderSvg(trainingPlot(report.env, metrics)));
-      files.push(training);
-    }
+    if (metrics.length > 0)
+      files.push(...(await writePlot(join(dir, 'training'), trainingPlot(report.env, metrics))));
   }
   return { report, public: publicReport(report), table, files };
 }

@@ -27,7 +27,8 @@ import {
   reportFromReturns,
 } from './evaluate.js';
 import { loadBaseline } from './methods.js';
-import { renderSvg, type SineCurve, sinePlot } from './plots.js';
+import { writePlot } from './plot-files.js';
+import { type SineCurve, sinePlot } from './plots.js';
 import { differencesTable, resultsTable } from './table.js';
 
 export interface SineEvalOptions {
@@ -117,7 +118,7 @@ export async function evaluateSineRun(runDir: string, run: LoadedRun, options: S
   if (options.plot) {
     const curves = sineCurves(config, inits, report.k);
     const title = `sine: fits after ${report.k} steps on ${config.evaluation.points} points (held-out sines)`;
-    await writeFile(join(dir, 'sine-fits.svg'), await renderSvg(sinePlot(curves, title)));
+    await writePlot(join(dir, 'sine-fits'), sinePlot(curves, title));
   }
   return { report, public: publicReport(report), text: table };
 }
