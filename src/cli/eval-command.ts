@@ -71,7 +71,10 @@ export function registerEvalCommand(program: Command): void {
     )
     .option('--seeds <n>', 'evaluation seeds per task', intOption('--seeds', 1), 3)
     .option('--json', 'print { env, tasks, seeds, k, methods: { name: { mean, ci95, norm } } }')
-    .option('--plot', 'also write plots as SVG and PNG (adaptation curve, meta-training curve) into RUN/eval/')
+    .option(
+      '--plot',
+      'also write plots as SVG and PNG (adaptation curve, meta-training curve) into RUN/eval/',
+    )
     .option('--out <dir>', 'write results and plots here instead of RUN/eval/ (RL runs)')
     .option(
       '--baseline-steps <steps>',
