@@ -167,7 +167,10 @@ export interface SineAdaptation {
   xs: Float64Array;
 }
 
-/** `steps` SGD steps on `points` samples of the task drawn from `seed` (thousands in tests: the path is opt-in). */
+/**
+ * `steps` SGD steps on `points` samples of the task drawn from `seed`. The path is opt-in: only FOMAML reads it, and
+ * eval's thousands of adaptations would otherwise hold every intermediate parameter vector until they return.
+ */
 export function adaptSine(
   params: Float32Array,
   task: SineTask,
