@@ -134,3 +134,14 @@ export function adaptationCredits(
   };
   return stepCredits(points, reach, perStep, gradientAt);
 }
+
+/**
+ * FOMAML's init step without the learned multipliers: the last inner update divided by the multipliers it used,
+ * alpha * g (see `metaSgd.initStep`). `update`: the pseudo-gradient built from the scaled updates.
+ */
+export function unscaledUpdate(update: Float32Array, multipliers: Float32Array): Float32Array {
+  if (update.length !== multipliers.length) {
+    throw new Error(`unscaledUpdate: ${update.length} numbers, ${multipliers.length} multipliers`);
+  }
+  return update.map((u, i) => u / multipliers[i]!);
+}

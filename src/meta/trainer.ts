@@ -26,6 +26,7 @@ import {
   stepMultipliers,
   stepScalesInit,
   stepScalesStep,
+  unscaledUpdate,
 } from './meta-sgd.js';
 import { createJobRunner, type JobRunner } from './pool.js';
 import {
@@ -357,13 +358,17 @@ export async function createTrainer(options: TrainerOptions): Promise<Trainer> {
     const results = await runJobs(jobs);
     if (results === 'stop') return 'stop';
     const adapted = results.map((r) => r.params);
-    const grad =
+    let grad =
       config.algo === 'fomaml'
         ? fomamlGradient(
             results.map((r) => r.path!.at(-1)!),
             adapted,
           )
         : null;
+    if (grad && multipliers && !isSineConfig(config) && config.metaSgd?.initStep === 'gradient') {
+      const lastUpdate = results[0]!.path!.length - 1;
+      grad = unscaledUpdate(grad, multipliers[Math.min(lastUpdate, multipliers.length - 1)]!);
+    }
     let params: Float32Array;
     let adam = state.adam;
     if (config.outer.optimizer === 'adam') {

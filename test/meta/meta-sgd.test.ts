@@ -10,6 +10,7 @@ import {
   stepMultipliers,
   stepScalesInit,
   stepScalesStep,
+  unscaledUpdate,
 } from '../../src/meta/meta-sgd.js';
 import { readMetrics, tempDir, tinyBallNav, train } from './helpers.js';
 
@@ -109,6 +110,27 @@ describe('Meta-SGD step sizes (first-order)', () => {
     expect(() => parseTrainConfig(oneStep)).toThrow(
       'inner.steps: expected at least 2 with algo "fomaml" and metaSgd, got 1',
     );
+  });
+
+  it('FOMAML with initStep "gradient" steps the init along alpha * g: the multipliers divided out of the update', async () => {
+    const update = unscaledUpdate(new Float32Array([0.6, -0.6, 0]), new Float32Array([2, 0.5, 10]));
+    expect(Array.from(update)).toEqual(Array.from(new Float32Array([0.3, -1.2, 0])));
+    expect(() => unscaledUpdate(update, new Float32Array(2))).toThrow('3 numbers, 2 multipliers');
+
+    // The multipliers start at 1, so both kinds of init step agree on the first meta-step and part after it.
+    const run = async (initStep: 'update' | 'gradient') => {
+      const config = tinyBallNav({
+        algo: 'fomaml',
+        iterations: 3,
+        metaSgd: { lr: 0.5, initStep },
+      }) as RlTrainConfig;
+      const dir = tempDir();
+      await train(config, dir);
+      return readMetrics(dir).map((m) => m.taskReturns);
+    };
+    const [byUpdate, byGradient] = [await run('update'), await run('gradient')];
+    expect(byGradient.slice(0, 2)).toEqual(byUpdate.slice(0, 2));
+    expect(byGradient[2]).not.toEqual(byUpdate[2]);
   });
 
   it('a per-step FOMAML run learns one vector per update it can credit, and eval applies them in order', async () => {
