@@ -43,6 +43,8 @@ export interface AdaptResult {
   paramsBeforeUpdates: Float32Array[];
   /** With `finalGradient`: the policy gradient at the adapted params, from the measuring batch (flat order). */
   finalGradient?: Float32Array;
+  /** With `explorationGradient`: the sampling term of the first batch (exploration-gradient.ts), flat order. */
+  explorationGradient?: Float32Array;
 }
 
 /** What a meta-learner may ask of an adaptation beyond the budget (VPG only; other learners reject them). */
@@ -54,6 +56,11 @@ export interface AdaptOptions {
   stepScales?: readonly Float32Array[];
   /** Also return the policy gradient (ascent direction) at the adapted params, from the measuring batch. */
   finalGradient?: boolean;
+  /**
+   * Also return the meta-gradient's sampling term for the return after the first update (exploration-gradient.ts),
+   * the gradient after it read back from the second update: needs exactly 2 updates.
+   */
+  explorationGradient?: boolean;
 }
 
 /** Progress after each batch: `update` = number of updates applied before this batch was collected. */

@@ -16,6 +16,7 @@ import { TerrariumError } from '../core/errors.js';
 import type { VectorEnv } from '../envs/vector-env.js';
 import { adaptLoop } from './adapt-loop.js';
 import { gae, normalizeAdvantages } from './advantages.js';
+import { explorationGradient } from './exploration-gradient.js';
 import type { AdaptBudget, AdaptHooks, AdaptOptions, AdaptResult, Learner } from './learner.js';
 import { fitLinearBaseline } from './linear-baseline.js';
 import type { GaussianPolicy } from './policy.js';
@@ -70,7 +71,11 @@ export class VpgLearner implements Learner {
       }
     }
     if (stepScales?.length === 0) throw new TerrariumError('stepScales', '[]', 'at least one vector');
+    if (options.explorationGradient && budget.updates !== 2) {
+      throw new TerrariumError('updates', budget.updates, '2 with the exploration gradient');
+    }
     let finalGradient: Float32Array | undefined;
+    let firstBatch: { batch: RolloutBatch; advantages: Float32Array } | undefined;
     if (cfg.baseline === 'value' && !policy.hasValue) {
       throw new TerrariumError('policy.valueFunction', false, 'true for the vpg "value" baseline');
     }
@@ -85,6 +90,7 @@ export class VpgLearner implements Learner {
           needsValues: cfg.baseline === 'value',
           update: (p, batch, u) => {
             const advantages = this.advantages(batch);
+            if (u === 0 && options.explorationGradient) firstBatch = { batch, advantages };
             const scales = stepScales?.[Math.min(u, stepScales.length - 1)];
             const info = { policyLoss: this.policyStep(p, batch, advantages, scales) };
             if (valueOptimizer) Object.assign(info, { valueLoss: fitValue(p, batch, valueOptimizer, cfg) });
@@ -97,9 +103,33 @@ export class VpgLearner implements Learner {
             : undefined,
         },
         hooks,
-      ).then((result) => (finalGradient ? { ...result, finalGradient } : result));
+      ).then((result) => {
+        const extra = firstBatch
+          ? { explorationGradient: this.exploration(result, firstBatch, stepScales) }
+          : {};
+        return { ...result, ...extra, ...(finalGradient ? { finalGradient } : {}) };
+      });
     } finally {
       valueOptimizer?.dispose();
+    }
+  }
+
+  /** The sampling term of a 2-update adaptation: v = alpha * m0 * g_1 = (theta_2 - theta_1) * m0 / m1. */
+  private exploration(
+    result: AdaptResult,
+    first: { batch: RolloutBatch; advantages: Float32Array },
+    stepScales: readonly Float32Array[] | undefined,
+  ): Float32Array {
+    const [theta0, theta1] = result.paramsBeforeUpdates as [Float32Array, Float32Array];
+    const theta2 = result.policy.getParams();
+    const m0 = stepScales?.[0];
+    const m1 = stepScales?.[Math.min(1, stepScales.length - 1)];
+    const v = theta2.map((x, i) => ((x - theta1[i]!) * (m0?.[i] ?? 1)) / (m1?.[i] ?? 1));
+    const scratch = result.policy.clone();
+    try {
+      return explorationGradient(scratch, first.batch, first.advantages, theta0, v);
+    } finally {
+      scratch.dispose();
     }
   }
 

@@ -136,6 +136,13 @@ export const rlTrainConfigSchema = z
      * state carried through them: how PPO wants to be run). "sequential" needs metaBatchSize = the env copies.
      */
     pretrainMode: z.enum(['pooled', 'sequential']).default('pooled'),
+    /**
+     * Weight of the meta-gradient's sampling term (src/agents/exploration-gradient.ts), added to FOMAML's
+     * first-order gradient: how the init's sampling of the first inner batch changes the return after the update,
+     * which first-order methods drop (so nothing rewards an init for exploring usefully). 1 is the linearized
+     * gradient itself, 0 plain FOMAML. Needs algo "fomaml", 2 inner VPG steps and no gradient clipping.
+     */
+    explorationTerm: numberField(0, 100).default(0),
     /** The policy also observes the task's parameters (`makeEnv({ observeTask: true })`): the oracle baseline. */
     observeTask: z.boolean().default(false),
     /**
@@ -228,6 +235,25 @@ export function parseTrainConfig(input: unknown): TrainConfig {
   if (config.metaSgd && config.algo === 'fomaml' && config.inner.steps < 2) {
     // FOMAML's step sizes follow the last inner update's gradient times the updates before it: none with one step.
     throw new TerrariumError('inner.steps', config.inner.steps, 'at least 2 with algo "fomaml" and metaSgd');
+  }
+  if (config.explorationTerm > 0) {
+    const { learner } = config.inner;
+    if (config.algo !== 'fomaml') {
+      throw new TerrariumError('algo', config.algo, '"fomaml" with explorationTerm > 0');
+    }
+    if (config.inner.steps !== 2) {
+      throw new TerrariumError('inner.steps', config.inner.steps, '2 with explorationTerm > 0');
+    }
+    if (learner.algo !== 'vpg' || learner.maxGradNorm !== null) {
+      // The gradient after the first update is read back from the second: a plain, unclipped VPG step.
+      const field = learner.algo !== 'vpg' ? 'inner.learner.algo' : 'inner.learner.maxGradNorm';
+      const value = learner.algo !== 'vpg' ? learner.algo : learner.maxGradNorm;
+      throw new TerrariumError(
+        field,
+        value,
+        learner.algo !== 'vpg' ? '"vpg" with explorationTerm > 0' : 'null with explorationTerm > 0',
+      );
+    }
   }
   // The env validates its own distribution options (errors rooted at "tasks").
   envEntry(env).distribution(config.tasks);

@@ -48,17 +48,23 @@ interface JobBase {
   stepScales: Float32Array[] | null;
   /** Also return the policy gradient at the adapted params (Meta-SGD's step-size gradient). */
   finalGradient: boolean;
+  /** Also return the sampling term of the meta-gradient (`explorationTerm`; VPG, 2 updates). */
+  explorationGradient: boolean;
 }
 
 export type AdaptJob =
   | (JobBase & { kind: 'rl'; spec: RlJobSpec })
   | (JobBase & { kind: 'sine'; spec: SineSpec });
 
-export type JobFields = Omit<JobBase, 'keepPath' | 'measureFinal' | 'stepScales' | 'finalGradient'> & {
+export type JobFields = Omit<
+  JobBase,
+  'keepPath' | 'measureFinal' | 'stepScales' | 'finalGradient' | 'explorationGradient'
+> & {
   keepPath?: boolean;
   measureFinal?: boolean;
   stepScales?: Float32Array[] | null;
   finalGradient?: boolean;
+  explorationGradient?: boolean;
   steps?: number;
 };
 
@@ -69,6 +75,8 @@ export interface AdaptResult {
   path: Float32Array[] | null;
   /** The policy gradient at the adapted params, when the job asked for it. */
   finalGradient: Float32Array | null;
+  /** The sampling term, when the job asked for it. */
+  explorationGradient: Float32Array | null;
   stats: AdaptStats;
 }
 
@@ -94,9 +102,10 @@ export function transferList(value: {
   params: Float32Array;
   path?: Float32Array[] | null;
   finalGradient?: Float32Array | null;
+  explorationGradient?: Float32Array | null;
 }): ArrayBuffer[] {
   const buffers = [value.params.buffer as ArrayBuffer];
-  for (const extra of [...(value.path ?? []), value.finalGradient]) {
+  for (const extra of [...(value.path ?? []), value.finalGradient, value.explorationGradient]) {
     if (extra && !buffers.includes(extra.buffer as ArrayBuffer)) buffers.push(extra.buffer as ArrayBuffer);
   }
   return buffers;

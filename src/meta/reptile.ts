@@ -76,6 +76,21 @@ export function fomamlGradient(
   return out;
 }
 
+/** base + scale * mean_i(vectors_i), a new vector. */
+export function addScaledMean(
+  base: Float32Array,
+  vectors: readonly Float32Array[],
+  scale: number,
+): Float32Array {
+  const out = Float64Array.from(base);
+  for (const v of vectors) {
+    if (v.length !== base.length)
+      throw new Error(`addScaledMean: length ${v.length}, expected ${base.length}`);
+    for (let j = 0; j < v.length; j++) out[j]! += (scale * v[j]!) / vectors.length;
+  }
+  return Float32Array.from(out);
+}
+
 /** theta - lr * g (SGD on a pseudo-gradient). */
 export function sgdStep(theta: Float32Array, grad: Float32Array, lr: number): Float32Array {
   const out = new Float32Array(theta.length);

@@ -52,6 +52,7 @@ export async function rlMetaLearner(config: RlTrainConfig): Promise<MetaLearner>
       measureFinal: fields.measureFinal ?? true,
       stepScales: fields.stepScales ?? null,
       finalGradient: fields.finalGradient ?? false,
+      explorationGradient: fields.explorationGradient ?? false,
       kind: 'rl',
       spec: { ...spec, steps: steps ?? spec.steps },
     }),
@@ -138,12 +139,14 @@ export async function runRlJob(job: Extract<AdaptJob, { kind: 'rl' }>): Promise<
   const options = {
     ...(job.stepScales ? { stepScales: job.stepScales } : {}),
     finalGradient: job.finalGradient,
+    explorationGradient: job.explorationGradient,
   };
   const {
     policy: adapted,
     stats,
     paramsBeforeUpdates,
     finalGradient,
+    explorationGradient,
   } = await learner.adapt(policy, venv, budget, job.seed, {}, options);
   try {
     return {
@@ -151,6 +154,7 @@ export async function runRlJob(job: Extract<AdaptJob, { kind: 'rl' }>): Promise<
       obsNorm: adapted.getObsNorm(),
       path: job.keepPath ? paramsBeforeUpdates : null,
       finalGradient: finalGradient ?? null,
+      explorationGradient: explorationGradient ?? null,
       stats,
     };
   } finally {

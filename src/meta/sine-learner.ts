@@ -26,6 +26,7 @@ export function sineMetaLearner(config: SineTrainConfig): MetaLearner {
       measureFinal: fields.measureFinal ?? true,
       stepScales: fields.stepScales ?? null,
       finalGradient: fields.finalGradient ?? false,
+      explorationGradient: false,
       kind: 'sine',
       spec: { ...spec, steps: steps ?? spec.steps },
     }),
@@ -52,6 +53,7 @@ export function runSineJob(job: Extract<AdaptJob, { kind: 'sine' }>): AdaptResul
     obsNorm: null,
     path: job.keepPath ? result.path : null,
     finalGradient: null,
+    explorationGradient: null,
     stats: { returns: result.returns, envSteps: 0, wallSeconds: (performance.now() - start) / 1000 },
   };
 }

@@ -32,6 +32,7 @@ import { createJobRunner, type JobRunner } from './pool.js';
 import {
   adamInit,
   adamStep,
+  addScaledMean,
   fomamlGradient,
   linearEps,
   reptileGradient,
@@ -353,6 +354,7 @@ export async function createTrainer(options: TrainerOptions): Promise<Trainer> {
         measureFinal: isSineConfig(config) || config.inner.measureFinal,
         stepScales: multipliers,
         finalGradient: scales !== null && config.algo !== 'fomaml',
+        explorationGradient: !isSineConfig(config) && config.explorationTerm > 0,
       }),
     );
     const results = await runJobs(jobs);
@@ -368,6 +370,15 @@ export async function createTrainer(options: TrainerOptions): Promise<Trainer> {
     if (grad && multipliers && !isSineConfig(config) && config.metaSgd?.initStep === 'gradient') {
       const lastUpdate = results[0]!.path!.length - 1;
       grad = unscaledUpdate(grad, multipliers[Math.min(lastUpdate, multipliers.length - 1)]!);
+    }
+    if (grad && !isSineConfig(config) && config.explorationTerm > 0 && config.inner.learner.algo === 'vpg') {
+      // The sampling term is an ascent direction in the units of alpha * g, like the descent pseudo-gradient.
+      const term = config.explorationTerm * config.inner.learner.alpha;
+      grad = addScaledMean(
+        grad,
+        results.map((r) => r.explorationGradient!),
+        -term,
+      );
     }
     let params: Float32Array;
     let adam = state.adam;

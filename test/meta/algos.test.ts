@@ -78,6 +78,27 @@ describe('meta-algorithms on the sine toy', () => {
     ).toThrow('inner.measureFinal: expected true with algo "reptile" and metaSgd, got false');
   });
 
+  it('explorationTerm adds the sampling term to the FOMAML step, scaled by its weight, and resumes bit-exactly', async () => {
+    const base = tinyBallNav({ algo: 'fomaml' });
+    const inner = { ...base.inner, measureFinal: false };
+    const runWith = async (explorationTerm: number, stopAfter?: number, dir = tempDir()) => {
+      await train(tinyBallNav({ algo: 'fomaml', inner, explorationTerm }), dir, { stopAfter });
+      return dir;
+    };
+    const paramsOf = async (dir: string) => Array.from((await loadLatestCheckpoint(dir)).params);
+    const [plain, half, full] = await Promise.all([runWith(0), runWith(0.5), runWith(1)]);
+    const [p0, p1, p2] = [await paramsOf(plain), await paramsOf(half), await paramsOf(full)];
+    expect(p1).not.toEqual(p0);
+    expect(p2).not.toEqual(p1);
+    // The first meta-step is linear in the weight: its three results lie on a line.
+    const first = async (w: number) => paramsOf(await runWith(w, 1));
+    const [f0, f1, f2] = [await first(0), await first(0.5), await first(1)];
+    for (let i = 0; i < f0.length; i++) expect(f1[i]! - f0[i]!).toBeCloseTo((f2[i]! - f0[i]!) / 2, 5);
+    const resumed = await runWith(1, 1);
+    await train(tinyBallNav({ algo: 'fomaml', inner, explorationTerm: 1 }), resumed, { resume: true });
+    expect(await paramsOf(resumed)).toEqual(p2);
+  });
+
   it("sequential pretrain: one policy, batches mixing the meta-batch's tasks, inner.steps updates in a row", async () => {
     const dir = tempDir();
     const config = tinyBallNav({ algo: 'pretrain', pretrainMode: 'sequential', iterations: 2 });

@@ -36,6 +36,20 @@ describe('train config', () => {
     expect(errorOf({ ...ballNav, outer: { ...ballNav.outer, epz: 1 } }).message).toMatch(/epz/);
   });
 
+  it('explorationTerm names what it needs: FOMAML, two unclipped VPG steps', () => {
+    const fomaml = { ...ballNav, algo: 'fomaml', inner: { ...ballNav.inner, steps: 2 } };
+    expect(parseTrainConfig({ ...fomaml, explorationTerm: 0.5 })).toMatchObject({ explorationTerm: 0.5 });
+    expect(errorOf({ ...ballNav, explorationTerm: 0.5 }).message).toBe(
+      'algo: expected "fomaml" with explorationTerm > 0, got "reptile"',
+    );
+    expect(errorOf({ ...fomaml, inner: { ...fomaml.inner, steps: 3 }, explorationTerm: 1 }).message).toBe(
+      'inner.steps: expected 2 with explorationTerm > 0, got 3',
+    );
+    const clipped = { ...fomaml.inner, learner: { ...fomaml.inner.learner, maxGradNorm: 1 } };
+    expect(errorOf({ ...fomaml, inner: clipped, explorationTerm: 1 }).path).toBe('inner.learner.maxGradNorm');
+    expect(errorOf({ ...fomaml, explorationTerm: -1 }).path).toBe('explorationTerm');
+  });
+
   it('an unknown env lists the known ones', () => {
     expect(errorOf({ ...ballNav, env: 'antt' }).message).toMatch(
       /^env: expected one of sine, ball-nav.*got "antt"/,
