@@ -155,15 +155,15 @@ export const rlTrainConfigSchema = z
      * update (see `stepCredits` in reptile.ts); eval's updates past the learned ones reuse the last vector.
      * `initStep` (with "fomaml"): what the init steps along. "update": the last inner update itself,
      * alpha * exp(s) * g, so the learned multipliers also precondition the init's meta-step (a parameter whose inner
-     * step is damped 10x is meta-trained 10x slower); "gradient": alpha * g, Meta-SGD's first-order outer gradient,
-     * the multipliers only size the inner steps.
+     * step is damped 10x is meta-trained 10x slower; configs measured before this option pin it); "gradient"
+     * (default): alpha * g, Meta-SGD's first-order outer gradient, the multipliers only size the inner steps.
      */
     metaSgd: z
       .object({
         lr: numberField(0, 1, true).default(0.02),
         maxScale: numberField(1, 1000).default(10),
         perStep: z.boolean().default(false),
-        initStep: z.enum(['update', 'gradient']).default('update'),
+        initStep: z.enum(['update', 'gradient']).default('gradient'),
       })
       .strict()
       .optional(),
