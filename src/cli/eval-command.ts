@@ -13,6 +13,7 @@ interface EvalCliOptions {
   tasks: number;
   k?: number;
   seeds: number;
+  episodes?: number;
   json?: boolean;
   plot?: boolean;
   out?: string;
@@ -70,6 +71,11 @@ export function registerEvalCommand(program: Command): void {
       intOption('--k', 0),
     )
     .option('--seeds <n>', 'evaluation seeds per task', intOption('--seeds', 1), 3)
+    .option(
+      '--episodes <n>',
+      "episodes in each inner batch, for every method (default: the run's inner.episodesPerUpdate; RL runs)",
+      intOption('--episodes', 1),
+    )
     .option('--json', 'print { env, tasks, seeds, k, methods: { name: { mean, ci95, norm } } }')
     .option(
       '--plot',
@@ -103,7 +109,7 @@ export function registerEvalCommand(program: Command): void {
         const result = await runEval({
           runDir: options.run,
           run,
-          config: run.config as RlTrainConfig,
+          config: withEpisodes(run.config as RlTrainConfig, options.episodes),
           baselines: parseBaselines(options.baselines),
           tasks: options.tasks,
           k: options.k ?? 3,
@@ -127,6 +133,12 @@ export function registerEvalCommand(program: Command): void {
         progress.stop();
       }
     });
+}
+
+/** The run's config with `--episodes` in each inner batch (the measuring batches too). */
+function withEpisodes(config: RlTrainConfig, episodes: number | undefined): RlTrainConfig {
+  if (episodes === undefined) return config;
+  return { ...config, inner: { ...config.inner, episodesPerUpdate: episodes } };
 }
 
 /** `--baselines random,pretrained,oracle`; undefined means "random, plus those trained for this run". */

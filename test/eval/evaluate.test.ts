@@ -143,6 +143,37 @@ describe('terrarium eval (command line)', () => {
     }
   });
 
+  it('--episodes sets the inner batch of every method, the measuring batches too, and is recorded', async () => {
+    const args = [
+      'eval',
+      '--run',
+      runDir,
+      '--baselines',
+      'random',
+      '--tasks',
+      '2',
+      '--seeds',
+      '1',
+      '--k',
+      '1',
+    ];
+    const results = async (extra: string[]) => {
+      const out = mkdtempSync(join(tmpdir(), 'terrarium-eval-episodes-'));
+      const { code } = await cli(...args, '--out', out, ...extra);
+      expect(code).toBe(0);
+      return JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
+    };
+    const [standard, more] = [await results([]), await results(['--episodes', '5'])];
+    expect(more.episodesPerUpdate).toBe(5);
+    expect(standard.episodesPerUpdate).not.toBe(5);
+    for (const name of ['meta', 'random']) {
+      expect(more.methods[name].envSteps).toBeGreaterThan(standard.methods[name].envSteps);
+    }
+    const bad = await cli(...args, '--episodes', '0');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^terrarium: --episodes: expected an integer >= 1, got/);
+  });
+
   it('a bad --baselines, --baseline-steps or a missing baseline is one line naming it, exit 2', async () => {
     const bad = await cli('eval', '--run', runDir, '--baselines', 'random,magic');
     expect(bad.code).toBe(2);

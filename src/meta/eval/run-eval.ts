@@ -107,6 +107,7 @@ export async function runEval(options: RunEvalOptions): Promise<RunEvalResult> {
           iteration: options.run.iteration,
           envSteps: options.run.checkpoint.envSteps,
         },
+        episodesPerUpdate: options.config.inner.episodesPerUpdate,
         wallSeconds: (performance.now() - started) / 1000,
       },
       null,
@@ -115,7 +116,8 @@ export async function runEval(options: RunEvalOptions): Promise<RunEvalResult> {
   );
   await writeFile(
     files[1]!,
-    `${report.env}, ${report.tasks} held-out tasks x ${report.seeds} seeds; mean return [95 % CI]; ${report.ci}.\n\n${table}\n`,
+    `${report.env}, ${report.tasks} held-out tasks x ${report.seeds} seeds, ${options.config.inner.episodesPerUpdate} ` +
+      `episodes a batch; mean return [95 % CI]; ${report.ci}.\n\n${table}\n`,
   );
   if (options.plot) {
     files.push(...(await writePlot(join(dir, 'adaptation'), adaptationPlot(report))));
