@@ -113,22 +113,23 @@ describe('terrarium eval', () => {
 
 describe('terrarium eval (command line)', () => {
   const cli = (...args: string[]) => terrarium(args);
+  /** A quick eval of the shared run: 2 tasks, 1 seed, k = 0..1, against random. */
+  const quickArgs = () => [
+    'eval',
+    '--run',
+    runDir,
+    '--baselines',
+    'random',
+    '--tasks',
+    '2',
+    '--seeds',
+    '1',
+    '--k',
+    '1',
+  ];
 
   it('--json prints { env, tasks, seeds, k, methods: { name: { mean, ci95, norm } } }', async () => {
-    const { code, stdout } = await cli(
-      'eval',
-      '--run',
-      runDir,
-      '--baselines',
-      'random',
-      '--tasks',
-      '2',
-      '--seeds',
-      '1',
-      '--k',
-      '1',
-      '--json',
-    );
+    const { code, stdout } = await cli(...quickArgs(), '--json');
     expect(code).toBe(0);
     const out = JSON.parse(stdout);
     expect(Object.keys(out)).toEqual(['env', 'tasks', 'seeds', 'k', 'methods']);
@@ -144,19 +145,7 @@ describe('terrarium eval (command line)', () => {
   });
 
   it('--episodes sets the inner batch of every method, the measuring batches too, and is recorded', async () => {
-    const args = [
-      'eval',
-      '--run',
-      runDir,
-      '--baselines',
-      'random',
-      '--tasks',
-      '2',
-      '--seeds',
-      '1',
-      '--k',
-      '1',
-    ];
+    const args = quickArgs();
     const results = async (extra: string[]) => {
       const out = mkdtempSync(join(tmpdir(), 'terrarium-eval-episodes-'));
       const { code } = await cli(...args, '--out', out, ...extra);
