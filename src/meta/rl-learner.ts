@@ -106,8 +106,13 @@ interface Workspace {
 
 const workspaces = new Map<string, Promise<Workspace>>();
 
+const workspaceKey = (spec: RlJobSpec) => JSON.stringify({ ...spec, steps: 0 });
+
+/** The last job queued on each workspace: jobs sharing one run one at a time (two trainers in one thread). */
+const turns = new Map<string, Promise<unknown>>();
+
 function workspace(spec: RlJobSpec): Promise<Workspace> {
-  const key = JSON.stringify({ ...spec, steps: 0 });
+  const key = workspaceKey(spec);
   let ws = workspaces.get(key);
   if (!ws) {
     ws = (async () => {
@@ -125,7 +130,17 @@ function workspace(spec: RlJobSpec): Promise<Workspace> {
 }
 
 /** One adaptation: k inner updates of the learner from the job's params on the job's task. */
-export async function runRlJob(job: Extract<AdaptJob, { kind: 'rl' }>): Promise<AdaptResult> {
+export function runRlJob(job: Extract<AdaptJob, { kind: 'rl' }>): Promise<AdaptResult> {
+  const key = workspaceKey(job.spec);
+  const run = (turns.get(key) ?? Promise.resolve()).then(() => adaptOnWorkspace(job));
+  turns.set(
+    key,
+    run.catch(() => undefined),
+  );
+  return run;
+}
+
+async function adaptOnWorkspace(job: Extract<AdaptJob, { kind: 'rl' }>): Promise<AdaptResult> {
   const { spec } = job;
   const { venv, policy, learner } = await workspace(spec);
   policy.setParams(job.params);

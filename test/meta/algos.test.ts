@@ -86,7 +86,7 @@ describe('meta-algorithms on the sine toy', () => {
       return dir;
     };
     const paramsOf = async (dir: string) => Array.from((await loadLatestCheckpoint(dir)).params);
-    const [plain, half, full] = await Promise.all([runWith(0), runWith(0.5), runWith(1)]);
+    const [plain, half, full] = [await runWith(0), await runWith(0.5), await runWith(1)];
     const [p0, p1, p2] = [await paramsOf(plain), await paramsOf(half), await paramsOf(full)];
     expect(p1).not.toEqual(p0);
     expect(p2).not.toEqual(p1);

@@ -37,6 +37,21 @@ describe('parallel adaptation', () => {
     expect(b.obsNorm).toEqual(a.obsNorm);
   });
 
+  it('two in-thread ball-nav runs at once equal the same runs one after the other (their jobs take turns)', async () => {
+    const configs = [tinyBallNav({ seed: 1 }), tinyBallNav({ seed: 2 })];
+    const after = [tempDir(), tempDir()];
+    for (const [i, config] of configs.entries()) await train(config, after[i]!);
+    const together = [tempDir(), tempDir()];
+    await Promise.all(configs.map((config, i) => train(config, together[i]!)));
+    for (const i of [0, 1]) {
+      expect(readMetrics(together[i]!).map((m) => m.taskReturns)).toEqual(
+        readMetrics(after[i]!).map((m) => m.taskReturns),
+      );
+      const [a, b] = [await loadLatestCheckpoint(after[i]!), await loadLatestCheckpoint(together[i]!)];
+      expect(Array.from(b.params)).toEqual(Array.from(a.params));
+    }
+  });
+
   it('a worker that dies mid-job is replaced and the job retried, with the same result', async () => {
     const config = tinySine({
       hidden: [40, 40],
