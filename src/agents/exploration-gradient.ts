@@ -37,19 +37,14 @@ export function explorationGradient(
   const weights = episodeWeights(batch, (t) => (advantages[t]! * (ahead[t]! - behind[t]!)) / batch.size);
 
   scratch.setParams(theta0);
-  const flat = new Float32Array(theta0.length);
-  tf.tidy(() => {
+  return tf.tidy(() => {
     const w = tf.tensor1d(weights);
     const { grads } = tf.variableGrads(
       () => logProbOf(scratch, batch).mul(w).sum() as tf.Scalar,
       scratch.variablesOf('pi'),
     );
-    const specs = scratch.specsOf('pi');
-    scratch.variablesOf('pi').forEach((variable, i) => {
-      flat.set(grads[variable.name]!.dataSync() as Float32Array, specs[i]!.offset);
-    });
+    return scratch.flatPolicyGradient(grads);
   });
-  return flat;
 }
 
 /**

@@ -231,6 +231,20 @@ export class GaussianPolicy {
     return this.variables.filter((_, i) => this.specs[i]!.name.startsWith(`${part}/`));
   }
 
+  /**
+   * `scale` times the gradients of the policy variables (from tf.variableGrads over `variablesOf('pi')`) in the flat
+   * parameter order; the value weights' entries stay 0.
+   */
+  flatPolicyGradient(grads: tf.NamedTensorMap, scale = 1): Float32Array {
+    const flat = new Float32Array(this.numParams);
+    const specs = this.specsOf('pi');
+    this.variablesOf('pi').forEach((v, i) => {
+      const g = grads[v.name]!.dataSync();
+      for (let j = 0; j < g.length; j++) flat[specs[i]!.offset + j] = scale * g[j]!;
+    });
+    return flat;
+  }
+
   /** Where each of `variablesOf(part)` lives in the flat parameter vector (same order). */
   specsOf(part: 'pi' | 'vf'): ParamSpec[] {
     return this.specs.filter((s) => s.name.startsWith(`${part}/`));

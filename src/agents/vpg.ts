@@ -178,16 +178,7 @@ export class VpgLearner implements Learner {
 
   /** grad mean_t[log pi(a_t | s_t) A_t] (the ascent direction) as a flat vector in the policy's order; 0 for vf. */
   private policyGradient(p: GaussianPolicy, batch: RolloutBatch, advantages: Float32Array): Float32Array {
-    const flat = new Float32Array(p.numParams);
-    tf.tidy(() => {
-      const { grads } = surrogateGrads(p, batch, advantages);
-      const specs = p.specsOf('pi');
-      p.variablesOf('pi').forEach((v, i) => {
-        const g = grads[v.name]!.dataSync();
-        for (let j = 0; j < g.length; j++) flat[specs[i]!.offset + j] = -g[j]!;
-      });
-    });
-    return flat;
+    return tf.tidy(() => p.flatPolicyGradient(surrogateGrads(p, batch, advantages).grads, -1));
   }
 }
 

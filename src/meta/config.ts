@@ -244,14 +244,15 @@ export function parseTrainConfig(input: unknown): TrainConfig {
     if (config.inner.steps !== 2) {
       throw new TerrariumError('inner.steps', config.inner.steps, '2 with explorationTerm > 0');
     }
-    if (learner.algo !== 'vpg' || learner.maxGradNorm !== null) {
-      // The gradient after the first update is read back from the second: a plain, unclipped VPG step.
-      const field = learner.algo !== 'vpg' ? 'inner.learner.algo' : 'inner.learner.maxGradNorm';
-      const value = learner.algo !== 'vpg' ? learner.algo : learner.maxGradNorm;
+    // The gradient after the first update is read back from the second: a plain, unclipped VPG step.
+    if (learner.algo !== 'vpg') {
+      throw new TerrariumError('inner.learner.algo', learner.algo, '"vpg" with explorationTerm > 0');
+    }
+    if (learner.maxGradNorm !== null) {
       throw new TerrariumError(
-        field,
-        value,
-        learner.algo !== 'vpg' ? '"vpg" with explorationTerm > 0' : 'null with explorationTerm > 0',
+        'inner.learner.maxGradNorm',
+        learner.maxGradNorm,
+        'null with explorationTerm > 0',
       );
     }
   }

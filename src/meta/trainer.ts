@@ -368,7 +368,7 @@ export async function createTrainer(options: TrainerOptions): Promise<Trainer> {
           )
         : null;
     if (grad && multipliers && !isSineConfig(config) && config.metaSgd?.initStep === 'gradient') {
-      const lastUpdate = results[0]!.path!.length - 1;
+      const lastUpdate = config.inner.steps - 1;
       grad = unscaledUpdate(grad, multipliers[Math.min(lastUpdate, multipliers.length - 1)]!);
     }
     if (grad && !isSineConfig(config) && config.explorationTerm > 0 && config.inner.learner.algo === 'vpg') {
