@@ -4,7 +4,8 @@
  *   1. rollout: `episodesPerUpdate` episodes with the current policy;
  *   2. advantages: A_t = GAE(gamma, gaeLambda) against the baseline (gaeLambda = 1: returns minus baseline),
  *      optionally normalized;
- *   3. update: theta <- theta + alpha * grad mean_t[ log pi(a_t | s_t) A_t ];
+ *   3. update: theta <- theta + alpha * c * grad mean_t[ log pi(a_t | s_t) A_t ], c = 1, or with `returnGapStep` a
+ *      factor from the batch's mean return (return-gap-step.ts);
  *   4. the baseline: 'linear' is refit on this batch's returns before step 2 (MAML's choice); 'value' uses the
  *      policy's value MLP and fits it with `valueEpochs` full-batch Adam steps after step 3; 'none' uses 0.
  * With the linear baseline, a truncated episode is not bootstrapped: the time feature makes the baseline a
@@ -20,7 +21,8 @@ import { explorationGradient } from './exploration-gradient.js';
 import type { AdaptBudget, AdaptHooks, AdaptOptions, AdaptResult, Learner } from './learner.js';
 import { fitLinearBaseline } from './linear-baseline.js';
 import type { GaussianPolicy } from './policy.js';
-import type { RolloutBatch } from './rollout.js';
+import { returnGapFactor, returnGapStepSchema } from './return-gap-step.js';
+import { meanReturn, type RolloutBatch } from './rollout.js';
 
 export const vpgConfigSchema = z
   .object({
@@ -41,6 +43,8 @@ export const vpgConfigSchema = z
     valueLearningRate: z.number().positive().default(1e-3),
     /** Full-batch Adam steps on the value loss per update ('value' baseline). */
     valueEpochs: z.number().int().min(0).default(10),
+    /** Scale each step by the batch's distance from the best return (Polyak-style; null: a fixed step). */
+    returnGapStep: returnGapStepSchema.nullable().default(null),
   })
   .strict();
 
@@ -74,6 +78,9 @@ export class VpgLearner implements Learner {
     if (options.explorationGradient && budget.updates !== 2) {
       throw new TerrariumError('updates', budget.updates, '2 with the exploration gradient');
     }
+    if (options.explorationGradient && cfg.returnGapStep) {
+      throw new TerrariumError('learner.returnGapStep', 'set', 'null with the exploration gradient');
+    }
     let finalGradient: Float32Array | undefined;
     let firstBatch: { batch: RolloutBatch; advantages: Float32Array } | undefined;
     if (cfg.baseline === 'value' && !policy.hasValue) {
@@ -92,7 +99,11 @@ export class VpgLearner implements Learner {
             const advantages = this.advantages(batch);
             if (u === 0 && options.explorationGradient) firstBatch = { batch, advantages };
             const scales = stepScales?.[Math.min(u, stepScales.length - 1)];
-            const info = { policyLoss: this.policyStep(p, batch, advantages, scales) };
+            const factor = cfg.returnGapStep ? returnGapFactor(cfg.returnGapStep, meanReturn(batch)) : 1;
+            const info = {
+              policyLoss: this.policyStep(p, batch, advantages, factor, scales),
+              stepFactor: factor,
+            };
             if (valueOptimizer) Object.assign(info, { valueLoss: fitValue(p, batch, valueOptimizer, cfg) });
             return info;
           },
@@ -150,13 +161,14 @@ export class VpgLearner implements Learner {
   }
 
   /**
-   * theta <- theta - alpha * scales * grad(-mean(log pi * A)) (scales: per-parameter step multipliers, default 1);
-   * returns the surrogate loss before the step.
+   * theta <- theta - alpha * factor * scales * grad(-mean(log pi * A)) (scales: per-parameter step multipliers,
+   * default 1); returns the surrogate loss before the step.
    */
   private policyStep(
     p: GaussianPolicy,
     batch: RolloutBatch,
     advantages: Float32Array,
+    factor: number,
     stepScales?: Float32Array,
   ): number {
     const { alpha, maxGradNorm } = this.config;
@@ -165,7 +177,7 @@ export class VpgLearner implements Learner {
       const { value, grads } = surrogateGrads(p, batch, advantages);
       const scale = maxGradNorm === null ? 1 : clipScale(Object.values(grads), maxGradNorm);
       p.variablesOf('pi').forEach((v, i) => {
-        let step = grads[v.name]!.mul(alpha * scale);
+        let step = grads[v.name]!.mul(alpha * factor * scale);
         if (stepScales) {
           const { offset, size, shape } = specs[i]!;
           step = step.mul(tf.tensor(stepScales.subarray(offset, offset + size), shape, 'float32'));

@@ -248,6 +248,9 @@ export function parseTrainConfig(input: unknown): TrainConfig {
     if (learner.algo !== 'vpg') {
       throw new TerrariumError('inner.learner.algo', learner.algo, '"vpg" with explorationTerm > 0');
     }
+    if (learner.returnGapStep !== null) {
+      throw new TerrariumError('inner.learner.returnGapStep', 'set', 'null with explorationTerm > 0');
+    }
     if (learner.maxGradNorm !== null) {
       throw new TerrariumError(
         'inner.learner.maxGradNorm',

@@ -145,3 +145,18 @@ export function unscaledUpdate(update: Float32Array, multipliers: Float32Array):
   }
   return update.map((u, i) => u / multipliers[i]!);
 }
+
+/**
+ * The per-parameter multipliers each inner update of one task used: Meta-SGD's (update u the u-th vector, the last
+ * past the end; none: 1) times that update's own step factor (the learner's `returnGapStep`, from its batch).
+ */
+export function updateMultipliers(
+  multipliers: readonly Float32Array[] | null,
+  factors: readonly number[],
+  numParams: number,
+): Float32Array[] {
+  return factors.map((factor, u) => {
+    const m = multipliers?.[Math.min(u, multipliers.length - 1)];
+    return m ? m.map((x) => x * factor) : new Float32Array(numParams).fill(factor);
+  });
+}

@@ -13,6 +13,7 @@
 import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BehaviorSubject, EMPTY, type Observable, Subject } from 'rxjs';
+import { returnGapFactor } from '../agents/return-gap-step.js';
 import { TerrariumError } from '../core/errors.js';
 import { deriveSeed, Rng } from '../core/rng.js';
 import { mean, spread } from '../core/summary.js';
@@ -27,6 +28,7 @@ import {
   stepScalesInit,
   stepScalesStep,
   unscaledUpdate,
+  updateMultipliers,
 } from './meta-sgd.js';
 import { createJobRunner, type JobRunner } from './pool.js';
 import {
@@ -35,6 +37,7 @@ import {
   addScaledMean,
   fomamlGradient,
   linearEps,
+  meanDelta,
   reptileGradient,
   reptileStep,
   sgdStep,
@@ -338,6 +341,16 @@ export async function createTrainer(options: TrainerOptions): Promise<Trainer> {
     }
   }
 
+  /** Each task's inner step factors, one per update (`returnGapStep`; null without it: every factor 1). */
+  function stepFactors(results: readonly AdaptResult[]): number[][] | null {
+    if (isSineConfig(config) || config.inner.learner.algo !== 'vpg') return null;
+    const gap = config.inner.learner.returnGapStep;
+    if (!gap) return null;
+    return results.map((r) =>
+      r.stats.returns.slice(0, config.inner.steps).map((R) => returnGapFactor(gap, R)),
+    );
+  }
+
   /** Reptile / FOMAML: adapt theta to every task, then step theta (plain, or Adam on the pseudo-gradient). */
   async function metaStep(tasks: unknown[], iteration: number, eps: number) {
     const scales = state.stepScales ?? null;
@@ -360,6 +373,7 @@ export async function createTrainer(options: TrainerOptions): Promise<Trainer> {
     const results = await runJobs(jobs);
     if (results === 'stop') return 'stop';
     const adapted = results.map((r) => r.params);
+    const factors = stepFactors(results);
     let grad =
       config.algo === 'fomaml'
         ? fomamlGradient(
@@ -367,7 +381,18 @@ export async function createTrainer(options: TrainerOptions): Promise<Trainer> {
             adapted,
           )
         : null;
-    if (grad && multipliers && !isSineConfig(config) && config.metaSgd?.initStep === 'gradient') {
+    if (grad && factors) {
+      // Per task: its last update divided by the factor (and multipliers) it used, as below without the factors.
+      const last = config.inner.steps - 1;
+      const initGradient = !isSineConfig(config) && config.metaSgd?.initStep === 'gradient';
+      const perTask = results.map((r, i) =>
+        unscaledUpdate(
+          fomamlGradient([r.path!.at(-1)!], [r.params]),
+          updateMultipliers(initGradient ? multipliers : null, factors[i]!, r.params.length)[last]!,
+        ),
+      );
+      grad = meanDelta(new Float32Array(grad.length), perTask);
+    } else if (grad && multipliers && !isSineConfig(config) && config.metaSgd?.initStep === 'gradient') {
       const lastUpdate = config.inner.steps - 1;
       grad = unscaledUpdate(grad, multipliers[Math.min(lastUpdate, multipliers.length - 1)]!);
     }
@@ -403,10 +428,10 @@ export async function createTrainer(options: TrainerOptions): Promise<Trainer> {
     if (scales && !isSineConfig(config) && config.metaSgd && config.inner.learner.algo === 'vpg') {
       const { alpha } = config.inner.learner;
       const { perStep } = config.metaSgd;
-      const credits = results.map((r) =>
+      const credits = results.map((r, i) =>
         adaptationCredits(
           { path: r.path!, adapted: r.params, finalGradient: r.finalGradient },
-          multipliers!,
+          factors ? updateMultipliers(multipliers, factors[i]!, r.params.length) : multipliers!,
           alpha,
           metaSgdReach(config),
           perStep,
