@@ -1,6 +1,7 @@
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import { TerrariumError } from '../core/errors.js';
+import { type ReturnGapStep, returnGapStepSchema } from '../agents/return-gap-step.js';
+import { parseWith, TerrariumError } from '../core/errors.js';
 import { loadLatestCheckpoint } from '../meta/checkpoint.js';
 import { isSineConfig, type RlTrainConfig } from '../meta/config.js';
 import { evalDir, runEval } from '../meta/eval/run-eval.js';
@@ -14,6 +15,7 @@ interface EvalCliOptions {
   k?: number;
   seeds: number;
   episodes?: number;
+  returnGap?: ReturnGapStep | 'off';
   json?: boolean;
   plot?: boolean;
   out?: string;
@@ -76,6 +78,11 @@ export function registerEvalCommand(program: Command): void {
       "episodes in each inner batch, for every method (default: the run's inner.episodesPerUpdate; RL runs)",
       intOption('--episodes', 1),
     )
+    .option(
+      '--return-gap <best,gap|off>',
+      "every method's VPG steps scaled by the batch's gap to BEST (returnGapStep, typicalGap GAP), or off (RL runs)",
+      parseReturnGap,
+    )
     .option('--json', 'print { env, tasks, seeds, k, methods: { name: { mean, ci95, norm } } }')
     .option(
       '--plot',
@@ -109,7 +116,10 @@ export function registerEvalCommand(program: Command): void {
         const result = await runEval({
           runDir: options.run,
           run,
-          config: withEpisodes(run.config as RlTrainConfig, options.episodes),
+          config: withReturnGap(
+            withEpisodes(run.config as RlTrainConfig, options.episodes),
+            options.returnGap,
+          ),
           baselines: parseBaselines(options.baselines),
           tasks: options.tasks,
           k: options.k ?? 3,
@@ -154,6 +164,31 @@ export function parseBaselines(list: string | undefined): string[] | undefined {
     }
   }
   return [...new Set(names)];
+}
+
+/** `--return-gap`: "off" or "BEST,GAP". */
+function parseReturnGap(value: string): ReturnGapStep | 'off' {
+  if (value === 'off') return value;
+  const [best, gap, ...rest] = value.split(',').map((x) => (x.trim() === '' ? Number.NaN : Number(x)));
+  if (best === undefined || gap === undefined || rest.length > 0) {
+    throw new TerrariumError('--return-gap', value, 'off or BEST,GAP (two numbers)');
+  }
+  return parseWith(returnGapStepSchema, { bestReturn: best, typicalGap: gap }, '--return-gap');
+}
+
+/** The run's config with every method's VPG steps scaled by `--return-gap` (or its scaling removed). */
+function withReturnGap(config: RlTrainConfig, returnGap: ReturnGapStep | 'off' | undefined): RlTrainConfig {
+  if (returnGap === undefined) return config;
+  const { learner } = config.inner;
+  if (learner.algo !== 'vpg')
+    throw new TerrariumError('--return-gap', 'set', `a vpg run (this one: ${learner.algo})`);
+  return {
+    ...config,
+    inner: {
+      ...config.inner,
+      learner: { ...learner, returnGapStep: returnGap === 'off' ? null : returnGap },
+    },
+  };
 }
 
 function parseBaselineSteps(value: string): 'scalar' | 'meta' {

@@ -163,6 +163,40 @@ describe('terrarium eval (command line)', () => {
     expect(bad.stderr).toMatch(/^terrarium: --episodes: expected an integer >= 1, got/);
   });
 
+  it("--return-gap scales every method's steps by the gap (or removes it), is recorded, and names bad values", async () => {
+    const args = quickArgs();
+    const results = async (extra: string[]) => {
+      const out = mkdtempSync(join(tmpdir(), 'terrarium-eval-gap-'));
+      const { code } = await cli(...args, '--out', out, ...extra);
+      expect(code).toBe(0);
+      return JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
+    };
+    const [fixed, off, scaled] = [
+      await results([]),
+      await results(['--return-gap', 'off']),
+      await results(['--return-gap', '0,5']),
+    ];
+    expect(fixed.innerLearner.returnGapStep).toBeNull();
+    expect(scaled.innerLearner.returnGapStep).toEqual({
+      bestReturn: 0,
+      typicalGap: 5,
+      minFactor: 0.1,
+      maxFactor: 4,
+    });
+    for (const name of ['meta', 'random']) {
+      expect(off.methods[name].mean).toEqual(fixed.methods[name].mean);
+      expect(scaled.methods[name].mean[0]).toBe(fixed.methods[name].mean[0]);
+      expect(scaled.methods[name].mean[1]).not.toBe(fixed.methods[name].mean[1]);
+    }
+    const bad = await cli(...args, '--return-gap', '0,-5');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^terrarium: --return-gap\.typicalGap: expected .*, got -5/);
+    const one = await cli(...args, '--return-gap', '7');
+    expect(one.stderr.trim()).toBe(
+      'terrarium: --return-gap: expected off or BEST,GAP (two numbers), got "7"',
+    );
+  });
+
   it('a bad --baselines, --baseline-steps or a missing baseline is one line naming it, exit 2', async () => {
     const bad = await cli('eval', '--run', runDir, '--baselines', 'random,magic');
     expect(bad.code).toBe(2);

@@ -108,6 +108,7 @@ export async function runEval(options: RunEvalOptions): Promise<RunEvalResult> {
           envSteps: options.run.checkpoint.envSteps,
         },
         episodesPerUpdate: options.config.inner.episodesPerUpdate,
+        innerLearner: options.config.inner.learner,
         wallSeconds: (performance.now() - started) / 1000,
       },
       null,
