@@ -128,6 +128,14 @@ describe('terrarium eval (command line)', () => {
     '1',
   ];
 
+  /** results.json of a quick eval with extra flags, written to a fresh directory. */
+  const quickResults = async (extra: string[]) => {
+    const out = mkdtempSync(join(tmpdir(), 'terrarium-eval-quick-'));
+    const { code } = await cli(...quickArgs(), '--out', out, ...extra);
+    expect(code).toBe(0);
+    return JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
+  };
+
   it('--json prints { env, tasks, seeds, k, methods: { name: { mean, ci95, norm } } }', async () => {
     const { code, stdout } = await cli(...quickArgs(), '--json');
     expect(code).toBe(0);
@@ -146,13 +154,7 @@ describe('terrarium eval (command line)', () => {
 
   it('--episodes sets the inner batch of every method, the measuring batches too, and is recorded', async () => {
     const args = quickArgs();
-    const results = async (extra: string[]) => {
-      const out = mkdtempSync(join(tmpdir(), 'terrarium-eval-episodes-'));
-      const { code } = await cli(...args, '--out', out, ...extra);
-      expect(code).toBe(0);
-      return JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
-    };
-    const [standard, more] = [await results([]), await results(['--episodes', '5'])];
+    const [standard, more] = [await quickResults([]), await quickResults(['--episodes', '5'])];
     expect(more.episodesPerUpdate).toBe(5);
     expect(standard.episodesPerUpdate).not.toBe(5);
     for (const name of ['meta', 'random']) {
@@ -165,16 +167,10 @@ describe('terrarium eval (command line)', () => {
 
   it("--return-gap scales every method's steps by the gap (or removes it), is recorded, and names bad values", async () => {
     const args = quickArgs();
-    const results = async (extra: string[]) => {
-      const out = mkdtempSync(join(tmpdir(), 'terrarium-eval-gap-'));
-      const { code } = await cli(...args, '--out', out, ...extra);
-      expect(code).toBe(0);
-      return JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
-    };
     const [fixed, off, scaled] = [
-      await results([]),
-      await results(['--return-gap', 'off']),
-      await results(['--return-gap', '0,5']),
+      await quickResults([]),
+      await quickResults(['--return-gap', 'off']),
+      await quickResults(['--return-gap', '0,5']),
     ];
     expect(fixed.innerLearner.returnGapStep).toBeNull();
     expect(scaled.innerLearner.returnGapStep).toEqual({
