@@ -111,8 +111,7 @@ const workspaceKey = (spec: RlJobSpec) => JSON.stringify({ ...spec, steps: 0 });
 /** The last job queued on each workspace: jobs sharing one run one at a time (two trainers in one thread). */
 const turns = new Map<string, Promise<unknown>>();
 
-function workspace(spec: RlJobSpec): Promise<Workspace> {
-  const key = workspaceKey(spec);
+function workspace(spec: RlJobSpec, key: string): Promise<Workspace> {
   let ws = workspaces.get(key);
   if (!ws) {
     ws = (async () => {
@@ -132,7 +131,7 @@ function workspace(spec: RlJobSpec): Promise<Workspace> {
 /** One adaptation: k inner updates of the learner from the job's params on the job's task. */
 export function runRlJob(job: Extract<AdaptJob, { kind: 'rl' }>): Promise<AdaptResult> {
   const key = workspaceKey(job.spec);
-  const run = (turns.get(key) ?? Promise.resolve()).then(() => adaptOnWorkspace(job));
+  const run = (turns.get(key) ?? Promise.resolve()).then(() => adaptOnWorkspace(job, key));
   turns.set(
     key,
     run.catch(() => undefined),
@@ -140,9 +139,9 @@ export function runRlJob(job: Extract<AdaptJob, { kind: 'rl' }>): Promise<AdaptR
   return run;
 }
 
-async function adaptOnWorkspace(job: Extract<AdaptJob, { kind: 'rl' }>): Promise<AdaptResult> {
+async function adaptOnWorkspace(job: Extract<AdaptJob, { kind: 'rl' }>, key: string): Promise<AdaptResult> {
   const { spec } = job;
-  const { venv, policy, learner } = await workspace(spec);
+  const { venv, policy, learner } = await workspace(spec, key);
   policy.setParams(job.params);
   if (job.obsNorm) policy.setObsNorm(job.obsNorm as ObsNormState);
   venv.setTasks(job.task);

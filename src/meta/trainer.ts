@@ -351,6 +351,36 @@ export async function createTrainer(options: TrainerOptions): Promise<Trainer> {
     );
   }
 
+  /**
+   * FOMAML's descent pseudo-gradient: the mean of the tasks' last inner updates, negated; with initStep "gradient"
+   * divided by the Meta-SGD multipliers they used, and with return-gap factors by each task's own factor (per task,
+   * then averaged; without factors the mean is taken first, as every run before them did).
+   */
+  function fomamlInitStep(
+    results: readonly AdaptResult[],
+    multipliers: Float32Array[] | null,
+    factors: number[][] | null,
+  ): Float32Array {
+    const last = config.inner.steps - 1;
+    const initGradient = !isSineConfig(config) && config.metaSgd?.initStep === 'gradient';
+    const stepMultipliers = initGradient ? multipliers : null;
+    if (factors) {
+      const perTask = results.map((r, i) =>
+        unscaledUpdate(
+          fomamlGradient([r.path!.at(-1)!], [r.params]),
+          updateMultipliers(stepMultipliers, factors[i]!, r.params.length)[last]!,
+        ),
+      );
+      return meanDelta(new Float32Array(perTask[0]!.length), perTask);
+    }
+    const grad = fomamlGradient(
+      results.map((r) => r.path!.at(-1)!),
+      results.map((r) => r.params),
+    );
+    if (!stepMultipliers) return grad;
+    return unscaledUpdate(grad, stepMultipliers[Math.min(last, stepMultipliers.length - 1)]!);
+  }
+
   /** Reptile / FOMAML: adapt theta to every task, then step theta (plain, or Adam on the pseudo-gradient). */
   async function metaStep(tasks: unknown[], iteration: number, eps: number) {
     const scales = state.stepScales ?? null;
@@ -374,28 +404,7 @@ export async function createTrainer(options: TrainerOptions): Promise<Trainer> {
     if (results === 'stop') return 'stop';
     const adapted = results.map((r) => r.params);
     const factors = stepFactors(results);
-    let grad =
-      config.algo === 'fomaml'
-        ? fomamlGradient(
-            results.map((r) => r.path!.at(-1)!),
-            adapted,
-          )
-        : null;
-    if (grad && factors) {
-      // Per task: its last update divided by the factor (and multipliers) it used, as below without the factors.
-      const last = config.inner.steps - 1;
-      const initGradient = !isSineConfig(config) && config.metaSgd?.initStep === 'gradient';
-      const perTask = results.map((r, i) =>
-        unscaledUpdate(
-          fomamlGradient([r.path!.at(-1)!], [r.params]),
-          updateMultipliers(initGradient ? multipliers : null, factors[i]!, r.params.length)[last]!,
-        ),
-      );
-      grad = meanDelta(new Float32Array(grad.length), perTask);
-    } else if (grad && multipliers && !isSineConfig(config) && config.metaSgd?.initStep === 'gradient') {
-      const lastUpdate = config.inner.steps - 1;
-      grad = unscaledUpdate(grad, multipliers[Math.min(lastUpdate, multipliers.length - 1)]!);
-    }
+    let grad = config.algo === 'fomaml' ? fomamlInitStep(results, multipliers, factors) : null;
     if (grad && !isSineConfig(config) && config.explorationTerm > 0 && config.inner.learner.algo === 'vpg') {
       // The sampling term is an ascent direction in the units of alpha * g, like the descent pseudo-gradient.
       const term = config.explorationTerm * config.inner.learner.alpha;
