@@ -8,10 +8,12 @@
  * - vpg-ball: VPG, 1 to 3 updates of 20 episodes from a fresh policy, on several ball-nav tasks.
  * - speed: policy forward + sampling as a share of rollout wall time (ant, 16 envs; goal <= 25 %), env steps/s
  *   during PPO training vs bare vector-env steps/s (ball-nav), and wasm vs cpu: tfjs forward at batch 1 and 64,
- *   the typed-array forward at batch 1, an Adam step on 2048 samples, for a 27-64-64-8 policy.
+ *   the typed-array forward at batch 1, an Adam step on 2048 samples, for a 27-64-64-8 policy; and on wasm, one
+ *   backward pass through a 17-100-100-6 MLP with tfjs's matMul gradient vs denseMatMul's.
  */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/agents/backend.js';
+import { denseMatMul } from '../src/agents/dense-matmul.js';
 import { makeLearner } from '../src/agents/learner.js';
 import { GaussianPolicy } from '../src/agents/policy.js';
 import { machineInfo } from '../src/cli/machine-info.js';
@@ -212,6 +214,39 @@ function timeIt(fn: () => void): number {
   return windows.sort((a, b) => a - b)[3]!;
 }
 
+/**
+ * Backprop through a 17-100-100-6 ReLU MLP (the cheetah policy's mean) on wasm, ms a gradient: with tfjs's own
+ * matMul gradient (transpose flags) against denseMatMul's explicit transposes, timed in alternating windows.
+ */
+function backwardMs(batch: number) {
+  const r = new Rng(4);
+  const t = (shape: [number, number]) =>
+    tf.tensor2d(
+      Float32Array.from({ length: shape[0] * shape[1] }, () => r.normal() * 0.1),
+      shape,
+    );
+  const [x, w1, w2, w3] = [t([batch, 17]), t([17, 100]), t([100, 100]), t([100, 6])];
+  const gradient = (mm: (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D) => () =>
+    tf.tidy(() => {
+      const loss = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
+        mm(tf.relu(mm(tf.relu(mm(x, a as tf.Tensor2D)), b as tf.Tensor2D)), c as tf.Tensor2D)
+          .square()
+          .sum();
+      const grads = tf.grads(loss)([w1, w2, w3]);
+      for (const g of grads) g.dataSync();
+    });
+  const flagged = gradient((a, b) => tf.matMul(a, b));
+  const explicit = gradient(denseMatMul);
+  const times = { flaggedMs: [] as number[], explicitMs: [] as number[] };
+  for (let round = 0; round < 3; round++) {
+    times.flaggedMs.push(timeIt(flagged) / 1000);
+    times.explicitMs.push(timeIt(explicit) / 1000);
+  }
+  tf.dispose([x, w1, w2, w3]);
+  const median = (xs: number[]) => xs.sort((a, b) => a - b)[1]!;
+  return { flaggedMs: median(times.flaggedMs), explicitMs: median(times.explicitMs) };
+}
+
 async function speed() {
   // Policy share of rollout wall time on ant, 16 envs.
   await initBackend('wasm');
@@ -283,6 +318,7 @@ async function speed() {
   }
   await initBackend('wasm');
   return {
+    backward: [500, 2000].map((batch) => ({ batch, ...backwardMs(batch) })),
     antPolicyShareOfRollout: actMs / (actMs + envMs),
     antRolloutStepsPerSec: (200 * 16) / ((actMs + envMs) / 1000),
     ballBareVectorStepsPerSec: bareStepsPerSec,
@@ -355,6 +391,14 @@ export async function run(args: string[]): Promise<void> {
       say(
         `bare ball-nav vector env steps/s: ${fmt(r.ballBareVectorStepsPerSec, 0)} (run ppo-ball too for the ratio)`,
       );
+    say(
+      '| wasm backward, 17-100-100-6 MLP | tfjs gradient (ms) | denseMatMul (ms) | ratio |\n|---|---|---|---|',
+    );
+    for (const b of r.backward) {
+      say(
+        `| batch ${b.batch} | ${fmt(b.flaggedMs, 2)} | ${fmt(b.explicitMs, 2)} | ${fmt(b.flaggedMs / b.explicitMs, 2)} |`,
+      );
+    }
     say('| 27-64-64-8 policy | wasm | cpu | cpu / wasm |\n|---|---|---|---|');
     for (const key of ['tfjsBatch1Us', 'tfjsBatch64UsPerSample', 'typedBatch1Us', 'adam2048Ms'] as const) {
       const w = r.backends.wasm![key]!;

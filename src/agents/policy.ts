@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { parseWith, TerrariumError } from '../core/errors.js';
 import { Rng } from '../core/rng.js';
+import { denseMatMul } from './dense-matmul.js';
 import { type Activation, type ParamSpec, paramLayout, TypedMlp } from './mlp.js';
 import {
   batchObsNorm,
@@ -333,7 +334,7 @@ export class GaussianPolicy {
     );
     let h: tf.Tensor2D = x;
     kernels.forEach((k, l) => {
-      h = tf.add(tf.matMul(h, this.variables[k] as tf.Tensor2D), this.variables[k + 1]!);
+      h = tf.add(denseMatMul(h, this.variables[k] as tf.Tensor2D), this.variables[k + 1]!);
       if (l < kernels.length - 1) h = activate(h, this.config.activation);
     });
     return h;
