@@ -3,7 +3,8 @@
  *
  * Backprop through `tf.matMul(x, W)` computes `dx = dy W^T` and `dW = x^T dy` with transposeB / transposeA set, and
  * tfjs-backend-wasm runs a flagged matMul on a slow path: 8-9x slower than an explicit transpose followed by a plain
- * matMul for a 500x100 by 100x100 product (`npm run bench -- learn --sections speed`, "backward" rows). On the
+ * matMul for a 500x100 by 100x100 product, which makes a whole backward pass through a 17-100-100-6 MLP 4-5x slower
+ * (`npm run bench -- learn --sections speed`, "wasm backward" rows). On the
  * wasm backend this layer's gradient transposes explicitly; other backends keep tfjs's own gradient (the cpu
  * backend is no faster with the explicit transpose, and native TensorFlow handles the flags itself).
  */

@@ -4,6 +4,7 @@ import { backendInUse, initBackend } from '../../src/agents/backend.js';
 import { GaussianPolicy } from '../../src/agents/policy.js';
 import { TerrariumError } from '../../src/core/errors.js';
 import { Rng } from '../../src/core/rng.js';
+import { maxRelDiff } from './helpers.js';
 
 /** Outputs and gradients agree across backends to float32 rounding: 1e-4 relative to the largest magnitude. */
 const TOLERANCE = 1e-4;
@@ -29,16 +30,6 @@ async function outputsAndGradients(backend: 'wasm' | 'cpu', params: Float32Array
   });
   p.dispose();
   return result;
-}
-
-function maxRelDiff(a: Float32Array, b: Float32Array): number {
-  let scale = 0;
-  let worst = 0;
-  for (let i = 0; i < a.length; i++) {
-    scale = Math.max(scale, Math.abs(a[i]!), Math.abs(b[i]!));
-    worst = Math.max(worst, Math.abs(a[i]! - b[i]!));
-  }
-  return worst / Math.max(scale, 1e-12);
 }
 
 describe('backends', () => {

@@ -3,16 +3,7 @@ import { expect, it } from 'vitest';
 import { initBackend } from '../../src/agents/backend.js';
 import { denseMatMul } from '../../src/agents/dense-matmul.js';
 import { Rng } from '../../src/core/rng.js';
-
-function maxRelativeGap(a: Float32Array, b: Float32Array): number {
-  let gap = 0;
-  let scale = 0;
-  for (let i = 0; i < a.length; i++) {
-    gap = Math.max(gap, Math.abs(a[i]! - b[i]!));
-    scale = Math.max(scale, Math.abs(b[i]!));
-  }
-  return gap / scale;
-}
+import { maxRelDiff } from './helpers.js';
 
 it("on wasm, denseMatMul's value and gradients (dx and dW) match tf.matMul's to float32 rounding", async () => {
   await initBackend('wasm');
@@ -36,7 +27,7 @@ it("on wasm, denseMatMul's value and gradients (dx and dW) match tf.matMul's to 
   const reference = outputAndGrads((a, b) => tf.matMul(a, b));
   ours.forEach((o, i) => {
     expect(o.length).toBe(reference[i]!.length);
-    expect(maxRelativeGap(o, reference[i]!)).toBeLessThan(1e-5);
+    expect(maxRelDiff(o, reference[i]!)).toBeLessThan(1e-5);
   });
   // dW must be x^T probe, not something the same size: check one entry by hand.
   const [xs, ps] = [x.dataSync(), probe.dataSync()];
