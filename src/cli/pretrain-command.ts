@@ -16,7 +16,7 @@ interface PretrainCliOptions extends TrainOptions {
  * `terrarium pretrain --run RUN`: eval's trained baselines are `algo: "pretrain"` runs (the trainer's multi-task
  * baseline) inside the meta-run's directory. The config is the meta-run's own (or --config FILE, e.g. an oracle
  * with another learner) with algo "pretrain", the oracle's observeTask, and the meta-run's env-step budget (the
- * env steps it actually used, whatever the file's envStepBudget; --env-steps overrides it).
+ * env steps it actually used, whatever the file's envStepBudget; --env-steps overrides it) and seed.
  */
 export async function pretrainConfig(options: PretrainCliOptions): Promise<TrainConfig> {
   const run = await loadLatestCheckpoint(options.run);
@@ -33,6 +33,8 @@ export async function pretrainConfig(options: PretrainCliOptions): Promise<Train
   const config = {
     ...base,
     algo: 'pretrain',
+    // The baseline of a seed-s run is trained with seed s, whichever file its settings came from.
+    seed: run.config.seed,
     envStepBudget: budget,
     // The budget ends the run; the iteration count is only a cap. A pretrain iteration uses k of the meta-run's
     // k + 1 batches per task, so it needs more iterations than the meta-run for the same budget.

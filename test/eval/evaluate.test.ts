@@ -1,7 +1,8 @@
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { pretrainConfig } from '../../src/cli/pretrain-command.js';
 import { envEntry } from '../../src/envs/registry.js';
 import { loadLatestCheckpoint } from '../../src/meta/checkpoint.js';
 import { parseTrainConfig, type RlTrainConfig } from '../../src/meta/config.js';
@@ -108,6 +109,15 @@ describe('terrarium eval', () => {
       expect(existsSync(join(runDir, 'eval', file))).toBe(true);
     }
     expect(readFileSync(join(runDir, 'eval', 'results.md'), 'utf8')).toContain('| pretrained |');
+  });
+
+  it("pretrains with the run's seed, also from a --config file that names another", async () => {
+    const run = await loadLatestCheckpoint(runDir);
+    const file = join(runDir, 'other-seed.json');
+    writeFileSync(file, JSON.stringify({ ...config, seed: run.config.seed + 7 }));
+    const fromFile = await pretrainConfig({ run: runDir, config: file });
+    expect(fromFile.seed).toBe(run.config.seed);
+    expect((await pretrainConfig({ run: runDir })).seed).toBe(run.config.seed);
   });
 });
 
