@@ -1,16 +1,17 @@
 /**
  * Prints the markdown tables of docs/results.md from eval results:
  *   npx tsx scripts/results-tables.ts ball-nav=runs/bn-reptile-s0+runs/bn-reptile-s1 cheetah-vel=runs/cheetah-vel
- * Each RUN must hold eval/results.json (written by `terrarium eval --run RUN`); runs joined by "+" (training seeds
- * of one config) are pooled into one report (poolReports). A name "ball-nav:metasgd" is compared with the MAML
- * paper's "ball-nav" numbers. "NAME=RUNS@DIR" adds the methods of DIR/results.json that the runs' reports lack (e.g.
- * the oracle, evaluated once with `terrarium eval --baselines oracle --out DIR` on the same tasks and seeds: norm
- * then uses it). A run written "RUN~BASE" takes the methods its report lacks from BASE/eval (a variant evaluated with
- * `--baselines ""` next to the run that evaluated the baselines on the same tasks, seeds and learner). Runs pooled
- * with different numbers of eval seeds keep each one's first S seeds, S the smallest. With `--plots DIR` each
+ * Each RUN must hold eval/results.json (written by `terrarium eval --run RUN`) or be an eval's `--out` directory
+ * (holding results.json itself); runs joined by "+" (training seeds of one config) are pooled into one report
+ * (poolReports). A name "ball-nav:metasgd" is compared with the MAML paper's "ball-nav" numbers. "NAME=RUNS@DIR" adds
+ * the methods of DIR/results.json that the runs' reports lack (e.g. the oracle, evaluated once with `terrarium eval
+ * --baselines oracle --out DIR` on the same tasks and seeds: norm then uses it). A run written "RUN~BASE" takes the
+ * methods its report lacks from BASE's eval (a variant evaluated with `--baselines ""` next to the run that evaluated
+ * the baselines on the same tasks, seeds and learner; or two evals of one run, each with some of the baselines). Runs
+ * pooled with different numbers of eval seeds keep each one's first S seeds, S the smallest. With `--plots DIR` each
  * experiment's (pooled) adaptation curve is also written to DIR/NAME-adaptation.svg.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type EvalReport, poolReports, reportFromReturns } from '../src/meta/eval/evaluate.js';
 import { adaptationPlot, renderSvg } from '../src/meta/eval/plots.js';
@@ -25,6 +26,8 @@ for (const arg of args) {
   if (!name || !spec) throw new Error(`expected NAME=RUN_DIR[+RUN_DIR...][@EVAL_DIR], got ${arg}`);
   const [runs, extraDir] = spec.split('@') as [string, string | undefined];
   const read = (dir: string) => JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as EvalReport;
+  // A run's eval: RUN/eval, or RUN itself when it is an eval's --out directory.
+  const readRun = (dir: string) => read(existsSync(join(dir, 'results.json')) ? dir : join(dir, 'eval'));
   const extra = extraDir ? read(extraDir) : null;
   // Methods evaluated to a smaller K (the oracle: k = 0 only, which is all norm needs) get NaN for the other k.
   const withMethodsOf = (report: EvalReport, from: EvalReport, where: string) => {
@@ -42,8 +45,8 @@ for (const arg of args) {
   };
   let reports = runs.split('+').map((token) => {
     const [run, base] = token.split('~') as [string, string | undefined];
-    const report = read(join(run, 'eval'));
-    return base ? withMethodsOf(report, read(join(base, 'eval')), base) : report;
+    const report = readRun(run);
+    return base ? withMethodsOf(report, readRun(base), base) : report;
   });
   const seeds = Math.min(...reports.map((r) => r.seeds));
   reports = reports.map((r) => (r.seeds === seeds ? r : firstSeeds(r, seeds)));
