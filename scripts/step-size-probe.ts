@@ -7,7 +7,7 @@
  *   npx tsx scripts/step-size-probe.ts runs/bn-fomsgd-ux4-s0 --scales 0.5,0.7,1,1.4,2 --gap -140,-170,-200
  */
 import { Command } from 'commander';
-import { initBackend } from '../src/agents/backend.js';
+import { type BackendName, initBackend } from '../src/agents/backend.js';
 import { makeLearner, type VpgConfig } from '../src/agents/learner.js';
 import { GaussianPolicy } from '../src/agents/policy.js';
 import { collectEpisodes, meanReturn } from '../src/agents/rollout.js';
@@ -30,7 +30,7 @@ const config = run.config as RlTrainConfig;
 const inner = config.inner.learner as VpgConfig;
 if (inner.algo !== 'vpg' || inner.returnGapStep)
   throw new Error('needs a run whose inner learner is a fixed-step VPG');
-await initBackend(config.backend);
+await initBackend(config.backend as BackendName);
 const method = metaMethod(run);
 const venv = await makeVectorEnv(config.env, config.inner.episodesPerUpdate, {
   maxEpisodeSteps: config.maxEpisodeSteps,
