@@ -9,18 +9,24 @@
  * methods its report lacks from BASE's eval (a variant evaluated with `--baselines ""` next to the run that evaluated
  * the baselines on the same tasks, seeds and learner; or two evals of one run, each with some of the baselines). Runs
  * pooled with different numbers of eval seeds keep each one's first S seeds, S the smallest. With `--plots DIR` each
- * experiment's (pooled) adaptation curve is also written to DIR/NAME-adaptation.svg.
+ * experiment's (pooled) adaptation curve is also written to DIR/NAME-adaptation.svg. `--oracle-return R` computes
+ * norm against an oracle whose k = 0 mean R (same tasks and seeds) is all that is left of its eval.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type EvalReport, poolReports, reportFromReturns } from '../src/meta/eval/evaluate.js';
 import { adaptationPlot, renderSvg } from '../src/meta/eval/plots.js';
+import { normalizedScore } from '../src/meta/eval/stats.js';
 import { comparisonTable, differencesTable, resultsTable } from '../src/meta/eval/table.js';
 
 const experiments: Record<string, EvalReport> = {};
 const args = process.argv.slice(2);
 const plotsAt = args.indexOf('--plots');
 const plotDir = plotsAt >= 0 ? args.splice(plotsAt, 2)[1] : undefined;
+const oracleAt = args.indexOf('--oracle-return');
+const oracleReturn = oracleAt >= 0 ? Number(args.splice(oracleAt, 2)[1]) : undefined;
+if (oracleReturn !== undefined && !Number.isFinite(oracleReturn))
+  throw new Error('--oracle-return: expected a number');
 for (const arg of args) {
   const [name, spec] = arg.split('=');
   if (!name || !spec) throw new Error(`expected NAME=RUN_DIR[+RUN_DIR...][@EVAL_DIR], got ${arg}`);
@@ -52,6 +58,9 @@ for (const arg of args) {
   reports = reports.map((r) => (r.seeds === seeds ? r : firstSeeds(r, seeds)));
   if (extra) reports = reports.map((r) => withMethodsOf(r, firstSeeds(extra, seeds), extraDir!));
   experiments[name] = poolReports(reports);
+  if (oracleReturn !== undefined && !experiments[name].methods.oracle) {
+    experiments[name] = withOracleReturn(experiments[name], oracleReturn);
+  }
   const perRun = reports.map((r) => r.methods.meta?.mean[1]?.toFixed(1) ?? '-').join(', ');
   process.stdout.write(
     `### ${name} (${reports.length} run(s); meta after 1 update per run: ${perRun})\n\n` +
@@ -77,4 +86,16 @@ function firstSeeds(report: EvalReport, seeds: number): EvalReport {
     ]),
   );
   return reportFromReturns(report, methods);
+}
+
+/** norm against an oracle's k = 0 mean given as a number (its eval on the same tasks and seeds, not kept). */
+function withOracleReturn(report: EvalReport, oracle0: number): EvalReport {
+  const { random0 } = report.normReference;
+  const methods = Object.fromEntries(
+    Object.entries(report.methods).map(([name, m]) => [
+      name,
+      { ...m, norm: m.mean.map((r) => (random0 === null ? null : normalizedScore(r, random0, oracle0))) },
+    ]),
+  );
+  return { ...report, methods, normReference: { random0, oracle0 } };
 }
