@@ -5,7 +5,8 @@
  * averaged over M sampled episodes of the same dynamics). Prints speed per task and k, then for each init and k the
  * least-squares slope of speed on target velocity: 1 is a policy that tracks the target, 0 one that runs at one
  * speed whatever the task.
- *   npx tsx scripts/speed-probe.ts runs/cv-ppo-s0 --tasks 6 --k 3 --episodes 2
+ * `--lr X` adapts with PPO's learning rate X instead of the run's (does a larger step change the speed?).
+ *   npx tsx scripts/speed-probe.ts runs/cv-ppo-s0 --tasks 6 --k 2 --episodes 2 [--lr 0.01]
  */
 import { Command } from 'commander';
 import { type BackendName, initBackend } from '../src/agents/backend.js';
@@ -26,8 +27,18 @@ const opts = new Command()
   .option('--tasks <n>', 'training tasks, spread over the target velocities', Number, 6)
   .option('--k <n>', 'inner updates', Number, 3)
   .option('--episodes <n>', 'episodes measuring the speed after each update', Number, 2)
+  .option(
+    '--lr <x>',
+    "the PPO learner's learning rate instead of the run's (a larger step at adaptation)",
+    Number,
+  )
   .parse();
-const { tasks: n, k, episodes } = opts.opts<{ tasks: number; k: number; episodes: number }>();
+const {
+  tasks: n,
+  k,
+  episodes,
+  lr,
+} = opts.opts<{ tasks: number; k: number; episodes: number; lr?: number }>();
 const runDir = opts.args[0]!;
 const run = await loadLatestCheckpoint(runDir);
 const config = run.config as RlTrainConfig;
@@ -49,7 +60,10 @@ const venv = await makeVectorEnv(config.env, config.inner.episodesPerUpdate, {
   maxEpisodeSteps: config.maxEpisodeSteps,
 });
 const env = await makeEnv(config.env, { maxEpisodeSteps: config.maxEpisodeSteps });
-const learner = makeLearner(config.inner.learner as LearnerConfigInput);
+const learnerConfig = config.inner.learner as LearnerConfigInput & { learningRate?: number };
+if (lr !== undefined && learnerConfig.algo !== 'ppo')
+  throw new Error('--lr: needs a run whose inner learner is PPO');
+const learner = makeLearner(lr === undefined ? learnerConfig : { ...learnerConfig, learningRate: lr });
 const budget = { updates: k, episodesPerUpdate: config.inner.episodesPerUpdate, measureFinal: false };
 
 /** Mean forward velocity (m/s) of the policy with these params: a direction goal's forward term is the speed. */
