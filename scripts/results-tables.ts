@@ -16,7 +16,6 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type EvalReport, poolReports, reportFromReturns } from '../src/meta/eval/evaluate.js';
 import { adaptationPlot, renderSvg } from '../src/meta/eval/plots.js';
-import { normalizedScore } from '../src/meta/eval/stats.js';
 import { comparisonTable, differencesTable, resultsTable } from '../src/meta/eval/table.js';
 
 const experiments: Record<string, EvalReport> = {};
@@ -57,10 +56,9 @@ for (const arg of args) {
   const seeds = Math.min(...reports.map((r) => r.seeds));
   reports = reports.map((r) => (r.seeds === seeds ? r : firstSeeds(r, seeds)));
   if (extra) reports = reports.map((r) => withMethodsOf(r, firstSeeds(extra, seeds), extraDir!));
-  experiments[name] = poolReports(reports);
-  if (oracleReturn !== undefined && !experiments[name].methods.oracle) {
-    experiments[name] = withOracleReturn(experiments[name], oracleReturn);
-  }
+  const pooled = poolReports(reports);
+  experiments[name] =
+    oracleReturn === undefined ? pooled : reportFromReturns(pooled, pooled.methods, oracleReturn);
   const perRun = reports.map((r) => r.methods.meta?.mean[1]?.toFixed(1) ?? '-').join(', ');
   process.stdout.write(
     `### ${name} (${reports.length} run(s); meta after 1 update per run: ${perRun})\n\n` +
@@ -86,16 +84,4 @@ function firstSeeds(report: EvalReport, seeds: number): EvalReport {
     ]),
   );
   return reportFromReturns(report, methods);
-}
-
-/** norm against an oracle's k = 0 mean given as a number (its eval on the same tasks and seeds, not kept). */
-function withOracleReturn(report: EvalReport, oracle0: number): EvalReport {
-  const { random0 } = report.normReference;
-  const methods = Object.fromEntries(
-    Object.entries(report.methods).map(([name, m]) => [
-      name,
-      { ...m, norm: m.mean.map((r) => (random0 === null ? null : normalizedScore(r, random0, oracle0))) },
-    ]),
-  );
-  return { ...report, methods, normReference: { random0, oracle0 } };
 }

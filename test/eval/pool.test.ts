@@ -35,4 +35,15 @@ describe('pooling the reports of several training seeds', () => {
     const b = report([[[1, 1]], [[1, 1]]], [[[0, 0]], [[0, 0]]], ['a', 'c']);
     expect(() => poolReports([a, b])).toThrow(/reports: expected the same env, k and held-out tasks/);
   });
+
+  it('computes norm against an oracle evaluated elsewhere, given by its k = 0 mean', () => {
+    const r = report([[[1, 3]], [[5, 7]]], [[[0, 1]], [[0, 1]]]);
+    expect(r.methods.meta!.norm).toEqual([null, null]);
+    const pooled = poolReports([r]);
+    // random at k = 0 is 0; an oracle at 10: meta's means 3 and 5 are 0.3 and 0.5 of the way.
+    const withOracle = reportFromReturns(pooled, pooled.methods, 10);
+    expect(withOracle.normReference).toEqual({ random0: 0, oracle0: 10 });
+    expect(withOracle.methods.meta!.norm).toEqual([0.3, 0.5]);
+    expect(withOracle.methods.random!.norm).toEqual([0, 0.1]);
+  });
 });

@@ -126,10 +126,14 @@ export async function evaluate(options: EvalOptions): Promise<EvalReport> {
 
 type MethodReturns = Pick<MethodResult, 'returns' | 'envSteps' | 'wallSeconds'>;
 
-/** The report of per-(task, seed) returns: means, t intervals, norm and the paired differences. */
+/**
+ * The report of per-(task, seed) returns: means, t intervals, norm and the paired differences. norm's top is the
+ * oracle method's k = 0 mean, or without one `oracle0` (an oracle evaluated on the same tasks and seeds elsewhere).
+ */
 export function reportFromReturns(
   run: { env: string; k: number; heldOutTasks: unknown[] },
   methods: Record<string, MethodReturns>,
+  oracle0Elsewhere: number | null = null,
 ): EvalReport {
   const { k } = run;
   const results: Record<string, MethodResult> = {};
@@ -138,7 +142,7 @@ export function reportFromReturns(
     results[name] = { ...summarize(returns, k), norm: [], returns, envSteps, wallSeconds };
   }
   const random0 = results.random?.mean[0] ?? null;
-  const oracle0 = results.oracle?.mean[0] ?? null;
+  const oracle0 = results.oracle?.mean[0] ?? oracle0Elsewhere;
   for (const result of Object.values(results)) {
     result.norm = result.mean.map((r) => (random0 === null ? null : normalizedScore(r, random0, oracle0)));
   }
