@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { parseWith } from '../core/errors.js';
 import type { VectorEnv } from '../envs/vector-env.js';
+import { ContextLearner, contextConfigSchema } from './context-learner.js';
 import type { GaussianPolicy } from './policy.js';
 import { PpoLearner, ppoConfigSchema } from './ppo.js';
 import type { RolloutBatch } from './rollout.js';
@@ -45,6 +46,8 @@ export interface AdaptResult {
   finalGradient?: Float32Array;
   /** With `explorationGradient`: the sampling term of the first batch (exploration-gradient.ts), flat order. */
   explorationGradient?: Float32Array;
+  /** The context learner's adapted context (the policy's last contextDim inputs); absent for other learners. */
+  context?: Float32Array;
 }
 
 /** What a meta-learner may ask of an adaptation beyond the budget (VPG only; other learners reject them). */
@@ -90,15 +93,21 @@ export interface Learner {
   ): Promise<AdaptResult>;
 }
 
-export const learnerConfigSchema = z.discriminatedUnion('algo', [vpgConfigSchema, ppoConfigSchema]);
+export const learnerConfigSchema = z.discriminatedUnion('algo', [
+  vpgConfigSchema,
+  ppoConfigSchema,
+  contextConfigSchema,
+]);
 export type LearnerConfig = z.output<typeof learnerConfigSchema>;
 export type LearnerConfigInput = z.input<typeof learnerConfigSchema>;
 
 /** A learner from a config (validated, path "learner"; missing hyperparameters take their defaults). */
 export function makeLearner(config: LearnerConfigInput): Learner {
   const parsed = parseWith(learnerConfigSchema, config, 'learner');
-  return parsed.algo === 'vpg' ? new VpgLearner(parsed) : new PpoLearner(parsed);
+  if (parsed.algo === 'vpg') return new VpgLearner(parsed);
+  return parsed.algo === 'ppo' ? new PpoLearner(parsed) : new ContextLearner(parsed);
 }
 
+export { type ContextConfig, contextConfigSchema } from './context-learner.js';
 export { type PpoConfig, ppoConfigSchema } from './ppo.js';
 export { type VpgConfig, vpgConfigSchema } from './vpg.js';

@@ -32,6 +32,11 @@ export const policyConfigSchema = z
     obsNorm: z.boolean().default(true),
     /** Include a value MLP (PPO and the VPG "value" baseline need it; the linear baseline does not). */
     valueFunction: z.boolean().default(true),
+    /**
+     * The last `contextDim` inputs are a task context the agent sets itself (an env built with the same contextDim
+     * appends it; the context learner adapts it): part of obsDim, never normalized.
+     */
+    contextDim: z.number().int().min(0).max(64).default(0),
   })
   .strict();
 
@@ -88,6 +93,9 @@ export class GaussianPolicy {
   /** A fresh policy; `config` is validated (path "policy"), missing fields take their defaults. */
   static create(config: PolicyConfigInput, obsDim: number, actDim: number, seed: number): GaussianPolicy {
     const parsed = parseWith(policyConfigSchema, config, 'policy');
+    if (parsed.contextDim >= obsDim) {
+      throw new TerrariumError('policy.contextDim', parsed.contextDim, `less than obsDim = ${obsDim}`);
+    }
     for (const [name, dim] of [
       ['obsDim', obsDim],
       ['actDim', actDim],
@@ -150,9 +158,16 @@ export class GaussianPolicy {
     this.obsNormState = mergeObsNorm(this.obsNormState, batchObsNorm(batch, this.obsDim));
   }
 
-  /** Normalized copy of raw observations (rows of obsDim). */
+  /** Normalized copy of raw observations (rows of obsDim); context inputs pass through as they are. */
   normalize(obs: Float32Array): Float32Array {
-    return normalizeObs(this.obsNormState, obs, new Float32Array(obs.length), this.config.obsNorm);
+    const out = normalizeObs(this.obsNormState, obs, new Float32Array(obs.length), this.config.obsNorm);
+    const raw = this.config.contextDim;
+    if (raw > 0 && this.config.obsNorm) {
+      for (let row = this.obsDim; row <= obs.length; row += this.obsDim) {
+        out.set(obs.subarray(row - raw, row), row - raw);
+      }
+    }
+    return out;
   }
 
   /** Samples actions for a batch of raw observations with one forward pass. */

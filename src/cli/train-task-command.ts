@@ -72,7 +72,7 @@ export async function trainTask(
     ...((options.policyConfig as PolicyConfigInput) ?? {}),
   };
   const numEnvs = options.numEnvs ?? largestDivisor(episodesPerUpdate, 10);
-  const venv = await makeVectorEnv(options.env, numEnvs, { task });
+  const venv = await makeVectorEnv(options.env, numEnvs, { task, contextDim: policyConfig.contextDim });
   const policy = GaussianPolicy.create(policyConfig, venv.obsDim, venv.actDim, options.seed);
   const metricsFile = options.out ? join(options.out, 'metrics.jsonl') : null;
   if (options.out) {

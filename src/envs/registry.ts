@@ -3,6 +3,7 @@ import { TerrariumError } from '../core/errors.js';
 import { createAnt, defaultAntTask } from './ant.js';
 import { BallNavEnv, ballNavTaskDistribution, ballNavTaskSchema, defaultBallNavTask } from './ball-nav.js';
 import { createCheetah, defaultCheetahTask } from './cheetah.js';
+import { ContextInput } from './context-input.js';
 import type { Env } from './env.js';
 import { type LeggedTask, leggedTaskSchema } from './legged-env.js';
 import { leggedTaskDistribution } from './legged-tasks.js';
@@ -21,6 +22,8 @@ export interface MakeEnvOptions {
   robot?: string;
   /** Append the task's parameters to the observation (the oracle baseline). */
   observeTask?: boolean;
+  /** Append this many numbers set by the agent (`ContextInput.setContext`, zeros until set) after everything else. */
+  contextDim?: number;
 }
 
 /** One row of the environment table, and how to build that env. */
@@ -134,7 +137,8 @@ export async function makeEnv(id: string, options: MakeEnvOptions = {}): Promise
   await initRapier();
   const env = entry.create(options.task ?? entry.defaultTask(), options);
   const limited = new TimeLimit(env, options.maxEpisodeSteps ?? entry.maxEpisodeSteps);
-  return options.observeTask ? new TaskObservation(limited) : limited;
+  const observed = options.observeTask ? new TaskObservation(limited) : limited;
+  return options.contextDim ? new ContextInput(observed, options.contextDim) : observed;
 }
 
 /** `num` copies of env `id`, each with `options.task` (or the default task) until `setTasks`. */

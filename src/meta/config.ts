@@ -110,6 +110,18 @@ const rlInnerSchema = z
     measureFinal: z.boolean().default(true),
     /** The inner learner (src/agents), e.g. { algo: "vpg", lr: 0.3, ... }. */
     learner: learnerConfigSchema,
+    /**
+     * With the context learner (`learner.algo: "context"`, CAVIA-style): after the `steps` context updates, this
+     * learner makes `updates` updates of the network itself on the task, the adapted context held fixed; Reptile's
+     * meta-step then averages those weight updates as it does any inner learner's. Evaluation adapts the context only.
+     */
+    weights: z
+      .object({
+        updates: intField(1),
+        learner: learnerConfigSchema,
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 
@@ -225,6 +237,7 @@ export function parseTrainConfig(input: unknown): TrainConfig {
       `the number of env copies (${envCopies}) with pretrainMode "sequential" (one task a copy)`,
     );
   }
+  checkContextAdaptation(config);
   if (config.metaSgd && config.inner.learner.algo !== 'vpg') {
     throw new TerrariumError('inner.learner.algo', config.inner.learner.algo, '"vpg" when metaSgd is set');
   }
@@ -262,6 +275,40 @@ export function parseTrainConfig(input: unknown): TrainConfig {
   // The env validates its own distribution options (errors rooted at "tasks").
   envEntry(env).distribution(config.tasks);
   return config;
+}
+
+/** The context learner's requirements: a context input, and a weight learner after it wherever weights must learn. */
+function checkContextAdaptation(config: RlTrainConfig): void {
+  const { learner, weights } = config.inner;
+  if (learner.algo !== 'context') {
+    if (weights)
+      throw new TerrariumError('inner.weights', 'set', 'absent unless inner.learner.algo is "context"');
+    return;
+  }
+  if (config.policy.contextDim < 1) {
+    throw new TerrariumError(
+      'policy.contextDim',
+      config.policy.contextDim,
+      'at least 1 with the context learner',
+    );
+  }
+  if (config.algo !== 'reptile') {
+    throw new TerrariumError(
+      'algo',
+      config.algo,
+      '"reptile" with the context learner (pretrain with vpg or ppo)',
+    );
+  }
+  if (!weights) {
+    throw new TerrariumError(
+      'inner.weights',
+      undefined,
+      '{ updates, learner } with the context learner (otherwise the network never learns)',
+    );
+  }
+  if (weights.learner.algo === 'context') {
+    throw new TerrariumError('inner.weights.learner.algo', 'context', '"vpg" or "ppo"');
+  }
 }
 
 /**

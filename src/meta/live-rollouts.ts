@@ -18,8 +18,8 @@ export interface LiveRolloutOptions {
   maxEpisodeSteps?: number;
   /** Called at the start of each episode: which task to show and at which inner step k its params are. */
   getTask: () => { task: unknown; taskIndex: number; k: number };
-  /** Called right after getTask: the params (and obs-norm state) to show. */
-  getParams: () => { params: Float32Array; obsNorm: unknown | null };
+  /** Called right after getTask: the params (and obs-norm state, and task context if any) to show. */
+  getParams: () => { params: Float32Array; obsNorm: unknown | null; context?: Float32Array | null };
   /** Playback speed (1 = real time); values <= 0 are ignored. */
   speed$?: Obs<number>;
   paused$?: Obs<boolean>;
@@ -34,17 +34,24 @@ export function liveRollouts(options: LiveRolloutOptions): LiveRollouts {
     return {
       episode(env, episode) {
         const { task, taskIndex, k } = options.getTask();
-        const { params, obsNorm } = options.getParams();
+        const { params, obsNorm, context } = options.getParams();
+        const contextDim = options.policy.contextDim ?? 0;
         policy ??= GaussianPolicy.create(
           options.policy,
-          boxSize(env.observationSpace),
+          boxSize(env.observationSpace) + contextDim,
           boxSize(env.actionSpace),
           0,
         );
         policy.setParams(params);
         if (obsNorm) policy.setObsNorm(obsNorm as ObsNormState);
         const shown = policy;
-        const act = (obs: Float32Array) => shown.act(obs, rng, true, { values: false }).actions;
+        // The policy's context inputs: the adapted context, or zeros (what every task starts from).
+        const input = new Float32Array(shown.obsDim);
+        if (context) input.set(context, shown.obsDim - contextDim);
+        const act = (obs: Float32Array) => {
+          input.set(obs);
+          return shown.act(input, rng, true, { values: false }).actions;
+        };
         return { task, taskIndex, k, seed: deriveSeed(0x5ce, episode), act };
       },
       close: () => policy?.dispose(),

@@ -28,6 +28,8 @@ export interface RlJobSpec {
   steps: number;
   episodesPerUpdate: number;
   numEnvs: number;
+  /** The context learner's weight phase (config `inner.weights`: updates + a LearnerConfig), null without. */
+  weights: { updates: number; learner: unknown } | null;
   backend: string;
 }
 
@@ -77,6 +79,8 @@ export interface AdaptResult {
   finalGradient: Float32Array | null;
   /** The sampling term, when the job asked for it. */
   explorationGradient: Float32Array | null;
+  /** The adapted task context (context learner), null otherwise. */
+  context: Float32Array | null;
   stats: AdaptStats;
 }
 

@@ -9,14 +9,16 @@
  */
 
 import { type BackendName, initBackend } from '../agents/backend.js';
-import { type LearnerConfigInput, makeLearner } from '../agents/learner.js';
+import { type Learner, type LearnerConfigInput, makeLearner } from '../agents/learner.js';
 import { mergeObsNorm, type ObsNormState } from '../agents/obs-norm.js';
 import { GaussianPolicy } from '../agents/policy.js';
+import { deriveSeed } from '../core/rng.js';
+import { setContexts } from '../envs/context-input.js';
 import { envEntry, makeVectorEnv } from '../envs/registry.js';
 import { taskFeatures } from '../envs/task-features.js';
 import type { VectorEnv } from '../envs/vector-env.js';
 import type { RlTrainConfig } from './config.js';
-import type { AdaptJob, AdaptResult, MetaLearner, RlJobSpec } from './meta-learner.js';
+import type { AdaptJob, AdaptResult, AdaptStats, MetaLearner, RlJobSpec } from './meta-learner.js';
 
 export async function rlMetaLearner(config: RlTrainConfig): Promise<MetaLearner> {
   const backend = await initBackend(config.backend as BackendName);
@@ -31,6 +33,7 @@ export async function rlMetaLearner(config: RlTrainConfig): Promise<MetaLearner>
     steps: config.inner.steps,
     episodesPerUpdate: config.inner.episodesPerUpdate,
     numEnvs: config.inner.numEnvs ?? config.inner.episodesPerUpdate,
+    weights: config.inner.weights ?? null,
     backend: config.backend,
   };
   return {
@@ -67,11 +70,14 @@ export async function rlMetaLearner(config: RlTrainConfig): Promise<MetaLearner>
   };
 }
 
-/** The policy's input size: the env's observation, then (observeTask) the task's features. */
-export function policyObsDim(config: Pick<RlTrainConfig, 'env' | 'tasks' | 'observeTask'>): number {
+/** The policy's input size: the env's observation, then (observeTask) the task's features, then the context. */
+export function policyObsDim(
+  config: Pick<RlTrainConfig, 'env' | 'tasks' | 'observeTask'> & { policy: { contextDim?: number } },
+): number {
   const entry = envEntry(config.env);
-  if (!config.observeTask) return entry.obsDim;
-  return entry.obsDim + taskFeatures(entry.distribution(config.tasks).testTasks(1)[0]).length;
+  const context = config.policy.contextDim ?? 0;
+  if (!config.observeTask) return entry.obsDim + context;
+  return entry.obsDim + taskFeatures(entry.distribution(config.tasks).testTasks(1)[0]).length + context;
 }
 
 /**
@@ -101,7 +107,9 @@ export function unmergeObsNorm(total: ObsNormState, part: ObsNormState): ObsNorm
 interface Workspace {
   venv: VectorEnv<unknown>;
   policy: GaussianPolicy;
-  learner: ReturnType<typeof makeLearner>;
+  learner: Learner;
+  /** The context learner's weight phase. */
+  weights: { updates: number; learner: Learner } | null;
 }
 
 const workspaces = new Map<string, Promise<Workspace>>();
@@ -116,12 +124,18 @@ function workspace(spec: RlJobSpec, key: string): Promise<Workspace> {
   if (!ws) {
     ws = (async () => {
       await initBackend(spec.backend as BackendName);
+      const policy0 = spec.policy as { contextDim?: number };
       const venv = await makeVectorEnv(spec.env, spec.numEnvs, {
         maxEpisodeSteps: spec.maxEpisodeSteps,
         observeTask: spec.observeTask,
+        contextDim: policy0.contextDim ?? 0,
       });
       const policy = GaussianPolicy.create(spec.policy as never, venv.obsDim, venv.actDim, 0);
-      return { venv, policy, learner: makeLearner(spec.learner as LearnerConfigInput) };
+      const weights = spec.weights && {
+        updates: spec.weights.updates,
+        learner: makeLearner(spec.weights.learner as LearnerConfigInput),
+      };
+      return { venv, policy, learner: makeLearner(spec.learner as LearnerConfigInput), weights };
     })();
     workspaces.set(key, ws);
   }
@@ -141,10 +155,12 @@ export function runRlJob(job: Extract<AdaptJob, { kind: 'rl' }>): Promise<AdaptR
 
 async function adaptOnWorkspace(job: Extract<AdaptJob, { kind: 'rl' }>, key: string): Promise<AdaptResult> {
   const { spec } = job;
-  const { venv, policy, learner } = await workspace(spec, key);
+  const { venv, policy, learner, weights } = await workspace(spec, key);
   policy.setParams(job.params);
   if (job.obsNorm) policy.setObsNorm(job.obsNorm as ObsNormState);
   venv.setTasks(job.task);
+  const contextDim = policy.config.contextDim;
+  if (contextDim > 0) setContexts(venv.envs, new Float32Array(contextDim), contextDim);
   const budget = {
     updates: spec.steps,
     episodesPerUpdate: spec.episodesPerUpdate,
@@ -155,23 +171,62 @@ async function adaptOnWorkspace(job: Extract<AdaptJob, { kind: 'rl' }>, key: str
     finalGradient: job.finalGradient,
     explorationGradient: job.explorationGradient,
   };
-  const {
-    policy: adapted,
-    stats,
-    paramsBeforeUpdates,
-    finalGradient,
-    explorationGradient,
-  } = await learner.adapt(policy, venv, budget, job.seed, {}, options);
+  const inner = await learner.adapt(policy, venv, budget, job.seed, {}, options);
+  const { paramsBeforeUpdates, finalGradient, explorationGradient, context } = inner;
+  let { policy: adapted, stats } = inner;
   try {
+    if (weights) ({ policy: adapted, stats } = await adaptWeights(adapted, venv, weights, job, stats));
     return {
       params: adapted.getParams(),
       obsNorm: adapted.getObsNorm(),
       path: job.keepPath ? paramsBeforeUpdates : null,
       finalGradient: finalGradient ?? null,
       explorationGradient: explorationGradient ?? null,
+      context: context ?? null,
       stats,
     };
   } finally {
     adapted.dispose();
+  }
+}
+
+/**
+ * The context learner's weight phase: the network's own updates on the task, the env copies still holding the adapted
+ * context. Disposes `contextAdapted`. Without a measuring batch, the phase's first batch (collected at the adapted
+ * context, before any weight update) supplies the return after the context steps.
+ */
+async function adaptWeights(
+  contextAdapted: GaussianPolicy,
+  venv: VectorEnv<unknown>,
+  weights: { updates: number; learner: Learner },
+  job: Extract<AdaptJob, { kind: 'rl' }>,
+  contextStats: AdaptStats,
+): Promise<{ policy: GaussianPolicy; stats: AdaptStats }> {
+  try {
+    const budget = {
+      updates: weights.updates,
+      episodesPerUpdate: job.spec.episodesPerUpdate,
+      measureFinal: false,
+    };
+    const result = await weights.learner.adapt(
+      contextAdapted,
+      venv,
+      budget,
+      deriveSeed(job.seed, 0x3e16),
+      {},
+    );
+    const returns = job.measureFinal
+      ? contextStats.returns
+      : [...contextStats.returns, result.stats.returns[0]!];
+    return {
+      policy: result.policy,
+      stats: {
+        returns,
+        envSteps: contextStats.envSteps + result.stats.envSteps,
+        wallSeconds: contextStats.wallSeconds + result.stats.wallSeconds,
+      },
+    };
+  } finally {
+    contextAdapted.dispose();
   }
 }

@@ -54,6 +54,7 @@ export function runSineJob(job: Extract<AdaptJob, { kind: 'sine' }>): AdaptResul
     path: job.keepPath ? result.path : null,
     finalGradient: null,
     explorationGradient: null,
+    context: null,
     stats: { returns: result.returns, envSteps: 0, wallSeconds: (performance.now() - start) / 1000 },
   };
 }

@@ -111,6 +111,8 @@ export interface DisplayState {
   k: number;
   params: Float32Array;
   obsNorm: unknown | null;
+  /** The adapted task context (context learner), null for the init (a zero context) and other learners. */
+  context: Float32Array | null;
 }
 
 export interface Trainer {
@@ -202,7 +204,7 @@ export async function createTrainer(options: TrainerOptions): Promise<Trainer> {
   let lastBatch: { tasks: unknown[]; results: AdaptResult[]; k: number } | null = null;
   let showAdapted = false;
   const display = (): DisplayState => {
-    const base = { params: state.params, obsNorm: state.obsNorm };
+    const base = { params: state.params, obsNorm: state.obsNorm, context: null };
     if (!lastBatch) {
       const task = learner.sampleTasks(1, deriveSeed(config.seed, 0xd15))[0];
       return { task, taskIndex: 0, k: 0, ...base };
@@ -217,6 +219,7 @@ export async function createTrainer(options: TrainerOptions): Promise<Trainer> {
           k: lastBatch.k,
           params: result.params,
           obsNorm: result.obsNorm,
+          context: result.context,
         }
       : { task: lastBatch.tasks[i], taskIndex: i, k: 0, ...base };
   };
@@ -240,7 +243,7 @@ export async function createTrainer(options: TrainerOptions): Promise<Trainer> {
       },
       getParams: () => {
         const shown = current ?? display();
-        return { params: shown.params, obsNorm: shown.obsNorm };
+        return { params: shown.params, obsNorm: shown.obsNorm, context: shown.context };
       },
     }));
   }

@@ -231,6 +231,7 @@ async function adaptRunner(config: RlTrainConfig, method: EvalMethod) {
   const venv = await makeVectorEnv(config.env, config.inner.numEnvs ?? episodesPerUpdate, {
     maxEpisodeSteps: config.maxEpisodeSteps,
     observeTask: method.observeTask,
+    contextDim: method.policy.contextDim,
   });
   const policy = GaussianPolicy.create(method.policy, venv.obsDim, venv.actDim, 0);
   const learner = makeLearner(config.inner.learner as LearnerConfigInput);

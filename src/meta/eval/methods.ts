@@ -68,7 +68,8 @@ export function randomMethod(config: RlTrainConfig): EvalMethod {
     policy: config.policy as PolicyConfig,
     init: (seed) => {
       const policySeed = seed === 0 ? initSeed(config) : deriveSeed(initSeed(config), seed);
-      const policy = GaussianPolicy.create(config.policy, entry.obsDim, entry.actDim, policySeed);
+      const obsDim = entry.obsDim + config.policy.contextDim;
+      const policy = GaussianPolicy.create(config.policy, obsDim, entry.actDim, policySeed);
       try {
         return { params: policy.getParams(), obsNorm: policy.getObsNorm() };
       } finally {

@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { loadLatestCheckpoint } from '../../src/meta/checkpoint.js';
+import { parseTrainConfig, type RlTrainConfig } from '../../src/meta/config.js';
+import { evaluate } from '../../src/meta/eval/evaluate.js';
+import { metaMethod, randomMethod } from '../../src/meta/eval/methods.js';
+import { readMetrics, tempDir, tinyBallNav, train } from './helpers.js';
+
+const contextInner = {
+  steps: 1,
+  episodesPerUpdate: 2,
+  measureFinal: false,
+  learner: { algo: 'context', lr: 2, sigma: 0.5 },
+  weights: { updates: 2, learner: { algo: 'ppo', updateEpochs: 2, numMinibatches: 2 } },
+};
+const contextPolicy = { hiddenSizes: [8], activation: 'relu', contextDim: 2, valueFunction: true };
+
+describe('Reptile with context adaptation (CAVIA-style) on ball-nav', () => {
+  it('adapts the context, then the weights at that context; the run is deterministic and evaluable', async () => {
+    const config = tinyBallNav({ inner: contextInner, policy: contextPolicy }) as RlTrainConfig;
+    const [a, b] = [tempDir(), tempDir()];
+    await train(config, a);
+    await train(config, b);
+    const [runA, runB] = [await loadLatestCheckpoint(a), await loadLatestCheckpoint(b)];
+    expect(runA.params).toEqual(runB.params);
+    // The weight phase moved the network (the context itself is not a weight).
+    const fresh = randomMethod(config).init(0).params;
+    expect(runA.params.length).toBe(fresh.length);
+    expect(runA.params.some((v, j) => v !== fresh[j])).toBe(true);
+    // Per task: the return before the context step, and at the adapted context (the weight phase's first batch).
+    for (const line of readMetrics(a)) for (const r of line.taskReturns) expect(r).toHaveLength(2);
+
+    const report = await evaluate({
+      config,
+      methods: [metaMethod(runA), randomMethod(config)],
+      tasks: 2,
+      k: 2,
+      seeds: 1,
+    });
+    for (const name of ['meta', 'random']) expect(report.methods[name]!.mean).toHaveLength(3);
+  });
+
+  it('rejects context configs that could not learn, naming the field', () => {
+    const base = {
+      env: 'ball-nav',
+      iterations: 1,
+      metaBatchSize: 2,
+      inner: contextInner,
+      policy: contextPolicy,
+    };
+    const cases: [Record<string, unknown>, RegExp][] = [
+      [
+        { policy: { ...contextPolicy, contextDim: 0 } },
+        /policy\.contextDim: expected at least 1 with the context/,
+      ],
+      [{ inner: { ...contextInner, weights: undefined } }, /inner\.weights: expected \{ updates, learner \}/],
+      [{ algo: 'fomaml' }, /algo: expected "reptile" with the context learner/],
+      [
+        { inner: { ...contextInner, weights: { updates: 1, learner: { algo: 'context' } } } },
+        /inner\.weights\.learner\.algo: expected "vpg" or "ppo"/,
+      ],
+      [
+        { inner: { ...contextInner, learner: { algo: 'ppo' } } },
+        /inner\.weights: expected absent unless inner\.learner\.algo is "context"/,
+      ],
+    ];
+    for (const [overrides, message] of cases) {
+      expect(() => parseTrainConfig({ ...base, ...overrides })).toThrow(message);
+    }
+  });
+});
