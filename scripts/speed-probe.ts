@@ -6,6 +6,7 @@
  * least-squares slope of speed on target velocity: 1 is a policy that tracks the target, 0 one that runs at one
  * speed whatever the task.
  * `--lr X` adapts with PPO's learning rate X instead of the run's (does a larger step change the speed?).
+ * A context run (policy.contextDim > 0): the weights stay, the speed is measured at each adapted context.
  *   npx tsx scripts/speed-probe.ts runs/cv-ppo-s0 --tasks 6 --k 2 --episodes 2 [--lr 0.01]
  */
 import { Command } from 'commander';
@@ -13,6 +14,7 @@ import { type BackendName, initBackend } from '../src/agents/backend.js';
 import { type LearnerConfigInput, makeLearner } from '../src/agents/learner.js';
 import { GaussianPolicy } from '../src/agents/policy.js';
 import { Rng } from '../src/core/rng.js';
+import type { ContextInput } from '../src/envs/context-input.js';
 import { envEntry, makeEnv, makeVectorEnv } from '../src/envs/registry.js';
 import { loadLatestCheckpoint } from '../src/meta/checkpoint.js';
 import type { RlTrainConfig } from '../src/meta/config.js';
@@ -56,10 +58,12 @@ if (pool[0]?.goal.kind !== 'velocity') throw new Error(`${runDir}: not a target-
 pool.sort((a, b) => a.goal.velocity - b.goal.velocity);
 const tasks = Array.from({ length: n }, (_, i) => pool[Math.round(((i + 0.5) / n) * pool.length - 0.5)]!);
 
+const contextDim = config.policy.contextDim;
 const venv = await makeVectorEnv(config.env, config.inner.episodesPerUpdate, {
   maxEpisodeSteps: config.maxEpisodeSteps,
+  contextDim,
 });
-const env = await makeEnv(config.env, { maxEpisodeSteps: config.maxEpisodeSteps });
+const env = await makeEnv(config.env, { maxEpisodeSteps: config.maxEpisodeSteps, contextDim });
 const learnerConfig = config.inner.learner as LearnerConfigInput & { learningRate?: number };
 if (lr !== undefined && learnerConfig.algo !== 'ppo')
   throw new Error('--lr: needs a run whose inner learner is PPO');
@@ -86,6 +90,21 @@ function speed(policy: GaussianPolicy, task: VelocityTask, seed: number): number
   return sum / steps;
 }
 
+/**
+ * A context run: the speed at the context after j = 0..k context updates (the first j updates of one seed are the
+ * same whatever the budget, so adapting with j updates gives update j's context).
+ */
+async function contextSpeeds(policy: GaussianPolicy, task: VelocityTask, seed: number, speedSeed: number) {
+  const row: number[] = [];
+  for (let j = 0; j <= k; j++) {
+    const result = await learner.adapt(policy, venv, { ...budget, updates: j }, seed, {}, {});
+    (env as ContextInput<unknown>).setContext(result.context!);
+    row.push(speed(policy, task, speedSeed));
+    result.policy.dispose();
+  }
+  return row;
+}
+
 const speeds: Record<string, number[][]> = {};
 console.log(`target | ${methods.map((m) => `${m.name} k = 0..${k}`).join(' | ')}`);
 for (const [i, task] of tasks.entries()) {
@@ -96,6 +115,13 @@ for (const [i, task] of tasks.entries()) {
     policy.setParams(init.params);
     if (init.obsNorm) policy.setObsNorm(init.obsNorm);
     venv.setTasks(task);
+    if (contextDim > 0) {
+      const row = await contextSpeeds(policy, task, 7000 + i, 100 * i);
+      policy.dispose();
+      (speeds[method.name] ??= []).push(row);
+      cells.push(row.map((s) => s.toFixed(2)).join(' '));
+      continue;
+    }
     const result = await learner.adapt(policy, venv, budget, 7000 + i, {}, {});
     const row: number[] = [];
     for (const [j, params] of [...result.paramsBeforeUpdates, result.policy.getParams()].entries()) {

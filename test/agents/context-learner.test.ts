@@ -6,34 +6,13 @@ import { GaussianPolicy } from '../../src/agents/policy.js';
 import { TerrariumError } from '../../src/core/errors.js';
 import type { ContextInput } from '../../src/envs/context-input.js';
 import { makeVectorEnv } from '../../src/envs/registry.js';
+import { steeringPolicy } from './helpers.js';
 
 const GOAL: [number, number] = [1.5, -1];
 const task = {
   goal: { kind: 'position', position: GOAL },
   dynamics: { massScale: 1, friction: 1, motorStrength: 1, jointDamping: 1, gravityScale: 1 },
 };
-
-/**
- * A linear ball-nav policy that steers to the position its context names (a PD controller: mean action
- * K (context - position) - D velocity), so the best context is the unseen goal.
- */
-function steeringPolicy(): GaussianPolicy {
-  const policy = GaussianPolicy.create(
-    { hiddenSizes: [], obsNorm: false, valueFunction: false, contextDim: 2, initLogStd: -1 },
-    6,
-    2,
-    0,
-  );
-  const params = policy.getParams();
-  params.fill(0, 0, 12); // kernel [6 inputs, 2 actions], row-major
-  for (const axis of [0, 1]) {
-    params[axis * 2 + axis] = -1; // position
-    params[(2 + axis) * 2 + axis] = -0.3; // velocity
-    params[(4 + axis) * 2 + axis] = 1; // context
-  }
-  policy.setParams(params);
-  return policy;
-}
 
 describe('context learner (PGPE on the policy context, real Rapier ball-nav)', () => {
   beforeAll(async () => {

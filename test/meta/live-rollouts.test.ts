@@ -5,6 +5,7 @@ import { GaussianPolicy } from '../../src/agents/policy.js';
 import { envEntry } from '../../src/envs/registry.js';
 import type { FrameEvent, SceneEvent } from '../../src/meta/events.js';
 import { liveRollouts } from '../../src/meta/live-rollouts.js';
+import { steeringPolicy } from '../agents/helpers.js';
 
 const policyConfig = { hiddenSizes: [8], activation: 'relu' as const, valueFunction: false };
 
@@ -79,5 +80,29 @@ describe('live rollouts', () => {
     await sleep(150);
     expect(events.length).toBe(count);
     expect(calls.getTask).toBe(taskCalls);
+  });
+
+  it('show a context policy at the context it was given (the adapted one), zeros without', async () => {
+    const policy = steeringPolicy();
+    const config = policy.config;
+    const params = policy.getParams();
+    policy.dispose();
+    const task = envEntry('ball-nav').distribution().sampleTrain(1, 3)[0];
+    const xAfter = async (context: Float32Array | null) => {
+      const live = liveRollouts({
+        runId: 'test',
+        envId: 'ball-nav',
+        policy: config,
+        maxEpisodeSteps: 20,
+        speed$: new BehaviorSubject(100),
+        getTask: () => ({ task, taskIndex: 0, k: 1 }),
+        getParams: () => ({ params, obsNorm: null, context }),
+      });
+      const frames = await firstValueFrom(live.frames$.pipe(take(10), toArray()));
+      return frames[9]!.poses[0]! - frames[0]!.poses[0]!;
+    };
+    expect(await xAfter(new Float32Array([3, 0]))).toBeGreaterThan(0.05);
+    expect(await xAfter(new Float32Array([-3, 0]))).toBeLessThan(-0.05);
+    expect(Math.abs(await xAfter(null))).toBeLessThan(0.05);
   });
 });
