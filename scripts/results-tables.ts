@@ -7,7 +7,9 @@
  * the methods of DIR/results.json that the runs' reports lack (e.g. the oracle, evaluated once with `terrarium eval
  * --baselines oracle --out DIR` on the same tasks and seeds: norm then uses it). A run written "RUN~BASE" takes the
  * methods its report lacks from BASE's eval (a variant evaluated with `--baselines ""` next to the run that evaluated
- * the baselines on the same tasks, seeds and learner; or two evals of one run, each with some of the baselines). Runs
+ * the baselines on the same tasks, seeds and learner; or two evals of one run, each with some of the baselines).
+ * "RUN~BASE#SUFFIX" takes all of BASE's methods, renamed NAME + SUFFIX (another run's inits adapted by its own
+ * learner on the same tasks and seeds, e.g. `#-ppo`: "pretrained-ppo", paired with this run's meta-init). Runs
  * pooled with different numbers of eval seeds keep each one's first S seeds, S the smallest. With `--plots DIR` each
  * experiment's (pooled) adaptation curve is also written to DIR/NAME-adaptation.svg. `--oracle-return R` computes
  * norm against an oracle whose k = 0 mean R (same tasks and seeds) is all that is left of its eval.
@@ -35,7 +37,7 @@ for (const arg of args) {
   const readRun = (dir: string) => read(existsSync(join(dir, 'results.json')) ? dir : join(dir, 'eval'));
   const extra = extraDir ? read(extraDir) : null;
   // Methods evaluated to a smaller K (the oracle: k = 0 only, which is all norm needs) get NaN for the other k.
-  const withMethodsOf = (report: EvalReport, from: EvalReport, where: string) => {
+  const withMethodsOf = (report: EvalReport, from: EvalReport, where: string, suffix = '') => {
     const same =
       from.env === report.env && JSON.stringify(from.heldOutTasks) === JSON.stringify(report.heldOutTasks);
     if (!same || from.seeds !== report.seeds || from.k > report.k) {
@@ -44,14 +46,16 @@ for (const arg of args) {
     const methods = { ...report.methods };
     for (const [method, result] of Object.entries(from.methods)) {
       const pad = (r: number[]) => [...r, ...Array.from({ length: report.k - from.k }, () => Number.NaN)];
-      methods[method] ??= { ...result, returns: result.returns.map((perSeed) => perSeed.map(pad)) };
+      methods[method + suffix] ??= { ...result, returns: result.returns.map((perSeed) => perSeed.map(pad)) };
     }
     return reportFromReturns(report, methods);
   };
   let reports = runs.split('+').map((token) => {
-    const [run, base] = token.split('~') as [string, string | undefined];
+    const [run, baseSpec] = token.split('~') as [string, string | undefined];
     const report = readRun(run);
-    return base ? withMethodsOf(report, readRun(base), base) : report;
+    if (!baseSpec) return report;
+    const [base, suffix] = baseSpec.split('#') as [string, string | undefined];
+    return withMethodsOf(report, readRun(base), base, suffix);
   });
   const seeds = Math.min(...reports.map((r) => r.seeds));
   reports = reports.map((r) => (r.seeds === seeds ? r : firstSeeds(r, seeds)));
