@@ -124,11 +124,11 @@ function workspace(spec: RlJobSpec, key: string): Promise<Workspace> {
   if (!ws) {
     ws = (async () => {
       await initBackend(spec.backend as BackendName);
-      const policy0 = spec.policy as { contextDim?: number };
+      const { contextDim } = spec.policy as { contextDim?: number };
       const venv = await makeVectorEnv(spec.env, spec.numEnvs, {
         maxEpisodeSteps: spec.maxEpisodeSteps,
         observeTask: spec.observeTask,
-        contextDim: policy0.contextDim ?? 0,
+        contextDim: contextDim ?? 0,
       });
       const policy = GaussianPolicy.create(spec.policy as never, venv.obsDim, venv.actDim, 0);
       const weights = spec.weights && {
