@@ -1,31 +1,24 @@
 import { TerrariumError } from '../core/errors.js';
-import type { Env, ResetOptions, ResetResult, StepResult } from './env.js';
-import { type Box, box, boxSize } from './spaces.js';
-import { EnvWrapper } from './wrapper.js';
+import { AppendedObservation } from './appended-observation.js';
+import type { Env } from './env.js';
 
 /**
  * Appends a vector set from outside (`setContext`) to every observation: the input through which an agent
  * conditions its policy on a task context it adapts itself (CAVIA-style context adaptation). The env never reads
  * the context; a change takes effect at the next observation.
  */
-export class ContextInput<Task> extends EnvWrapper<Task> {
-  private readonly space: Box;
+export class ContextInput<Task> extends AppendedObservation<Task> {
   private readonly context: Float32Array;
 
   constructor(
     inner: Env<Task>,
     readonly contextDim: number,
   ) {
-    super(inner);
     if (!Number.isInteger(contextDim) || contextDim < 1) {
       throw new TerrariumError('contextDim', contextDim, 'an integer >= 1');
     }
+    super(inner, contextDim);
     this.context = new Float32Array(contextDim);
-    this.space = box(boxSize(inner.observationSpace) + contextDim, -Infinity, Infinity);
-  }
-
-  override get observationSpace(): Box {
-    return this.space;
   }
 
   /** The context appended from the next observation on (copied). */
@@ -45,21 +38,8 @@ export class ContextInput<Task> extends EnvWrapper<Task> {
     return this.context.slice();
   }
 
-  private extend(obs: Float32Array): Float32Array {
-    const out = new Float32Array(obs.length + this.contextDim);
-    out.set(obs);
-    out.set(this.context, obs.length);
-    return out;
-  }
-
-  override reset(options?: ResetOptions<Task>): ResetResult {
-    const result = this.inner.reset(options);
-    return { ...result, obs: this.extend(result.obs) };
-  }
-
-  override step(action: ArrayLike<number>): StepResult {
-    const result = this.inner.step(action);
-    return { ...result, obs: this.extend(result.obs) };
+  protected appended(): Float32Array {
+    return this.context;
   }
 }
 

@@ -1,9 +1,8 @@
+import { AppendedObservation } from './appended-observation.js';
 import type { BallNavTask } from './ball-nav.js';
-import type { Env, ResetOptions, ResetResult, StepResult } from './env.js';
+import type { Env } from './env.js';
 import type { LeggedTask } from './legged-env.js';
-import { type Box, box, boxSize } from './spaces.js';
 import { TERRAIN_KINDS } from './terrain.js';
-import { EnvWrapper } from './wrapper.js';
 
 /** The task as numbers, for oracle policies that are told the task instead of inferring it. */
 export function taskFeatures(task: unknown): number[] {
@@ -32,35 +31,20 @@ export function taskFeatures(task: unknown): number[] {
 }
 
 /** Appends `taskFeatures(task)` to every observation (the oracle baseline's view of the world). */
-export class TaskObservation<Task> extends EnvWrapper<Task> {
-  private readonly space: Box;
+export class TaskObservation<Task> extends AppendedObservation<Task> {
   private features: Float32Array;
 
   constructor(inner: Env<Task>) {
-    super(inner);
-    this.features = Float32Array.from(taskFeatures(inner.task));
-    this.space = box(boxSize(inner.observationSpace) + this.features.length, -Infinity, Infinity);
+    const features = Float32Array.from(taskFeatures(inner.task));
+    super(inner, features.length);
+    this.features = features;
   }
 
-  override get observationSpace(): Box {
-    return this.space;
-  }
-
-  private extend(obs: Float32Array): Float32Array {
-    const out = new Float32Array(obs.length + this.features.length);
-    out.set(obs);
-    out.set(this.features, obs.length);
-    return out;
-  }
-
-  override reset(options?: ResetOptions<Task>): ResetResult {
-    const result = this.inner.reset(options);
+  protected override onReset(): void {
     this.features = Float32Array.from(taskFeatures(this.inner.task));
-    return { ...result, obs: this.extend(result.obs) };
   }
 
-  override step(action: ArrayLike<number>): StepResult {
-    const result = this.inner.step(action);
-    return { ...result, obs: this.extend(result.obs) };
+  protected appended(): Float32Array {
+    return this.features;
   }
 }

@@ -17,6 +17,7 @@ import { envEntry } from '../../envs/registry.js';
 import { type LoadedRun, loadRunIfCheckpointed } from '../checkpoint.js';
 import type { RlTrainConfig } from '../config.js';
 import { stepMultipliers } from '../meta-sgd.js';
+import { policyObsDim } from '../rl-learner.js';
 import { initSeed } from '../trainer.js';
 
 export const METHOD_NAMES = ['meta', 'random', 'pretrained', 'oracle'] as const;
@@ -68,7 +69,7 @@ export function randomMethod(config: RlTrainConfig): EvalMethod {
     policy: config.policy as PolicyConfig,
     init: (seed) => {
       const policySeed = seed === 0 ? initSeed(config) : deriveSeed(initSeed(config), seed);
-      const obsDim = entry.obsDim + config.policy.contextDim;
+      const obsDim = policyObsDim({ ...config, observeTask: false });
       const policy = GaussianPolicy.create(config.policy, obsDim, entry.actDim, policySeed);
       try {
         return { params: policy.getParams(), obsNorm: policy.getObsNorm() };
