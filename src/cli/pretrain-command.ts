@@ -3,6 +3,7 @@ import { TerrariumError } from '../core/errors.js';
 import { loadLatestCheckpoint } from '../meta/checkpoint.js';
 import { isSineConfig, parseTrainConfig, type RlTrainConfig, type TrainConfig } from '../meta/config.js';
 import { baselineDir } from '../meta/eval/methods.js';
+import { needsContextInputs, widenBaseline } from '../meta/eval/widen-baseline.js';
 import { intOption } from './options.js';
 import { readConfigFile, runTrainer, type TrainOptions } from './train-command.js';
 
@@ -16,11 +17,13 @@ interface PretrainCliOptions extends TrainOptions {
  * `terrarium pretrain --run RUN`: eval's trained baselines are `algo: "pretrain"` runs (the trainer's multi-task
  * baseline) inside the meta-run's directory. The config is the meta-run's own (or --config FILE, e.g. an oracle
  * with another learner) with algo "pretrain", the oracle's observeTask, and the meta-run's env-step budget (the
- * env steps it actually used, whatever the file's envStepBudget; --env-steps overrides it) and seed.
+ * env steps it actually used, whatever the file's envStepBudget; --env-steps overrides it) and seed. A context
+ * run's baseline is trained without context inputs (with the run's weight learner unless --config says otherwise)
+ * into RUN/pretrained-no-context and then widened into RUN/pretrained.
  */
 export async function pretrainConfig(options: PretrainCliOptions): Promise<TrainConfig> {
   const run = await loadLatestCheckpoint(options.run);
-  const base = options.config ? await readConfigFile(options.config) : run.config;
+  const base = options.config ? await readConfigFile(options.config) : withoutContextLearner(run.config);
   if (isSineConfig(base)) {
     // No env steps to match: the same number of iterations (k pooled SGD steps each, the meta-run's k per task).
     if (options.oracle) throw new TerrariumError('--oracle', true, 'an RL run (the sine toy has no oracle)');
@@ -48,6 +51,20 @@ export async function pretrainConfig(options: PretrainCliOptions): Promise<Train
   return parseTrainConfig(JSON.parse(JSON.stringify(config)));
 }
 
+/**
+ * A context run's own settings with its weight learner in place of the context learner (which adapts no weights):
+ * the baseline trains without context inputs, with the learner and updates per task that the run's weights had.
+ */
+function withoutContextLearner(config: TrainConfig): TrainConfig {
+  if (isSineConfig(config) || !config.inner.weights) return config;
+  const { weights, ...inner } = config.inner;
+  return {
+    ...config,
+    inner: { ...inner, steps: weights.updates, learner: weights.learner },
+    policy: { ...config.policy, contextDim: 0 },
+  };
+}
+
 export function registerPretrainCommand(program: Command): void {
   program
     .command('pretrain')
@@ -70,7 +87,15 @@ export function registerPretrainCommand(program: Command): void {
     .option('--json', 'print metrics and the summary as JSON lines')
     .action(async (options: PretrainCliOptions) => {
       const config = await pretrainConfig(options);
-      const outDir = baselineDir(options.run, options.oracle ? 'oracle' : 'pretrained');
+      const name = options.oracle ? 'oracle' : 'pretrained';
+      const { config: runConfig } = await loadLatestCheckpoint(options.run);
+      const widen = !isSineConfig(config) && needsContextInputs(runConfig as RlTrainConfig, config);
+      // A context run's baseline trains without context inputs (kept, resumable) and gets them afterwards.
+      const outDir = baselineDir(options.run, widen ? `${name}-no-context` : name);
       process.exitCode = await runTrainer(config, outDir, { ...options, view: false });
+      if (widen && process.exitCode === 0) {
+        await widenBaseline(outDir, options.run, baselineDir(options.run, name));
+        console.log(`${baselineDir(options.run, name)}: ${outDir} with the run's context inputs`);
+      }
     });
 }

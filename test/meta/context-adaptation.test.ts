@@ -1,8 +1,10 @@
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadLatestCheckpoint } from '../../src/meta/checkpoint.js';
 import { parseTrainConfig, type RlTrainConfig } from '../../src/meta/config.js';
 import { evaluate } from '../../src/meta/eval/evaluate.js';
 import { metaMethod, randomMethod } from '../../src/meta/eval/methods.js';
+import { terrarium } from '../run-cli.js';
 import { readMetrics, tempDir, tinyBallNav, train } from './helpers.js';
 
 const contextInner = {
@@ -37,6 +39,43 @@ describe('Reptile with context adaptation (CAVIA-style) on ball-nav', () => {
       seeds: 1,
     });
     for (const name of ['meta', 'random']) expect(report.methods[name]!.mean).toHaveLength(3);
+  });
+
+  it("pretrains the baseline without context inputs, with the run's weight learner, then widens it", async () => {
+    const config = tinyBallNav({ inner: contextInner, policy: contextPolicy }) as RlTrainConfig;
+    const dir = tempDir();
+    await train(config, dir);
+    const pretrain = await terrarium(['pretrain', '--run', dir, '--json']);
+    expect(pretrain.code, pretrain.stderr).toBe(0);
+    const plain = await loadLatestCheckpoint(join(dir, 'pretrained-no-context'));
+    expect(plain.config).toMatchObject({
+      algo: 'pretrain',
+      inner: { steps: 2, learner: { algo: 'ppo' } },
+      policy: { contextDim: 0 },
+    });
+    const widened = await loadLatestCheckpoint(join(dir, 'pretrained'));
+    expect((widened.config as RlTrainConfig).policy.contextDim).toBe(2);
+    expect(widened.params.length).toBe((await loadLatestCheckpoint(dir)).params.length);
+    expect(widened.params.length).toBeGreaterThan(plain.params.length);
+
+    const evalArgs = [
+      'eval',
+      '--run',
+      dir,
+      '--baselines',
+      'pretrained',
+      '--tasks',
+      '2',
+      '--k',
+      '1',
+      '--seeds',
+      '1',
+    ];
+    const evaluated = await terrarium([...evalArgs, '--json']);
+    expect(evaluated.code, evaluated.stderr).toBe(0);
+    const { methods } = JSON.parse(evaluated.stdout.trim().split('\n').at(-1)!);
+    expect(Object.keys(methods)).toEqual(['meta', 'pretrained']);
+    expect(methods.pretrained.mean).toHaveLength(2);
   });
 
   it('rejects context configs that could not learn, naming the field', () => {

@@ -41,8 +41,11 @@ export interface EvalMethod {
   stepScales?: Float32Array[];
 }
 
-/** Where `terrarium pretrain` writes its policies inside a run directory. */
-export function baselineDir(runDir: string, name: 'pretrained' | 'oracle'): string {
+/** Where `terrarium pretrain` writes its policies inside a run directory (a context run's also without context). */
+export function baselineDir(
+  runDir: string,
+  name: 'pretrained' | 'oracle' | 'pretrained-no-context' | 'oracle-no-context',
+): string {
   return join(runDir, name);
 }
 

@@ -1,0 +1,57 @@
+/**
+ * A context run's baselines (policy.contextDim > 0) are trained without a context: the context learner adapts only
+ * the context, so pretraining uses a weight learner on a plain policy. `widenBaseline` copies such a baseline's
+ * latest checkpoint into a context run's baseline directory with the context inputs added (withContextInputs: the new
+ * first-layer rows as a fresh init has them, which is what pretraining with the context held at 0 leaves there), so
+ * `terrarium eval` adapts it with the run's own context learner.
+ */
+import { withContextInputs } from '../../agents/context-inputs.js';
+import type { ObsNormState } from '../../agents/obs-norm.js';
+import { GaussianPolicy } from '../../agents/policy.js';
+import { TerrariumError } from '../../core/errors.js';
+import { envEntry } from '../../envs/registry.js';
+import { loadLatestCheckpoint, saveCheckpoint, writeRunConfig } from '../checkpoint.js';
+import { parseTrainConfig, type RlTrainConfig } from '../config.js';
+import { policyObsDim } from '../rl-learner.js';
+import { initSeed } from '../trainer.js';
+
+/** Whether a baseline trained with `baseline`'s policy must be widened to be adapted like the run `run`. */
+export function needsContextInputs(run: RlTrainConfig, baseline: RlTrainConfig): boolean {
+  return run.policy.contextDim > 0 && baseline.policy.contextDim === 0;
+}
+
+/** Writes the baseline in `fromDir` to `toDir` with the context inputs of the run in `runDir` (tfjs initialized). */
+export async function widenBaseline(fromDir: string, runDir: string, toDir: string): Promise<void> {
+  const baseline = await loadLatestCheckpoint(fromDir);
+  const run = await loadLatestCheckpoint(runDir);
+  const trained = baseline.config as RlTrainConfig;
+  const target = run.config as RlTrainConfig;
+  if (trained.env !== target.env || JSON.stringify(trained.tasks) !== JSON.stringify(target.tasks)) {
+    throw new TerrariumError(
+      `${fromDir}: env and tasks`,
+      `${trained.env} ${JSON.stringify(trained.tasks)}`,
+      `the run's (${target.env} ${JSON.stringify(target.tasks)})`,
+    );
+  }
+  const policy = GaussianPolicy.create(
+    trained.policy,
+    policyObsDim(trained),
+    envEntry(trained.env).actDim,
+    0,
+  );
+  policy.setParams(baseline.params);
+  policy.setObsNorm(baseline.obsNorm as ObsNormState);
+  const widened = withContextInputs(policy, target.policy.contextDim, initSeed(target));
+  try {
+    await writeRunConfig(toDir, parseTrainConfig({ ...trained, policy: widened.config }));
+    await saveCheckpoint(toDir, {
+      ...baseline.checkpoint,
+      params: widened.getParams(),
+      obsNorm: widened.getObsNorm(),
+      adam: null,
+    });
+  } finally {
+    policy.dispose();
+    widened.dispose();
+  }
+}
