@@ -3,7 +3,7 @@
  *   1. eps from the linear schedule; a meta-batch of training tasks from the task RNG;
  *   2. one self-contained adapt job per task (theta, task, seed = deriveSeed(runSeed, iteration, taskIndex)), run
  *      in parallel on the worker pool (or one after another in this thread with `workers: 0`);
- *   3. the meta step on the flat parameters (reptile.ts): plain Reptile, Adam on the pseudo-gradient, or FOMAML;
+ *   3. the meta step (outer-step.ts, on the flat parameters): plain Reptile, Adam on the pseudo-gradient, or FOMAML;
  *      obs-norm statistics pooled (or frozen); with `metaSgd`, the per-parameter inner step sizes step too;
  *      ("pretrain" replaces 2 and 3 with pooled multi-task updates: no meta-learning);
  *   4. a metrics.jsonl line, the metrics$ / adaptation$ events, and every `checkpointEvery` iterations a checkpoint.
@@ -13,35 +13,17 @@
 import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BehaviorSubject, EMPTY, type Observable, Subject } from 'rxjs';
-import { returnGapFactor } from '../agents/return-gap-step.js';
 import { TerrariumError } from '../core/errors.js';
 import { deriveSeed, Rng } from '../core/rng.js';
 import { mean, spread } from '../core/summary.js';
 import { type Checkpoint, readLatestCheckpoint, saveCheckpoint, writeRunConfig } from './checkpoint.js';
-import { isSineConfig, metaSgdReach, metaSgdVectors, parseTrainConfig, type TrainConfig } from './config.js';
+import { isSineConfig, metaSgdVectors, parseTrainConfig, type TrainConfig } from './config.js';
 import type { AdaptationEvent, FrameEvent, MetricsEvent, SceneEvent, TrainingStreams } from './events.js';
 import type { AdaptResult, MetaLearner } from './meta-learner.js';
-import {
-  adaptationCredits,
-  type StepScales,
-  stepMultipliers,
-  stepScalesInit,
-  stepScalesStep,
-  unscaledUpdate,
-  updateMultipliers,
-} from './meta-sgd.js';
+import { type StepScales, stepMultipliers, stepScalesInit } from './meta-sgd.js';
+import { innerMultipliers, outerStep } from './outer-step.js';
 import { createJobRunner, type JobRunner } from './pool.js';
-import {
-  adamInit,
-  adamStep,
-  addScaledMean,
-  fomamlGradient,
-  linearEps,
-  meanDelta,
-  reptileGradient,
-  reptileStep,
-  sgdStep,
-} from './reptile.js';
+import { adamInit, linearEps, reptileStep } from './reptile.js';
 import { sineMetaLearner } from './sine-learner.js';
 
 /** One line of metrics.jsonl. */
@@ -344,50 +326,9 @@ export async function createTrainer(options: TrainerOptions): Promise<Trainer> {
     }
   }
 
-  /** Each task's inner step factors, one per update (`returnGapStep`; null without it: every factor 1). */
-  function stepFactors(results: readonly AdaptResult[]): number[][] | null {
-    if (isSineConfig(config) || config.inner.learner.algo !== 'vpg') return null;
-    const gap = config.inner.learner.returnGapStep;
-    if (!gap) return null;
-    return results.map((r) =>
-      r.stats.returns.slice(0, config.inner.steps).map((R) => returnGapFactor(gap, R)),
-    );
-  }
-
-  /**
-   * FOMAML's descent pseudo-gradient: the mean of the tasks' last inner updates, negated; with initStep "gradient"
-   * divided by the Meta-SGD multipliers they used, and with return-gap factors by each task's own factor (per task,
-   * then averaged; without factors the mean is taken first, as every run before them did).
-   */
-  function fomamlInitStep(
-    results: readonly AdaptResult[],
-    multipliers: Float32Array[] | null,
-    factors: number[][] | null,
-  ): Float32Array {
-    const last = config.inner.steps - 1;
-    const initGradient = !isSineConfig(config) && config.metaSgd?.initStep === 'gradient';
-    const stepMultipliers = initGradient ? multipliers : null;
-    if (factors) {
-      const perTask = results.map((r, i) =>
-        unscaledUpdate(
-          fomamlGradient([r.path!.at(-1)!], [r.params]),
-          updateMultipliers(stepMultipliers, factors[i]!, r.params.length)[last]!,
-        ),
-      );
-      return meanDelta(new Float32Array(perTask[0]!.length), perTask);
-    }
-    const grad = fomamlGradient(
-      results.map((r) => r.path!.at(-1)!),
-      results.map((r) => r.params),
-    );
-    if (!stepMultipliers) return grad;
-    return unscaledUpdate(grad, stepMultipliers[Math.min(last, stepMultipliers.length - 1)]!);
-  }
-
-  /** Reptile / FOMAML: adapt theta to every task, then step theta (plain, or Adam on the pseudo-gradient). */
+  /** Reptile / FOMAML: adapt theta to every task, then the meta step (outer-step.ts). */
   async function metaStep(tasks: unknown[], iteration: number, eps: number) {
-    const scales = state.stepScales ?? null;
-    const multipliers = scales ? stepMultipliers(scales, state.params.length) : null;
+    const multipliers = innerMultipliers(state);
     const jobs = tasks.map((task, taskIndex) =>
       learner.job({
         iteration,
@@ -396,62 +337,17 @@ export async function createTrainer(options: TrainerOptions): Promise<Trainer> {
         obsNorm: state.obsNorm,
         task,
         seed: deriveSeed(config.seed, iteration, taskIndex),
-        keepPath: config.algo === 'fomaml' || scales !== null,
+        keepPath: config.algo === 'fomaml' || multipliers !== null,
         measureFinal: isSineConfig(config) || config.inner.measureFinal,
         stepScales: multipliers,
-        finalGradient: scales !== null && config.algo !== 'fomaml',
+        finalGradient: multipliers !== null && config.algo !== 'fomaml',
         explorationGradient: !isSineConfig(config) && config.explorationTerm > 0,
       }),
     );
     const results = await runJobs(jobs);
     if (results === 'stop') return 'stop';
-    const adapted = results.map((r) => r.params);
-    const factors = stepFactors(results);
-    let grad = config.algo === 'fomaml' ? fomamlInitStep(results, multipliers, factors) : null;
-    if (grad && !isSineConfig(config) && config.explorationTerm > 0 && config.inner.learner.algo === 'vpg') {
-      // The sampling term is an ascent direction in the units of alpha * g, like the descent pseudo-gradient.
-      const term = config.explorationTerm * config.inner.learner.alpha;
-      grad = addScaledMean(
-        grad,
-        results.map((r) => r.explorationGradient!),
-        -term,
-      );
-    }
-    let params: Float32Array;
-    let adam = state.adam;
-    if (config.outer.optimizer === 'adam') {
-      const step = adamStep(
-        state.params,
-        grad ?? reptileGradient(state.params, adapted),
-        adam!,
-        eps,
-        config.outer.adam,
-      );
-      params = step.params;
-      adam = step.state;
-    } else {
-      params = grad ? sgdStep(state.params, grad, eps) : reptileStep(state.params, adapted, eps);
-    }
-    const obsNorm = learner.mergeObsNorm(
-      state.obsNorm,
-      results.map((r) => r.obsNorm),
-    );
-    let stepScales: StepScales | null = null;
-    if (scales && !isSineConfig(config) && config.metaSgd && config.inner.learner.algo === 'vpg') {
-      const { alpha } = config.inner.learner;
-      const { perStep } = config.metaSgd;
-      const credits = results.map((r, i) =>
-        adaptationCredits(
-          { path: r.path!, adapted: r.params, finalGradient: r.finalGradient },
-          factors ? updateMultipliers(multipliers, factors[i]!, r.params.length) : multipliers!,
-          alpha,
-          metaSgdReach(config),
-          perStep,
-        ),
-      );
-      stepScales = stepScalesStep(scales, credits, config.metaSgd.lr, config.metaSgd.maxScale);
-    }
-    return { params, obsNorm, adam, stepScales, results, taskReturns: results.map((r) => r.stats.returns) };
+    const next = outerStep(config, state, results, eps, learner);
+    return { ...next, results, taskReturns: results.map((r) => r.stats.returns) };
   }
 
   /**
