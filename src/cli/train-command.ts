@@ -90,17 +90,21 @@ function reportProgress(trainer: Trainer, options: TrainOptions): { done(): void
       },
       cliProgress.Presets.shades_classic,
     );
-    bar.start(budget ?? total, budget ? 0 : trainer.startIteration, {
-      stepsPerSec: '-',
-      before: '-',
-      after: '-',
-    });
+    bar.start(
+      budget ?? total,
+      budget ? Math.min(trainer.startTotals.envSteps, budget) : trainer.startIteration,
+      {
+        stepsPerSec: '-',
+        before: '-',
+        after: '-',
+      },
+    );
   }
   // Env steps/s of the last iteration, from the cumulative counters of consecutive events.
-  let previous = trainer.startIteration > 0 ? null : { envSteps: 0, wallSeconds: 0 };
+  let previous = trainer.startTotals;
   const metricsSub = trainer.streams.metrics$.subscribe((event) => {
-    const wall = previous ? event.wallSeconds - previous.wallSeconds : 0;
-    const rate = previous && wall > 0 ? Math.round((event.envSteps - previous.envSteps) / wall) : 0;
+    const wall = event.wallSeconds - previous.wallSeconds;
+    const rate = wall > 0 ? Math.round((event.envSteps - previous.envSteps) / wall) : 0;
     previous = event;
     if (options.json) {
       process.stdout.write(`${JSON.stringify({ type: 'metrics', ...event })}\n`);

@@ -105,6 +105,8 @@ export interface Trainer {
   readonly config: TrainConfig;
   /** Iterations already done when `run()` starts (non-zero after --resume). */
   readonly startIteration: number;
+  /** The run's env steps and wall-clock seconds when `run()` starts (non-zero after --resume). */
+  readonly startTotals: { envSteps: number; wallSeconds: number };
   run(): Promise<TrainSummary>;
   /** Ends the run at the next safe point: the current iteration is dropped, a checkpoint of the last is saved. */
   stop(): void;
@@ -457,6 +459,7 @@ export async function createTrainer(options: TrainerOptions): Promise<Trainer> {
     notices$,
     config,
     startIteration: state.iteration,
+    startTotals: { envSteps: state.envSteps, wallSeconds: state.wallSeconds },
     run: async () => {
       try {
         return await run();

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadLatestCheckpoint } from '../../src/meta/checkpoint.js';
 import { sineNumParams } from '../../src/meta/sine.js';
+import { terrarium } from '../run-cli.js';
 import { readMetrics, tempDir, tinyBallNav, tinySine, train } from './helpers.js';
 
 // The built CLI, as users run it (`npm test` builds first).
@@ -65,6 +66,17 @@ describe('checkpoints and resume', () => {
     const { envStepBudget: _, algo: _algo, ...older } = JSON.parse(readFileSync(path, 'utf8'));
     writeFileSync(path, JSON.stringify(older));
     await expect(train(config, dir, { resume: true })).resolves.toMatchObject({ iterations: 2 });
+  });
+
+  it("the CLI reports the first resumed iteration's own speed and time, not zeros", async () => {
+    const dir = tempDir();
+    await train(tinyBallNav({ iterations: 3 }), dir, { stopAfter: 2 });
+    const { code, stdout, stderr } = await terrarium(['train', '--out', dir, '--resume']);
+    expect(code, stderr).toBe(0);
+    const line = stdout.split('\n').find((l) => l.startsWith('iter 3/3'));
+    const [, rate, seconds] = line?.match(/ (\d+) steps\/s +([\d.]+) s$/) ?? [];
+    expect(Number(rate), line).toBeGreaterThan(0);
+    expect(Number(seconds), line).toBeGreaterThan(0);
   });
 
   it('kill -9 during checkpoint writes leaves a loadable run that resumes', async () => {
