@@ -7,6 +7,8 @@
  */
 import { Command } from 'commander';
 import { initBackend } from '../src/agents/backend.js';
+import { readRunConfig } from '../src/meta/checkpoint.js';
+import type { RlTrainConfig } from '../src/meta/config.js';
 import { baselineDir } from '../src/meta/eval/methods.js';
 import { widenBaseline } from '../src/meta/eval/widen-baseline.js';
 
@@ -18,5 +20,5 @@ const [fromDir, runDir] = program.args as [string, string];
 
 await initBackend('cpu');
 const toDir = baselineDir(runDir, 'pretrained');
-await widenBaseline(fromDir, runDir, toDir);
+await widenBaseline(fromDir, (await readRunConfig(runDir)) as RlTrainConfig, toDir);
 console.log(`${toDir}: ${fromDir} with the run's context inputs`);

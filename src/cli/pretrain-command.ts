@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { TerrariumError } from '../core/errors.js';
-import { loadLatestCheckpoint } from '../meta/checkpoint.js';
+import { loadLatestCheckpoint, readRunConfig } from '../meta/checkpoint.js';
 import { isSineConfig, parseTrainConfig, type RlTrainConfig, type TrainConfig } from '../meta/config.js';
 import { baselineDir } from '../meta/eval/methods.js';
 import { needsContextInputs, widenBaseline } from '../meta/eval/widen-baseline.js';
@@ -88,14 +88,15 @@ export function registerPretrainCommand(program: Command): void {
     .action(async (options: PretrainCliOptions) => {
       const config = await pretrainConfig(options);
       const name = options.oracle ? 'oracle' : 'pretrained';
-      const { config: runConfig } = await loadLatestCheckpoint(options.run);
+      const runConfig = await readRunConfig(options.run);
       const widen = !isSineConfig(config) && needsContextInputs(runConfig as RlTrainConfig, config);
       // A context run's baseline trains without context inputs (kept, resumable) and gets them afterwards.
       const outDir = baselineDir(options.run, widen ? `${name}-no-context` : name);
       process.exitCode = await runTrainer(config, outDir, { ...options, view: false });
       if (widen && process.exitCode === 0) {
-        await widenBaseline(outDir, options.run, baselineDir(options.run, name));
-        console.log(`${baselineDir(options.run, name)}: ${outDir} with the run's context inputs`);
+        const widenedDir = baselineDir(options.run, name);
+        await widenBaseline(outDir, runConfig as RlTrainConfig, widenedDir);
+        console.log(`${widenedDir}: ${outDir} with the run's context inputs`);
       }
     });
 }

@@ -34,16 +34,19 @@ export function innerMultipliers(state: MetaState): Float32Array[] | null {
   return state.stepScales ? stepMultipliers(state.stepScales, state.params.length) : null;
 }
 
-/** theta and the state around it after one meta step with step size eps. */
+/**
+ * theta and the state around it after one meta step with step size eps; `multipliers` are innerMultipliers(state),
+ * the ones the meta-batch adapted with.
+ */
 export function outerStep(
   config: TrainConfig,
   state: MetaState,
+  multipliers: Float32Array[] | null,
   results: readonly AdaptResult[],
   eps: number,
   learner: Pick<MetaLearner, 'mergeObsNorm'>,
 ): MetaState {
   const scales = state.stepScales ?? null;
-  const multipliers = innerMultipliers(state);
   const adapted = results.map((r) => r.params);
   const factors = stepFactors(config, results);
   let grad = config.algo === 'fomaml' ? fomamlInitStep(config, results, multipliers, factors) : null;

@@ -348,7 +348,7 @@ export async function createTrainer(options: TrainerOptions): Promise<Trainer> {
     );
     const results = await runJobs(jobs);
     if (results === 'stop') return 'stop';
-    const next = outerStep(config, state, results, eps, learner);
+    const next = outerStep(config, state, multipliers, results, eps, learner);
     return { ...next, results, taskReturns: results.map((r) => r.stats.returns) };
   }
 

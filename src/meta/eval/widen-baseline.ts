@@ -20,12 +20,10 @@ export function needsContextInputs(run: RlTrainConfig, baseline: RlTrainConfig):
   return run.policy.contextDim > 0 && baseline.policy.contextDim === 0;
 }
 
-/** Writes the baseline in `fromDir` to `toDir` with the context inputs of the run in `runDir` (tfjs initialized). */
-export async function widenBaseline(fromDir: string, runDir: string, toDir: string): Promise<void> {
+/** Writes the baseline in `fromDir` to `toDir` with the context inputs of the run `target` (tfjs initialized). */
+export async function widenBaseline(fromDir: string, target: RlTrainConfig, toDir: string): Promise<void> {
   const baseline = await loadLatestCheckpoint(fromDir);
-  const run = await loadLatestCheckpoint(runDir);
   const trained = baseline.config as RlTrainConfig;
-  const target = run.config as RlTrainConfig;
   if (trained.env !== target.env || JSON.stringify(trained.tasks) !== JSON.stringify(target.tasks)) {
     throw new TerrariumError(
       `${fromDir}: env and tasks`,
@@ -39,10 +37,11 @@ export async function widenBaseline(fromDir: string, runDir: string, toDir: stri
     envEntry(trained.env).actDim,
     0,
   );
-  policy.setParams(baseline.params);
-  policy.setObsNorm(baseline.obsNorm as ObsNormState);
-  const widened = withContextInputs(policy, target.policy.contextDim, initSeed(target));
+  let widened: GaussianPolicy | null = null;
   try {
+    policy.setParams(baseline.params);
+    policy.setObsNorm(baseline.obsNorm as ObsNormState);
+    widened = withContextInputs(policy, target.policy.contextDim, initSeed(target));
     await writeRunConfig(toDir, parseTrainConfig({ ...trained, policy: widened.config }));
     await saveCheckpoint(toDir, {
       ...baseline.checkpoint,
@@ -52,6 +51,6 @@ export async function widenBaseline(fromDir: string, runDir: string, toDir: stri
     });
   } finally {
     policy.dispose();
-    widened.dispose();
+    widened?.dispose();
   }
 }
