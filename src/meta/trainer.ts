@@ -500,10 +500,13 @@ async function checkSameConfig(runDir: string, config: TrainConfig): Promise<voi
     throw new TerrariumError('--resume', runDir, 'a run directory with a valid config.json to resume');
   }
   const fields = new Set([...Object.keys(saved), ...Object.keys(config)]);
+  // A run whose eps does not anneal over its iterations can be extended: with more iterations or env steps it
+  // continues exactly as a run started with them would (an annealed eps would follow another schedule).
+  const extendable = config.algo === 'pretrain' || config.outer.eps0 === config.outer.eps1;
+  const free = new Set(['workers', 'backend', ...(extendable ? ['iterations', 'envStepBudget'] : [])]);
   const differing = [...fields].filter(
     (key) =>
-      key !== 'workers' &&
-      key !== 'backend' &&
+      !free.has(key) &&
       JSON.stringify((saved as Record<string, unknown>)[key]) !==
         JSON.stringify((config as Record<string, unknown>)[key]),
   );

@@ -58,6 +58,30 @@ describe('checkpoints and resume', () => {
     );
   });
 
+  it('a run with a constant eps is extended by resuming with more iterations, as if started with them', async () => {
+    const config = (iterations: number) =>
+      tinySine({ iterations, outer: { eps0: 0.5, eps1: 0.5, optimizer: 'sgd' } });
+    const straight = tempDir();
+    const extended = tempDir();
+    await train(config(4), straight);
+    await expect(train(config(2), extended)).resolves.toMatchObject({ stopped: false });
+    await expect(train(config(4), extended, { resume: true })).resolves.toMatchObject({ iterations: 4 });
+    expect(readMetrics(extended).map((m) => m.taskReturns)).toEqual(
+      readMetrics(straight).map((m) => m.taskReturns),
+    );
+    const a = await loadLatestCheckpoint(straight);
+    const b = await loadLatestCheckpoint(extended);
+    expect(Array.from(b.params)).toEqual(Array.from(a.params));
+  });
+
+  it('an annealed run refuses more iterations (its eps schedule would change), naming the field', async () => {
+    const dir = tempDir();
+    await train(tinySine({ iterations: 2 }), dir);
+    await expect(train(tinySine({ iterations: 4 }), dir, { resume: true })).rejects.toThrow(
+      /got "a config whose iterations differ"$/,
+    );
+  });
+
   it('a run saved before a config field existed resumes (the field compares as its default)', async () => {
     const dir = tempDir();
     const config = tinySine({ iterations: 2 });
