@@ -58,9 +58,11 @@ describe('checkpoints and resume', () => {
     );
   });
 
-  it('a run with a constant eps is extended by resuming with more iterations, as if started with them', async () => {
-    const config = (iterations: number) =>
-      tinySine({ iterations, outer: { eps0: 0.5, eps1: 0.5, optimizer: 'sgd' } });
+  it.each([
+    ['a reptile run with a constant eps', { outer: { eps0: 0.5, eps1: 0.5, optimizer: 'sgd' } }],
+    ['a pretrain run', { algo: 'pretrain' }],
+  ])('%s is extended by resuming with more iterations, as if started with them', async (_, settings) => {
+    const config = (iterations: number) => tinySine({ iterations, ...settings });
     const straight = tempDir();
     const extended = tempDir();
     await train(config(4), straight);
