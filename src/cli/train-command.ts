@@ -17,6 +17,7 @@ export interface TrainOptions {
   workers?: number;
   backend?: string;
   seed?: number;
+  iterations?: number;
   stopAfter?: number;
   view?: boolean;
   port?: number;
@@ -227,6 +228,11 @@ export function registerTrainCommand(program: Command): void {
     )
     .option('--backend <name>', 'tfjs backend: auto, wasm, cpu, node, node-gpu')
     .option('--seed <n>', 'run seed', intOption('--seed', 0))
+    .option(
+      '--iterations <n>',
+      "iterations (the config's otherwise); with --resume, extends a run whose eps does not anneal",
+      intOption('--iterations', 1),
+    )
     .option(
       '--stop-after <n>',
       'stop (with a checkpoint) after this many iterations',

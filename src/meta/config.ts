@@ -327,10 +327,11 @@ export function metaSgdVectors(config: RlTrainConfig): number {
 /** Applies command-line overrides (--seed, --workers, --backend) to a parsed config. */
 export function withOverrides(
   config: TrainConfig,
-  overrides: { seed?: number; workers?: number; backend?: string },
+  overrides: { seed?: number; workers?: number; backend?: string; iterations?: number },
 ): TrainConfig {
   const merged = { ...config };
   if (overrides.seed !== undefined) merged.seed = overrides.seed;
+  if (overrides.iterations !== undefined) merged.iterations = overrides.iterations;
   if (overrides.workers !== undefined) merged.workers = overrides.workers;
   if (overrides.backend !== undefined) merged.backend = overrides.backend;
   return parseTrainConfig(JSON.parse(JSON.stringify(merged)));

@@ -24,6 +24,43 @@ describe('terrarium train', () => {
     expect(result.stderr).toBe('terrarium: inner.steps: expected an integer >= 1, got -3\n');
   });
 
+  it('--resume --iterations N extends a run whose eps does not anneal, and refuses an annealed one', async () => {
+    const dir = tempDir();
+    const sine = (outer: object) => ({
+      env: 'sine',
+      iterations: 2,
+      metaBatchSize: 2,
+      hidden: [8],
+      inner: { steps: 2, lr: 0.02, points: 10, batchSize: 10 },
+      evaluation: { steps: 1, points: 10, tasks: 1 },
+      outer,
+      workers: 0,
+    });
+    writeFileSync(join(dir, 'flat.json'), JSON.stringify(sine({ eps0: 0.5, eps1: 0.5 })));
+    writeFileSync(join(dir, 'annealed.json'), JSON.stringify(sine({ eps0: 1, eps1: 0 })));
+    for (const name of ['flat', 'annealed']) {
+      const out = join(dir, name);
+      expect((await terrarium('train', '--config', join(dir, `${name}.json`), '--out', out)).code).toBe(0);
+    }
+    const extended = await terrarium(
+      'train',
+      '--out',
+      join(dir, 'flat'),
+      '--resume',
+      '--iterations',
+      '3',
+      '--json',
+    );
+    expect(extended.code, extended.stderr).toBe(0);
+    expect(JSON.parse(extended.stdout.trim().split('\n').at(-1)!)).toMatchObject({
+      iterations: 3,
+      stopped: false,
+    });
+    const refused = await terrarium('train', '--out', join(dir, 'annealed'), '--resume', '--iterations', '3');
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/a config whose iterations differ/);
+  });
+
   it('trains the sine toy and reports the few-shot test as JSON', async () => {
     const dir = tempDir();
     const path = join(dir, 'sine.json');
