@@ -6,6 +6,18 @@ import { tempDir } from './helpers.js';
 
 const terrarium = (...args: string[]) => run(args);
 
+/** A sine config small enough for a CLI test, as JSON a user would write. */
+const sineConfig = (overrides: Record<string, unknown> = {}) =>
+  JSON.stringify({
+    env: 'sine',
+    iterations: 3,
+    metaBatchSize: 2,
+    hidden: [8],
+    inner: { steps: 2, lr: 0.02, points: 10, batchSize: 10 },
+    evaluation: { steps: 4, points: 10, tasks: 3 },
+    ...overrides,
+  });
+
 describe('terrarium train', () => {
   it('a bad config exits 2 with one line naming the field', async () => {
     const dir = tempDir();
@@ -26,18 +38,9 @@ describe('terrarium train', () => {
 
   it('--resume --iterations N extends a run whose eps does not anneal, and refuses an annealed one', async () => {
     const dir = tempDir();
-    const sine = (outer: object) => ({
-      env: 'sine',
-      iterations: 2,
-      metaBatchSize: 2,
-      hidden: [8],
-      inner: { steps: 2, lr: 0.02, points: 10, batchSize: 10 },
-      evaluation: { steps: 1, points: 10, tasks: 1 },
-      outer,
-      workers: 0,
-    });
-    writeFileSync(join(dir, 'flat.json'), JSON.stringify(sine({ eps0: 0.5, eps1: 0.5 })));
-    writeFileSync(join(dir, 'annealed.json'), JSON.stringify(sine({ eps0: 1, eps1: 0 })));
+    const sine = (outer: object) => sineConfig({ iterations: 2, outer, workers: 0 });
+    writeFileSync(join(dir, 'flat.json'), sine({ eps0: 0.5, eps1: 0.5 }));
+    writeFileSync(join(dir, 'annealed.json'), sine({ eps0: 1, eps1: 0 }));
     for (const name of ['flat', 'annealed']) {
       const out = join(dir, name);
       expect((await terrarium('train', '--config', join(dir, `${name}.json`), '--out', out)).code).toBe(0);
@@ -64,17 +67,7 @@ describe('terrarium train', () => {
   it('trains the sine toy and reports the few-shot test as JSON', async () => {
     const dir = tempDir();
     const path = join(dir, 'sine.json');
-    writeFileSync(
-      path,
-      JSON.stringify({
-        env: 'sine',
-        iterations: 3,
-        metaBatchSize: 2,
-        hidden: [8],
-        inner: { steps: 2, lr: 0.02, points: 10, batchSize: 10 },
-        evaluation: { steps: 4, points: 10, tasks: 3 },
-      }),
-    );
+    writeFileSync(path, sineConfig());
     const result = await terrarium(
       'train',
       '--config',
