@@ -324,7 +324,7 @@ export function metaSgdVectors(config: RlTrainConfig): number {
   return config.metaSgd?.perStep ? metaSgdReach(config) : 1;
 }
 
-/** Applies command-line overrides (--seed, --workers, --backend) to a parsed config. */
+/** Applies command-line overrides (--seed, --iterations, --workers, --backend) to a parsed config. */
 export function withOverrides(
   config: TrainConfig,
   overrides: { seed?: number; workers?: number; backend?: string; iterations?: number },

@@ -22,15 +22,7 @@ describe('terrarium train', () => {
   it('a bad config exits 2 with one line naming the field', async () => {
     const dir = tempDir();
     const path = join(dir, 'bad.json');
-    writeFileSync(
-      path,
-      JSON.stringify({
-        env: 'sine',
-        iterations: 2,
-        metaBatchSize: 1,
-        inner: { steps: -3, lr: 0.1, points: 5, batchSize: 5 },
-      }),
-    );
+    writeFileSync(path, sineConfig({ inner: { steps: -3, lr: 0.02, points: 10, batchSize: 10 } }));
     const result = await terrarium('train', '--config', path);
     expect(result.code).toBe(2);
     expect(result.stderr).toBe('terrarium: inner.steps: expected an integer >= 1, got -3\n');
