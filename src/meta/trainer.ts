@@ -10,20 +10,22 @@
  * Per-task seeds depend only on (run seed, iteration, task index), never on scheduling, so any number of workers
  * gives the same run, and a resumed run continues bit-exactly from the checkpoint's params, Adam state and RNG.
  */
-import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BehaviorSubject, EMPTY, type Observable, Subject } from 'rxjs';
 import { TerrariumError } from '../core/errors.js';
 import { deriveSeed, Rng } from '../core/rng.js';
 import { mean, spread } from '../core/summary.js';
 import { type Checkpoint, readLatestCheckpoint, saveCheckpoint, writeRunConfig } from './checkpoint.js';
-import { isSineConfig, metaSgdVectors, parseTrainConfig, type TrainConfig } from './config.js';
+import { isSineConfig, metaSgdVectors, type TrainConfig } from './config.js';
 import type { AdaptationEvent, FrameEvent, MetricsEvent, SceneEvent, TrainingStreams } from './events.js';
-import type { AdaptResult, MetaLearner } from './meta-learner.js';
+import type { AdaptJob, AdaptResult, MetaLearner } from './meta-learner.js';
 import { type StepScales, stepMultipliers, stepScalesInit } from './meta-sgd.js';
 import { innerMultipliers, outerStep } from './outer-step.js';
 import { createJobRunner, type JobRunner } from './pool.js';
-import { adamInit, linearEps, reptileStep } from './reptile.js';
+import { pretrainStep } from './pretrain-step.js';
+import { adamInit, linearEps } from './reptile.js';
+import { checkSameConfig, truncateLines } from './resume-checks.js';
 import { sineMetaLearner } from './sine-learner.js';
 
 /** One line of metrics.jsonl. */
@@ -275,7 +277,7 @@ export async function createTrainer(options: TrainerOptions): Promise<Trainer> {
         // 2 and 3. Adapt to each task (a self-contained job each), then the meta step.
         const step =
           config.algo === 'pretrain'
-            ? await pretrainStep(tasks, iteration)
+            ? await pretrainStep({ config, learner, state, runJobs }, tasks, iteration)
             : await metaStep(tasks, iteration, eps);
         if (step === 'stop') break;
         const { params, obsNorm, adam, stepScales, results, taskReturns } = step;
@@ -352,74 +354,8 @@ export async function createTrainer(options: TrainerOptions): Promise<Trainer> {
     return { ...next, results, taskReturns: results.map((r) => r.stats.returns) };
   }
 
-  /**
-   * The multi-task pretraining baseline: `inner.steps` times, one learner update per task from the shared params,
-   * averaged (eps = 1): one update on the pooled tasks. Same tasks and seeds scheme as Reptile, no meta-learning;
-   * no batch measures the last update (the budget goes to updates), so a task's returns are those before each one.
-   */
-  async function pretrainStep(tasks: unknown[], iteration: number) {
-    if (!isSineConfig(config) && config.pretrainMode === 'sequential')
-      return sequentialPretrainStep(tasks, iteration);
-    let params = state.params;
-    let obsNorm = state.obsNorm;
-    let all: AdaptResult[] = [];
-    const taskReturns: number[][] = tasks.map(() => []);
-    for (let j = 0; j < config.inner.steps; j++) {
-      const jobs = tasks.map((task, taskIndex) =>
-        learner.job({
-          iteration,
-          taskIndex,
-          params,
-          obsNorm,
-          task,
-          seed: deriveSeed(config.seed, iteration, taskIndex, j),
-          steps: 1,
-          measureFinal: false,
-        }),
-      );
-      const results = await runJobs(jobs);
-      if (results === 'stop') return 'stop';
-      for (const [i, r] of results.entries()) taskReturns[i]!.push(r.stats.returns[0]!);
-      params = reptileStep(
-        params,
-        results.map((r) => r.params),
-        1,
-      );
-      obsNorm = learner.mergeObsNorm(
-        obsNorm,
-        results.map((r) => r.obsNorm),
-      );
-      all = all.concat(results);
-    }
-    return { params, obsNorm, adam: state.adam, stepScales: null, results: all, taskReturns };
-  }
-
-  /** pretrainMode "sequential": one job, its env copies set to the meta-batch's tasks, inner.steps updates in a row. */
-  async function sequentialPretrainStep(tasks: unknown[], iteration: number) {
-    const job = learner.job({
-      iteration,
-      taskIndex: 0,
-      params: state.params,
-      obsNorm: state.obsNorm,
-      task: tasks,
-      seed: deriveSeed(config.seed, iteration, 0),
-      measureFinal: false,
-    });
-    const results = await runJobs([job]);
-    if (results === 'stop') return 'stop';
-    const [result] = results as [AdaptResult];
-    return {
-      params: result.params,
-      obsNorm: learner.mergeObsNorm(state.obsNorm, [result.obsNorm]),
-      adam: state.adam,
-      stepScales: null,
-      results,
-      taskReturns: [result.stats.returns],
-    };
-  }
-
   /** Runs the jobs (in parallel on workers, one by one in this thread); 'stop' if stop() came first. */
-  async function runJobs(jobs: Parameters<JobRunner['run']>[0][]) {
+  async function runJobs(jobs: AdaptJob[]): Promise<AdaptResult[] | 'stop'> {
     if (!runner) throw new Error('runJobs: no job runner (run() not started)');
     const { workers } = runner;
     const run = runner.run;
@@ -488,51 +424,4 @@ export async function createTrainer(options: TrainerOptions): Promise<Trainer> {
       else if (message.type === 'speed' && message.value > 0) speed$.next(message.value);
     },
   };
-}
-
-/** --resume continues a run only with the config it was started with (seed, workers and backend may differ). */
-async function checkSameConfig(runDir: string, config: TrainConfig): Promise<void> {
-  let saved: TrainConfig;
-  try {
-    // Parsed, so fields added to the schema since the run started compare as their defaults.
-    saved = parseTrainConfig(JSON.parse(await readFile(join(runDir, 'config.json'), 'utf8')));
-  } catch {
-    throw new TerrariumError('--resume', runDir, 'a run directory with a valid config.json to resume');
-  }
-  const fields = new Set([...Object.keys(saved), ...Object.keys(config)]);
-  // A run whose eps does not anneal over its iterations can be extended: with more iterations or env steps it
-  // continues exactly as a run started with them would (an annealed eps would follow another schedule).
-  const extendable = config.algo === 'pretrain' || config.outer.eps0 === config.outer.eps1;
-  const free = new Set(['workers', 'backend', ...(extendable ? ['iterations', 'envStepBudget'] : [])]);
-  const differing = [...fields].filter(
-    (key) =>
-      !free.has(key) &&
-      JSON.stringify((saved as Record<string, unknown>)[key]) !==
-        JSON.stringify((config as Record<string, unknown>)[key]),
-  );
-  if (differing.length > 0) {
-    throw new TerrariumError(
-      '--config',
-      `a config whose ${differing.join(', ')} differ`,
-      `the config the run in ${runDir} was started with (see its config.json)`,
-    );
-  }
-}
-
-/** Keeps the first `n` lines of a file (dropping metrics written after the checkpoint, or a torn last line). */
-async function truncateLines(path: string, n: number): Promise<void> {
-  let text = '';
-  try {
-    text = await readFile(path, 'utf8');
-  } catch {
-    // No metrics yet.
-  }
-  const lines = text.split('\n').filter((line, i, all) => i < all.length - 1 || line !== '');
-  await writeFile(
-    path,
-    lines
-      .slice(0, n)
-      .map((line) => `${line}\n`)
-      .join(''),
-  );
 }
