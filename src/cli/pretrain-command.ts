@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { TerrariumError } from '../core/errors.js';
-import { loadLatestCheckpoint, readRunConfig } from '../meta/checkpoint.js';
+import { loadLatestCheckpoint } from '../meta/checkpoint.js';
 import { isSineConfig, parseTrainConfig, type RlTrainConfig, type TrainConfig } from '../meta/config.js';
 import { baselineDir } from '../meta/eval/methods.js';
 import { needsContextInputs, widenBaseline } from '../meta/eval/widen-baseline.js';
@@ -22,12 +22,22 @@ interface PretrainCliOptions extends TrainOptions {
  * into RUN/pretrained-no-context and then widened into RUN/pretrained.
  */
 export async function pretrainConfig(options: PretrainCliOptions): Promise<TrainConfig> {
+  return (await pretrainPlan(options)).config;
+}
+
+/** The baseline's config and the meta-run's own (from one read of the run's latest checkpoint). */
+async function pretrainPlan(
+  options: PretrainCliOptions,
+): Promise<{ config: TrainConfig; runConfig: TrainConfig }> {
   const run = await loadLatestCheckpoint(options.run);
   const base = options.config ? await readConfigFile(options.config) : withoutContextLearner(run.config);
   if (isSineConfig(base)) {
     // No env steps to match: the same number of iterations (k pooled SGD steps each, the meta-run's k per task).
     if (options.oracle) throw new TerrariumError('--oracle', true, 'an RL run (the sine toy has no oracle)');
-    return parseTrainConfig({ ...base, algo: 'pretrain', iterations: run.iteration });
+    return {
+      config: parseTrainConfig({ ...base, algo: 'pretrain', iterations: run.iteration }),
+      runConfig: run.config,
+    };
   }
   if (base.env !== run.config.env) {
     throw new TerrariumError('--config: env', base.env, `the run's env "${run.config.env}"`);
@@ -48,7 +58,7 @@ export async function pretrainConfig(options: PretrainCliOptions): Promise<Train
     ...(options.workers !== undefined ? { workers: options.workers } : {}),
     ...(options.backend !== undefined ? { backend: options.backend } : {}),
   };
-  return parseTrainConfig(JSON.parse(JSON.stringify(config)));
+  return { config: parseTrainConfig(JSON.parse(JSON.stringify(config))), runConfig: run.config };
 }
 
 /**
@@ -86,9 +96,8 @@ export function registerPretrainCommand(program: Command): void {
     .option('--resume', 'continue an interrupted baseline from its latest checkpoint')
     .option('--json', 'print metrics and the summary as JSON lines')
     .action(async (options: PretrainCliOptions) => {
-      const config = await pretrainConfig(options);
+      const { config, runConfig } = await pretrainPlan(options);
       const name = options.oracle ? 'oracle' : 'pretrained';
-      const runConfig = await readRunConfig(options.run);
       const widen = !isSineConfig(config) && needsContextInputs(runConfig as RlTrainConfig, config);
       // A context run's baseline trains without context inputs (kept, resumable) and gets them afterwards.
       const outDir = baselineDir(options.run, widen ? `${name}-no-context` : name);
