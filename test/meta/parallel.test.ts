@@ -5,6 +5,7 @@ import type { SineTrainConfig } from '../../src/meta/config.js';
 import type { AdaptJob } from '../../src/meta/meta-learner.js';
 import { createJobRunner } from '../../src/meta/pool.js';
 import { sineMetaLearner } from '../../src/meta/sine-learner.js';
+import { createTrainer } from '../../src/meta/trainer.js';
 import { readMetrics, tempDir, tinyBallNav, tinySine, train } from './helpers.js';
 
 describe('parallel adaptation', () => {
@@ -35,6 +36,44 @@ describe('parallel adaptation', () => {
     const b = await loadLatestCheckpoint(parallelDir);
     expect(Array.from(b.params)).toEqual(Array.from(a.params));
     expect(b.obsNorm).toEqual(a.obsNorm);
+  });
+
+  it('a sequential PPO pretrain on one worker equals the in-thread run exactly', async () => {
+    const ppo = { algo: 'ppo', learningRate: 3e-4, updateEpochs: 2, numMinibatches: 2 };
+    const config = (workers: number) =>
+      tinyBallNav({
+        algo: 'pretrain',
+        pretrainMode: 'sequential',
+        inner: { steps: 2, episodesPerUpdate: 2, learner: ppo },
+        policy: { hiddenSizes: [8], activation: 'relu', obsNorm: true, valueFunction: true },
+        workers,
+      });
+    const [inThread, onWorker] = [tempDir(), tempDir()];
+    await train(config(0), inThread);
+    await train(config(1), onWorker);
+    expect(readMetrics(onWorker).map((m) => m.taskReturns)).toEqual(
+      readMetrics(inThread).map((m) => m.taskReturns),
+    );
+    const [a, b] = [await loadLatestCheckpoint(inThread), await loadLatestCheckpoint(onWorker)];
+    expect(Array.from(b.params)).toEqual(Array.from(a.params));
+  });
+
+  it("stop() during a worker's iteration returns at once, dropping the iteration (the main thread stays free)", async () => {
+    // One iteration is a few seconds of rollouts on the worker; stop() comes 300 ms in. In this thread the timer
+    // could not fire before the iteration ended, and the run would count one iteration.
+    const config = tinyBallNav({
+      algo: 'pretrain',
+      pretrainMode: 'sequential',
+      maxEpisodeSteps: 200,
+      inner: { steps: 20, episodesPerUpdate: 2, learner: { algo: 'vpg', alpha: 0.1, baseline: 'linear' } },
+      workers: 1,
+    });
+    const trainer = await createTrainer({ config, outDir: tempDir() });
+    const running = trainer.run();
+    setTimeout(() => trainer.stop(), 300);
+    const summary = await running;
+    expect(summary.iterations).toBe(0);
+    expect(summary.stopped).toBe(true);
   });
 
   it('two in-thread ball-nav runs at once equal the same runs one after the other (their jobs take turns)', async () => {
