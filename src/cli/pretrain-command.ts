@@ -104,7 +104,12 @@ export function registerPretrainCommand(program: Command): void {
       process.exitCode = await runTrainer(config, outDir, { ...options, view: false });
       if (widen && process.exitCode === 0) {
         const widenedDir = baselineDir(options.run, name);
-        await widenBaseline(outDir, runConfig as RlTrainConfig, widenedDir);
+        await widenBaseline(
+          outDir,
+          runConfig as RlTrainConfig,
+          widenedDir,
+          options.oracle ? 'zero' : 'fresh',
+        );
         console.log(`${widenedDir}: ${outDir} with the run's context inputs`);
       }
     });

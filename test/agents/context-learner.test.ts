@@ -103,6 +103,11 @@ describe('withContextInputs', () => {
     const moved = widened.meanActions(new Float32Array([...obs, 1, -1]));
     expect(moved.some((v, j) => Math.abs(v - expected[j]!) > 1e-6)).toBe(true);
     expect(() => withContextInputs(widened, 2, 0)).toThrow(/policy\.contextDim: expected 0/);
-    for (const p of [original, widened]) p.dispose();
+    // Zero rows (the oracle's): no context moves its actions.
+    const deaf = withContextInputs(original, 2, 9, 'zero');
+    deaf.meanActions(new Float32Array([...obs, 3, -2])).forEach((v, j) => {
+      expect(v).toBeCloseTo(expected[j]!, 6);
+    });
+    for (const p of [original, widened, deaf]) p.dispose();
   });
 });
