@@ -1,9 +1,12 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { initBackend } from '../../src/agents/backend.js';
+import { GaussianPolicy } from '../../src/agents/policy.js';
 import { loadLatestCheckpoint } from '../../src/meta/checkpoint.js';
 import { parseTrainConfig, type RlTrainConfig } from '../../src/meta/config.js';
 import { evaluate } from '../../src/meta/eval/evaluate.js';
 import { metaMethod, randomMethod } from '../../src/meta/eval/methods.js';
+import { policyObsDim } from '../../src/meta/rl-learner.js';
 import { terrarium } from '../run-cli.js';
 import { readMetrics, tempDir, tinyBallNav, train } from './helpers.js';
 
@@ -76,6 +79,30 @@ describe('Reptile with context adaptation (CAVIA-style) on ball-nav', () => {
     const { methods } = JSON.parse(evaluated.stdout.trim().split('\n').at(-1)!);
     expect(Object.keys(methods)).toEqual(['meta', 'pretrained']);
     expect(methods.pretrained.mean).toHaveLength(2);
+  });
+
+  it("widens the oracle with zero context rows, the pretrained init with fresh ones: only the init's actions follow the context", async () => {
+    const config = tinyBallNav({ inner: contextInner, policy: contextPolicy }) as RlTrainConfig;
+    const dir = tempDir();
+    await train(config, dir);
+    for (const args of [[], ['--oracle']]) {
+      const result = await terrarium(['pretrain', '--run', dir, ...args]);
+      expect(result.code, result.stderr).toBe(0);
+    }
+    await initBackend('cpu');
+    const actions = async (name: string, context: number[]) => {
+      const run = await loadLatestCheckpoint(join(dir, name));
+      const runConfig = run.config as RlTrainConfig;
+      const policy = GaussianPolicy.create(runConfig.policy, policyObsDim(runConfig), 2, 0);
+      policy.setParams(run.params);
+      const obs = new Float32Array(policy.obsDim).fill(0.5);
+      obs.set(context, policy.obsDim - 2);
+      const mean = Array.from(policy.meanActions(obs));
+      policy.dispose();
+      return mean;
+    };
+    expect(await actions('oracle', [2, -2])).toEqual(await actions('oracle', [0, 0]));
+    expect(await actions('pretrained', [2, -2])).not.toEqual(await actions('pretrained', [0, 0]));
   });
 
   it('rejects context configs that could not learn, naming the field', () => {
