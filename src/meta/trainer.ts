@@ -5,7 +5,7 @@
  *      in parallel on the worker pool (or one after another in this thread with `workers: 0`);
  *   3. the meta step (outer-step.ts, on the flat parameters): plain Reptile, Adam on the pseudo-gradient, or FOMAML;
  *      obs-norm statistics pooled (or frozen); with `metaSgd`, the per-parameter inner step sizes step too;
- *      ("pretrain" replaces 2 and 3 with pooled multi-task updates: no meta-learning);
+ *      ("pretrain" replaces 2 and 3 with multi-task updates, pretrain-step.ts: no meta-learning);
  *   4. a metrics.jsonl line, the metrics$ / adaptation$ events, and every `checkpointEvery` iterations a checkpoint.
  * Per-task seeds depend only on (run seed, iteration, task index), never on scheduling, so any number of workers
  * gives the same run, and a resumed run continues bit-exactly from the checkpoint's params, Adam state and RNG.
