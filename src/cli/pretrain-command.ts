@@ -104,12 +104,7 @@ export function registerPretrainCommand(program: Command): void {
       process.exitCode = await runTrainer(config, outDir, { ...options, view: false });
       if (widen && process.exitCode === 0) {
         const widenedDir = baselineDir(options.run, name);
-        await widenBaseline(
-          outDir,
-          runConfig as RlTrainConfig,
-          widenedDir,
-          options.oracle ? 'zero' : 'fresh',
-        );
+        await widenBaseline(outDir, runConfig as RlTrainConfig, widenedDir);
         console.log(`${widenedDir}: ${outDir} with the run's context inputs`);
       }
     });

@@ -3,9 +3,10 @@
  * the context, so pretraining uses a weight learner on a plain policy. `widenBaseline` copies such a baseline's
  * latest checkpoint into a context run's baseline directory with the context inputs added (withContextInputs: the new
  * first-layer rows as a fresh init has them, which is what pretraining with the context held at 0 leaves there), so
- * `terrarium eval` adapts it with the run's own context learner. The oracle is widened with zero rows instead: the
- * context learner explores by perturbing the context in every batch, k = 0's included, and the oracle, an upper
- * reference measured before any update, must not be perturbed through rows it never learned.
+ * `terrarium eval` adapts it with the run's own context learner. A baseline that observes the task (the oracle) is
+ * widened with zero rows instead: the context learner explores by perturbing the context in every batch, k = 0's
+ * included, and the oracle, an upper reference measured before any update, must not be perturbed through rows it
+ * never learned.
  */
 import { withContextInputs } from '../../agents/context-inputs.js';
 import type { ObsNormState } from '../../agents/obs-norm.js';
@@ -23,12 +24,7 @@ export function needsContextInputs(run: RlTrainConfig, baseline: RlTrainConfig):
 }
 
 /** Writes the baseline in `fromDir` to `toDir` with the context inputs of the run `target` (tfjs initialized). */
-export async function widenBaseline(
-  fromDir: string,
-  target: RlTrainConfig,
-  toDir: string,
-  rows: 'fresh' | 'zero' = 'fresh',
-): Promise<void> {
+export async function widenBaseline(fromDir: string, target: RlTrainConfig, toDir: string): Promise<void> {
   const baseline = await loadLatestCheckpoint(fromDir);
   const trained = baseline.config as RlTrainConfig;
   if (trained.env !== target.env || JSON.stringify(trained.tasks) !== JSON.stringify(target.tasks)) {
@@ -48,6 +44,7 @@ export async function widenBaseline(
   try {
     policy.setParams(baseline.params);
     policy.setObsNorm(baseline.obsNorm as ObsNormState);
+    const rows = trained.observeTask ? 'zero' : 'fresh';
     widened = withContextInputs(policy, target.policy.contextDim, initSeed(target), rows);
     await writeRunConfig(toDir, parseTrainConfig({ ...trained, policy: widened.config }));
     await saveCheckpoint(toDir, {
