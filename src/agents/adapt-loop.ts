@@ -9,7 +9,7 @@ import { collectEpisodes, meanReturn, type RolloutBatch } from './rollout.js';
  * The loop both learners share: on a clone of `policy`, collect a batch (seeded deriveSeed(seed, u)), record its
  * mean return, update, fold the batch into the observation statistics; then one last batch to measure the result
  * (unless `budget.measureFinal` is false).
- * Yields to the event loop between updates so live displays and signals get a turn.
+ * Yields to the event loop between updates so live displays and signals get a turn, then honours `hooks.signal`.
  */
 export async function adaptLoop(
   policy: GaussianPolicy,
@@ -61,6 +61,7 @@ export async function adaptLoop(
       adapted.markUpdated();
       adapted.updateObsNorm(batch.obs);
       await new Promise<void>((resolve) => setImmediate(resolve));
+      hooks.signal?.throwIfAborted();
     }
   } catch (error) {
     adapted.dispose();

@@ -79,6 +79,8 @@ export interface UpdateEvent {
 
 export interface AdaptHooks {
   onBatch?: (event: UpdateEvent) => void;
+  /** Checked after each update: once aborted, the adaptation throws the signal's reason (a stop in this thread). */
+  signal?: AbortSignal;
 }
 
 export interface Learner {

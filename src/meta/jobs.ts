@@ -7,6 +7,6 @@ import { runSineJob } from './sine-learner.js';
  * (Imported statically: dynamic imports inside worker threads do not go through tsx's loader when running from
  * the TypeScript sources.)
  */
-export async function runAdaptJob(job: AdaptJob): Promise<AdaptResult> {
-  return job.kind === 'sine' ? runSineJob(job) : runRlJob(job);
+export async function runAdaptJob(job: AdaptJob, signal?: AbortSignal): Promise<AdaptResult> {
+  return job.kind === 'sine' ? runSineJob(job) : runRlJob(job, signal);
 }

@@ -19,7 +19,8 @@ import type { JobError, WorkerReply } from './worker.js';
 export interface JobRunner {
   /** Worker threads (0: jobs run in the calling thread). */
   readonly workers: number;
-  run(job: AdaptJob): Promise<AdaptResult>;
+  /** `signal` stops an in-thread job between its updates (with the signal's reason); workers ignore it. */
+  run(job: AdaptJob, signal?: AbortSignal): Promise<AdaptResult>;
   /** The live worker threads (tests kill one to check that its job is retried). */
   threads(): readonly Worker[];
   close(): Promise<void>;
@@ -38,10 +39,10 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
     // Imported on demand, so a sine run in the main thread never loads tfjs and Rapier.
     return {
       workers: 0,
-      run: async (job) =>
+      run: async (job, signal) =>
         job.kind === 'sine'
           ? (await import('./sine-learner.js')).runSineJob(job)
-          : (await import('./jobs.js')).runAdaptJob(job),
+          : (await import('./jobs.js')).runAdaptJob(job, signal),
       threads: () => [],
       close: async () => {},
     };

@@ -9,7 +9,7 @@
  */
 
 import { type BackendName, initBackend } from '../agents/backend.js';
-import { type Learner, type LearnerConfigInput, makeLearner } from '../agents/learner.js';
+import { type AdaptHooks, type Learner, type LearnerConfigInput, makeLearner } from '../agents/learner.js';
 import { mergeObsNorm, type ObsNormState } from '../agents/obs-norm.js';
 import { GaussianPolicy } from '../agents/policy.js';
 import { deriveSeed } from '../core/rng.js';
@@ -142,10 +142,13 @@ function workspace(spec: RlJobSpec, key: string): Promise<Workspace> {
   return ws;
 }
 
-/** One adaptation: k inner updates of the learner from the job's params on the job's task. */
-export function runRlJob(job: Extract<AdaptJob, { kind: 'rl' }>): Promise<AdaptResult> {
+/**
+ * One adaptation: k inner updates of the learner from the job's params on the job's task. `signal` (in-thread runs)
+ * abandons it between updates.
+ */
+export function runRlJob(job: Extract<AdaptJob, { kind: 'rl' }>, signal?: AbortSignal): Promise<AdaptResult> {
   const key = workspaceKey(job.spec);
-  const run = (turns.get(key) ?? Promise.resolve()).then(() => adaptOnWorkspace(job, key));
+  const run = (turns.get(key) ?? Promise.resolve()).then(() => adaptOnWorkspace(job, key, signal));
   turns.set(
     key,
     run.catch(() => undefined),
@@ -153,7 +156,11 @@ export function runRlJob(job: Extract<AdaptJob, { kind: 'rl' }>): Promise<AdaptR
   return run;
 }
 
-async function adaptOnWorkspace(job: Extract<AdaptJob, { kind: 'rl' }>, key: string): Promise<AdaptResult> {
+async function adaptOnWorkspace(
+  job: Extract<AdaptJob, { kind: 'rl' }>,
+  key: string,
+  signal: AbortSignal | undefined,
+): Promise<AdaptResult> {
   const { spec } = job;
   const { venv, policy, learner, weights } = await workspace(spec, key);
   policy.setParams(job.params);
@@ -171,11 +178,12 @@ async function adaptOnWorkspace(job: Extract<AdaptJob, { kind: 'rl' }>, key: str
     finalGradient: job.finalGradient,
     explorationGradient: job.explorationGradient,
   };
-  const inner = await learner.adapt(policy, venv, budget, job.seed, {}, options);
+  const hooks = signal ? { signal } : {};
+  const inner = await learner.adapt(policy, venv, budget, job.seed, hooks, options);
   const { paramsBeforeUpdates, finalGradient, explorationGradient, context } = inner;
   let { policy: adapted, stats } = inner;
   try {
-    if (weights) ({ policy: adapted, stats } = await adaptWeights(adapted, venv, weights, job, stats));
+    if (weights) ({ policy: adapted, stats } = await adaptWeights(adapted, venv, weights, job, stats, hooks));
     return {
       params: adapted.getParams(),
       obsNorm: adapted.getObsNorm(),
@@ -201,6 +209,7 @@ async function adaptWeights(
   weights: { updates: number; learner: Learner },
   job: Extract<AdaptJob, { kind: 'rl' }>,
   contextStats: AdaptStats,
+  hooks: AdaptHooks,
 ): Promise<{ policy: GaussianPolicy; stats: AdaptStats }> {
   try {
     const budget = {
@@ -213,7 +222,7 @@ async function adaptWeights(
       venv,
       budget,
       deriveSeed(job.seed, 0x3e16),
-      {},
+      hooks,
     );
     const returns = job.measureFinal
       ? contextStats.returns

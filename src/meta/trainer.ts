@@ -237,6 +237,8 @@ export async function createTrainer(options: TrainerOptions): Promise<Trainer> {
 
   let runner: JobRunner | null = null;
   let stopRequested = false;
+  // Stops an in-thread job between its updates; worker jobs are dropped instead (see runJobs).
+  const abort = new AbortController();
   let wakeStop: () => void = () => {};
   const stopSignal = new Promise<'stop'>((resolve) => {
     wakeStop = () => resolve('stop');
@@ -354,7 +356,10 @@ export async function createTrainer(options: TrainerOptions): Promise<Trainer> {
     return { ...next, results, taskReturns: results.map((r) => r.stats.returns) };
   }
 
-  /** Runs the jobs (in parallel on workers, one by one in this thread); 'stop' if stop() came first. */
+  /**
+   * Runs the jobs (in parallel on workers, one by one in this thread); 'stop' if stop() came first: worker jobs are
+   * dropped at once, an in-thread job is abandoned after its running update.
+   */
   async function runJobs(jobs: AdaptJob[]): Promise<AdaptResult[] | 'stop'> {
     if (!runner) throw new Error('runJobs: no job runner (run() not started)');
     const { workers } = runner;
@@ -367,7 +372,12 @@ export async function createTrainer(options: TrainerOptions): Promise<Trainer> {
     const results: AdaptResult[] = [];
     for (const job of jobs) {
       if (stopRequested) return 'stop' as const;
-      results.push(await run(job));
+      try {
+        results.push(await run(job, abort.signal));
+      } catch (error) {
+        if (stopRequested) return 'stop' as const;
+        throw error;
+      }
     }
     return results;
   }
@@ -408,6 +418,7 @@ export async function createTrainer(options: TrainerOptions): Promise<Trainer> {
     },
     stop: () => {
       stopRequested = true;
+      abort.abort();
       wakeStop();
     },
     watchTask: (taskIndex) => {

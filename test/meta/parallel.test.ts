@@ -58,15 +58,19 @@ describe('parallel adaptation', () => {
     expect(Array.from(b.params)).toEqual(Array.from(a.params));
   });
 
-  it("stop() during a worker's iteration returns at once, dropping the iteration (the main thread stays free)", async () => {
-    // One iteration is a few seconds of rollouts on the worker; stop() comes 300 ms in. In this thread the timer
-    // could not fire before the iteration ended, and the run would count one iteration.
+  it.each([
+    { where: 'on a worker', workers: 1, steps: 20 },
+    { where: 'in this thread', workers: 0, steps: 2000 },
+  ])('stop() during the one job of an iteration drops the iteration ($where)', async ({ workers, steps }) => {
+    // The iteration is one long job (seconds on a worker; 2000 updates, 800 k env steps, in this thread); stop()
+    // comes 300 ms in. A worker's job is dropped at once; an in-thread job is abandoned after its running update.
+    // Were either run to its end, the run would count one iteration.
     const config = tinyBallNav({
       algo: 'pretrain',
       pretrainMode: 'sequential',
       maxEpisodeSteps: 200,
-      inner: { steps: 20, episodesPerUpdate: 2, learner: { algo: 'vpg', alpha: 0.1, baseline: 'linear' } },
-      workers: 1,
+      inner: { steps, episodesPerUpdate: 2, learner: { algo: 'vpg', alpha: 0.1, baseline: 'linear' } },
+      workers,
     });
     const trainer = await createTrainer({ config, outDir: tempDir() });
     const running = trainer.run();
