@@ -81,6 +81,8 @@ function formatReturn(value: number): string {
 function reportProgress(trainer: Trainer, options: TrainOptions): { done(): void } {
   const total = trainer.config.iterations;
   const budget = trainer.config.envStepBudget;
+  // Pretraining has no outer step size: its eps column would only mislead.
+  const showEps = trainer.config.algo !== 'pretrain';
   let bar: cliProgress.SingleBar | null = null;
   if (!options.json && process.stdout.isTTY) {
     bar = new cliProgress.SingleBar(
@@ -118,7 +120,7 @@ function reportProgress(trainer: Trainer, options: TrainOptions): { done(): void
     } else {
       process.stdout.write(
         `iter ${event.iteration + 1}/${total}  return before ${formatReturn(event.returnBefore)}` +
-          `  after ${formatReturn(event.returnAfter)}  eps ${event.eps.toFixed(3)}` +
+          `  after ${formatReturn(event.returnAfter)}${showEps ? `  eps ${event.eps.toFixed(3)}` : ''}` +
           `${event.envSteps > 0 ? `  ${rate} steps/s` : ''}` +
           `${budget ? `  env steps ${event.envSteps}/${budget}` : ''}` +
           `  ${wall.toFixed(2)} s\n`,

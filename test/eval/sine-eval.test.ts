@@ -8,8 +8,11 @@ describe('terrarium eval on the sine toy', () => {
   it('compares the meta-init with random and (after terrarium pretrain) the pretrained init', async () => {
     const run = tempDir();
     await train(tinySine({ iterations: 30 }), run);
-    const pretrain = await terrarium(['pretrain', '--run', run, '--json']);
+    const pretrain = await terrarium(['pretrain', '--run', run]);
     expect(pretrain.code, pretrain.stderr).toBe(0);
+    // Its progress lines have no eps: pretraining has no outer step size.
+    expect(pretrain.stdout).toMatch(/^iter 30\/30 {2}return before /m);
+    expect(pretrain.stdout).not.toContain(' eps ');
     const config = JSON.parse(readFileSync(join(run, 'pretrained', 'config.json'), 'utf8'));
     expect(config).toMatchObject({ algo: 'pretrain', iterations: 30 });
     const { code, stdout, stderr } = await terrarium([
