@@ -236,12 +236,11 @@ export async function createTrainer(options: TrainerOptions): Promise<Trainer> {
   const streams: TrainingStreams = { info, metrics$, adaptation$, scenes$, frames$ };
 
   let runner: JobRunner | null = null;
-  let stopRequested = false;
-  // Stops an in-thread job between its updates; worker jobs are dropped instead (see runJobs).
-  const abort = new AbortController();
-  let wakeStop: () => void = () => {};
-  const stopSignal = new Promise<'stop'>((resolve) => {
-    wakeStop = () => resolve('stop');
+  // stop(): the loop ends, worker jobs are dropped at once, an in-thread job after its running update (see runJobs).
+  const stop = new AbortController();
+  const stopRequested = () => stop.signal.aborted;
+  const stopEvent = new Promise<'stop'>((resolve) => {
+    stop.signal.addEventListener('abort', () => resolve('stop'), { once: true });
   });
 
   async function run(): Promise<TrainSummary> {
@@ -268,7 +267,7 @@ export async function createTrainer(options: TrainerOptions): Promise<Trainer> {
     };
     try {
       const budget = config.envStepBudget ?? Number.POSITIVE_INFINITY;
-      while (state.iteration < last && state.envSteps < budget && !stopRequested) {
+      while (state.iteration < last && state.envSteps < budget && !stopRequested()) {
         const started = performance.now();
         const iteration = state.iteration;
         crashes = 0;
@@ -367,15 +366,15 @@ export async function createTrainer(options: TrainerOptions): Promise<Trainer> {
     if (workers > 0) {
       const all = Promise.all(jobs.map((job) => run(job)));
       all.catch(() => {});
-      return Promise.race([all, stopSignal]);
+      return Promise.race([all, stopEvent]);
     }
     const results: AdaptResult[] = [];
     for (const job of jobs) {
-      if (stopRequested) return 'stop' as const;
+      if (stopRequested()) return 'stop' as const;
       try {
-        results.push(await run(job, abort.signal));
+        results.push(await run(job, stop.signal));
       } catch (error) {
-        if (stopRequested) return 'stop' as const;
+        if (stopRequested()) return 'stop' as const;
         throw error;
       }
     }
@@ -416,11 +415,7 @@ export async function createTrainer(options: TrainerOptions): Promise<Trainer> {
         learner.dispose();
       }
     },
-    stop: () => {
-      stopRequested = true;
-      abort.abort();
-      wakeStop();
-    },
+    stop: () => stop.abort(),
     watchTask: (taskIndex) => {
       if (!Number.isInteger(taskIndex) || taskIndex < 0 || taskIndex >= config.metaBatchSize) {
         throw new TerrariumError('taskIndex', taskIndex, `an integer in [0, ${config.metaBatchSize - 1}]`);
