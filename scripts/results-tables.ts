@@ -3,7 +3,7 @@
  *   npx tsx scripts/results-tables.ts ball-nav=runs/bn-reptile-s0+runs/bn-reptile-s1 cheetah-vel=runs/cheetah-vel
  * Each RUN must hold eval/results.json (written by `terrarium eval --run RUN`) or be an eval's `--out` directory
  * (holding results.json itself); runs joined by "+" (training seeds of one config) are pooled into one report
- * (poolReports). A name "ball-nav:metasgd" is compared with the MAML paper's "ball-nav" numbers. "NAME=RUNS@DIR" adds
+ * (poolReports; they must have been evaluated with the same episodes a step and inner learner). A name "ball-nav:metasgd" is compared with the MAML paper's "ball-nav" numbers. "NAME=RUNS@DIR" adds
  * the methods of DIR/results.json that the runs' reports lack (e.g. the oracle, evaluated once with `terrarium eval
  * --baselines oracle --out DIR` on the same tasks and seeds: norm then uses it). A run written "RUN~BASE" takes the
  * methods its report lacks from BASE's eval (a variant evaluated with `--baselines ""` next to the run that evaluated
@@ -16,7 +16,13 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type EvalReport, poolReports, reportFromReturns } from '../src/meta/eval/evaluate.js';
+import {
+  assertSameEvalProtocol,
+  type EvalReport,
+  poolReports,
+  type RecordedProtocol,
+  reportFromReturns,
+} from '../src/meta/eval/evaluate.js';
 import { adaptationPlot, renderSvg } from '../src/meta/eval/plots.js';
 import { comparisonTable, differencesTable, resultsTable } from '../src/meta/eval/table.js';
 
@@ -57,6 +63,12 @@ for (const arg of args) {
     const [base, suffix] = baseSpec.split('#') as [string, string | undefined];
     return withMethodsOf(report, readRun(base), base, suffix);
   });
+  assertSameEvalProtocol(
+    runs.split('+').map((token) => {
+      const run = token.split('~')[0]!;
+      return { name: run, ...(readRun(run) as RecordedProtocol) };
+    }),
+  );
   const seeds = Math.min(...reports.map((r) => r.seeds));
   reports = reports.map((r) => (r.seeds === seeds ? r : firstSeeds(r, seeds)));
   if (extra) reports = reports.map((r) => withMethodsOf(r, firstSeeds(extra, seeds), extraDir!));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { poolReports, reportFromReturns } from '../../src/meta/eval/evaluate.js';
+import { assertSameEvalProtocol, poolReports, reportFromReturns } from '../../src/meta/eval/evaluate.js';
 
 /** A hand-made report: returns[task][seed][k] for meta and random on two tasks. */
 function report(meta: number[][][], random: number[][][], tasks: unknown[] = ['a', 'b']) {
@@ -34,6 +34,29 @@ describe('pooling the reports of several training seeds', () => {
     const a = report([[[1, 1]], [[1, 1]]], [[[0, 0]], [[0, 0]]]);
     const b = report([[[1, 1]], [[1, 1]]], [[[0, 0]], [[0, 0]]], ['a', 'c']);
     expect(() => poolReports([a, b])).toThrow(/reports: expected the same env, k and held-out tasks/);
+  });
+
+  it('refuses to pool evals that adapted with different episodes a step or inner learners', () => {
+    const vpg = { algo: 'vpg', lr: 0.3 };
+    expect(() =>
+      assertSameEvalProtocol([
+        { name: 'runs/a/eval', episodesPerUpdate: 20, innerLearner: vpg },
+        { name: 'runs/b/eval', episodesPerUpdate: 20, innerLearner: { ...vpg } },
+        { name: 'runs/old/eval' },
+      ]),
+    ).not.toThrow();
+    expect(() =>
+      assertSameEvalProtocol([
+        { name: 'runs/a/eval-e20', episodesPerUpdate: 20 },
+        { name: 'runs/b/eval', episodesPerUpdate: 10 },
+      ]),
+    ).toThrow(/pooled evals' episodesPerUpdate: .*runs\/a\/eval-e20: 20; runs\/b\/eval: 10/);
+    expect(() =>
+      assertSameEvalProtocol([
+        { name: 'a', innerLearner: vpg },
+        { name: 'b', innerLearner: { ...vpg, lr: 0.1 } },
+      ]),
+    ).toThrow(/pooled evals' innerLearner/);
   });
 
   it('computes norm against an oracle evaluated elsewhere, given by its k = 0 mean', () => {

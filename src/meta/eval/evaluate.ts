@@ -194,6 +194,31 @@ export function poolReports(reports: readonly EvalReport[]): EvalReport {
   return reportFromReturns(first, methods);
 }
 
+/** How an eval adapted every init, as its results.json records it (evals written before these fields lack them). */
+export interface RecordedProtocol {
+  episodesPerUpdate?: number;
+  innerLearner?: unknown;
+}
+
+/**
+ * Throws unless the evals to be pooled adapted the same way: pooling an eval with 20 episodes a step and one with 10
+ * would average two protocols. A field that an eval does not record is not compared.
+ */
+export function assertSameEvalProtocol(evals: readonly (RecordedProtocol & { name: string })[]): void {
+  const fields = {
+    episodesPerUpdate: (e: RecordedProtocol) => e.episodesPerUpdate,
+    innerLearner: (e: RecordedProtocol) =>
+      e.innerLearner === undefined ? undefined : JSON.stringify(e.innerLearner),
+  };
+  for (const [field, read] of Object.entries(fields)) {
+    const known = evals.filter((e) => read(e) !== undefined);
+    if (new Set(known.map(read)).size > 1) {
+      const seen = known.map((e) => `${e.name}: ${read(e)}`).join('; ');
+      throw new TerrariumError(`pooled evals' ${field}`, seen, 'one value for every eval pooled');
+    }
+  }
+}
+
 /** Mean and t interval over tasks of each k, a task's value being its mean over seeds. */
 export function summarize(returns: number[][][], k: number): { mean: number[]; ci95: Interval[] } {
   const means: number[] = [];
