@@ -205,10 +205,9 @@ export interface RecordedProtocol {
  * would average two protocols. A field that an eval does not record is not compared.
  */
 export function assertSameEvalProtocol(evals: readonly (RecordedProtocol & { name: string })[]): void {
-  const fields = {
-    episodesPerUpdate: (e: RecordedProtocol) => e.episodesPerUpdate,
-    innerLearner: (e: RecordedProtocol) =>
-      e.innerLearner === undefined ? undefined : JSON.stringify(e.innerLearner),
+  const fields: Record<string, (e: RecordedProtocol) => string | undefined> = {
+    episodesPerUpdate: (e) => e.episodesPerUpdate?.toString(),
+    innerLearner: (e) => (e.innerLearner === undefined ? undefined : JSON.stringify(e.innerLearner)),
   };
   for (const [field, read] of Object.entries(fields)) {
     const known = evals.filter((e) => read(e) !== undefined);
