@@ -3,11 +3,12 @@
  *   npx tsx scripts/results-tables.ts ball-nav=runs/bn-reptile-s0+runs/bn-reptile-s1 cheetah-vel=runs/cheetah-vel
  * Each RUN must hold eval/results.json (written by `terrarium eval --run RUN`) or be an eval's `--out` directory
  * (holding results.json itself); runs joined by "+" (training seeds of one config) are pooled into one report
- * (poolReports; they must have been evaluated with the same episodes a step and inner learner). A name "ball-nav:metasgd" is compared with the MAML paper's "ball-nav" numbers. "NAME=RUNS@DIR" adds
- * the methods of DIR/results.json that the runs' reports lack (e.g. the oracle, evaluated once with `terrarium eval
- * --baselines oracle --out DIR` on the same tasks and seeds: norm then uses it). A run written "RUN~BASE" takes the
- * methods its report lacks from BASE's eval (a variant evaluated with `--baselines ""` next to the run that evaluated
- * the baselines on the same tasks, seeds and learner; or two evals of one run, each with some of the baselines).
+ * (poolReports; they must have been evaluated with the same episodes a step and inner learner). A name
+ * "ball-nav:metasgd" is compared with the MAML paper's "ball-nav" numbers. "NAME=RUNS@DIR" adds the methods of
+ * DIR/results.json that the runs' reports lack (e.g. the oracle, evaluated once with `terrarium eval --baselines
+ * oracle --out DIR` on the same tasks and seeds: norm then uses it). A run written "RUN~BASE" takes the methods its
+ * report lacks from BASE's eval (a variant evaluated with `--baselines ""` next to the run that evaluated the
+ * baselines on the same tasks, seeds and learner; or two evals of one run, each with some of the baselines).
  * "RUN~BASE#SUFFIX" takes all of BASE's methods, renamed NAME + SUFFIX (another run's inits adapted by its own
  * learner on the same tasks and seeds, e.g. `#-ppo`: "pretrained-ppo", paired with this run's meta-init). Runs
  * pooled with different numbers of eval seeds keep each one's first S seeds, S the smallest. With `--plots DIR` each
@@ -56,19 +57,16 @@ for (const arg of args) {
     }
     return reportFromReturns(report, methods);
   };
-  let reports = runs.split('+').map((token) => {
+  const runEvals = runs.split('+').map((token) => {
     const [run, baseSpec] = token.split('~') as [string, string | undefined];
-    const report = readRun(run);
+    return { run, baseSpec, report: readRun(run) };
+  });
+  assertSameEvalProtocol(runEvals.map(({ run, report }) => ({ name: run, ...(report as RecordedProtocol) })));
+  let reports = runEvals.map(({ report, baseSpec }) => {
     if (!baseSpec) return report;
     const [base, suffix] = baseSpec.split('#') as [string, string | undefined];
     return withMethodsOf(report, readRun(base), base, suffix);
   });
-  assertSameEvalProtocol(
-    runs.split('+').map((token) => {
-      const run = token.split('~')[0]!;
-      return { name: run, ...(readRun(run) as RecordedProtocol) };
-    }),
-  );
   const seeds = Math.min(...reports.map((r) => r.seeds));
   reports = reports.map((r) => (r.seeds === seeds ? r : firstSeeds(r, seeds)));
   if (extra) reports = reports.map((r) => withMethodsOf(r, firstSeeds(extra, seeds), extraDir!));
