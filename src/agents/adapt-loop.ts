@@ -3,7 +3,7 @@ import { deriveSeed } from '../core/rng.js';
 import type { VectorEnv } from '../envs/vector-env.js';
 import type { AdaptBudget, AdaptHooks, AdaptResult } from './learner.js';
 import type { GaussianPolicy } from './policy.js';
-import { collectEpisodes, meanReturn, type RolloutBatch } from './rollout.js';
+import { collectEpisodes, meanReturn, meanSpeed, type RolloutBatch } from './rollout.js';
 
 /**
  * The loop both learners share: on a clone of `policy`, collect a batch (seeded deriveSeed(seed, u)), record its
@@ -33,6 +33,7 @@ export async function adaptLoop(
   const start = performance.now();
   const adapted = policy.clone();
   const returns: number[] = [];
+  const speeds: number[] = [];
   let envSteps = 0;
   let info: Record<string, number> = {};
   const paramsBeforeUpdates: Float32Array[] = [];
@@ -44,6 +45,8 @@ export async function adaptLoop(
       });
       envSteps += batch.envSteps;
       returns.push(meanReturn(batch));
+      const speed = meanSpeed(batch);
+      if (speed !== undefined) speeds.push(speed);
       hooks.onBatch?.({
         update: u,
         meanReturn: returns[u]!,
@@ -67,6 +70,11 @@ export async function adaptLoop(
     adapted.dispose();
     throw error;
   }
-  const stats = { returns, envSteps, wallSeconds: (performance.now() - start) / 1000 };
+  const stats = {
+    returns,
+    ...(speeds.length === returns.length ? { speeds } : {}),
+    envSteps,
+    wallSeconds: (performance.now() - start) / 1000,
+  };
   return { policy: adapted, stats, paramsBeforeUpdates };
 }

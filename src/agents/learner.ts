@@ -31,6 +31,8 @@ export interface AdaptStats {
    * without the last, when the budget's measureFinal is false).
    */
   returns: number[];
+  /** Mean episode speed (m/s, info.speed) of each of those batches; absent for envs that report none. */
+  speeds?: number[];
   /** Env steps used, including the final evaluation batch. */
   envSteps: number;
   wallSeconds: number;

@@ -27,7 +27,7 @@ export const policyConfigSchema = z
     /** Hidden-layer nonlinearity. */
     activation: z.enum(['tanh', 'relu']).default('tanh'),
     /** Initial log standard deviation of every action dimension. */
-    initLogStd: z.number().min(-5).max(2).default(-0.5),
+    initLogStd: z.number().min(-5).max(2).default(0),
     /** Normalize observations with running statistics (updated by learners from their rollouts). */
     obsNorm: z.boolean().default(true),
     /** Include a value MLP (PPO and the VPG "value" baseline need it; the linear baseline does not). */

@@ -6,7 +6,8 @@
  *   3. update: `updateEpochs` passes over the batch in `numMinibatches` shuffled minibatches, each an Adam step on
  *      pgLoss - entCoef * entropy + vfCoef * vLoss with the gradient's global norm clipped to `maxGradNorm`;
  *      pgLoss = mean(max(-A r, -A clip(r, 1 - clipCoef, 1 + clipCoef))), r = pi(a|s) / pi_old(a|s).
- * The Adam state lives for one `adapt` call (a fresh optimizer per task).
+ * With `normalizeRewards` (default) rewards are divided by the running std of the discounted return first.
+ * The Adam state and the reward statistics live for one `adapt` call (a fresh optimizer per task).
  */
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
@@ -17,6 +18,7 @@ import { adaptLoop } from './adapt-loop.js';
 import { gae } from './advantages.js';
 import type { AdaptBudget, AdaptHooks, AdaptOptions, AdaptResult, Learner } from './learner.js';
 import type { GaussianPolicy } from './policy.js';
+import { RewardScaler } from './reward-scaler.js';
 import type { RolloutBatch } from './rollout.js';
 
 export const ppoConfigSchema = z
@@ -26,6 +28,8 @@ export const ppoConfigSchema = z
     learningRate: z.number().positive().max(1).default(1e-3),
     /** Anneal the learning rate linearly to 0 over the updates of one adapt call. */
     annealLr: z.boolean().default(true),
+    /** Divide rewards by the running std of the discounted return (reward-scaler.ts), kept across updates. */
+    normalizeRewards: z.boolean().default(true),
     /** Discount factor. */
     gamma: z.number().min(0).max(1).default(0.99),
     /** GAE lambda. */
@@ -33,10 +37,10 @@ export const ppoConfigSchema = z
     /** Passes over each batch. */
     updateEpochs: z.number().int().min(1).default(10),
     /** Minibatches per pass. */
-    numMinibatches: z.number().int().min(1).default(8),
+    numMinibatches: z.number().int().min(1).max(4096).default(32),
     /** Surrogate clipping coefficient. */
     clipCoef: z.number().positive().default(0.2),
-    /** Clip the value loss around the old values too. */
+    /** Clip the value loss around the old values too (by clipCoef: sized for normalized rewards). */
     clipVloss: z.boolean().default(true),
     /** Entropy bonus coefficient. */
     entCoef: z.number().min(0).default(0),
@@ -73,6 +77,7 @@ export class PpoLearner implements Learner {
     const cfg = this.config;
     const optimizer = tf.train.adam(cfg.learningRate, 0.9, 0.999, 1e-5);
     const rng = new Rng(deriveSeed(seed, 0x70706f));
+    const scaler = cfg.normalizeRewards ? new RewardScaler(cfg.gamma) : null;
     try {
       return await adaptLoop(
         policy,
@@ -84,7 +89,7 @@ export class PpoLearner implements Learner {
           update: (p, batch, u) => {
             // tfjs keeps Adam's learning rate protected; it is read at each applyGradients, so setting it anneals.
             if (cfg.annealLr) setLearningRate(optimizer, cfg.learningRate * (1 - u / budget.updates));
-            return this.update(p, batch, optimizer, rng);
+            return this.update(p, batch, optimizer, rng, scaler);
           },
         },
         hooks,
@@ -94,9 +99,16 @@ export class PpoLearner implements Learner {
     }
   }
 
-  private update(p: GaussianPolicy, batch: RolloutBatch, optimizer: tf.Optimizer, rng: Rng) {
+  private update(
+    p: GaussianPolicy,
+    batch: RolloutBatch,
+    optimizer: tf.Optimizer,
+    rng: Rng,
+    scaler: RewardScaler | null,
+  ) {
     const cfg = this.config;
-    const { advantages, returns } = gae(batch.rewards, batch.values, batch, cfg.gamma, cfg.gaeLambda);
+    const rewards = scaler ? scaler.scale(batch.rewards, batch.timesteps) : batch.rewards;
+    const { advantages, returns } = gae(rewards, batch.values, batch, cfg.gamma, cfg.gaeLambda);
     const n = batch.size;
     const minibatchSize = Math.max(1, Math.floor(n / cfg.numMinibatches));
     const order = Int32Array.from({ length: n }, (_, i) => i);

@@ -32,6 +32,8 @@ export interface RolloutBatch {
   timesteps: Int32Array;
   episodeReturns: number[];
   episodeLengths: number[];
+  /** Per episode, the mean of its steps' `info.speed` (legged envs: m/s along the task's direction); else empty. */
+  episodeSpeeds: number[];
   /** Env steps taken, discarded ones included. */
   envSteps: number;
 }
@@ -83,9 +85,11 @@ export function collectEpisodes(
   );
   const done = new Array<number>(num).fill(0);
   const running = new Float64Array(num);
+  const speedSum = new Float64Array(num);
+  let hasSpeed = false;
   const lengths = new Int32Array(num);
   const timestepRows: number[][] = Array.from({ length: num }, () => []);
-  const episodeStats: { ret: number; len: number }[][] = Array.from({ length: num }, () => []);
+  const episodeStats: { ret: number; len: number; speed: number }[][] = Array.from({ length: num }, () => []);
   const finals: { step: number; copy: number; obs: Float32Array }[] = [];
   const steps: StepRecord[] = [];
   const rng = new Rng(deriveSeed(seed, 1));
@@ -109,13 +113,19 @@ export function collectEpisodes(
       keep[i] = 1;
       timestepRows[i]!.push(lengths[i]!);
       running[i]! += result.rewards[i]!;
+      const speed = result.infos[i]!.speed;
+      if (typeof speed === 'number') {
+        speedSum[i]! += speed;
+        hasSpeed = true;
+      }
       lengths[i]!++;
       if (result.terminated[i] || result.truncated[i]) {
         if (result.truncated[i] && !result.terminated[i] && wantValues) {
           finals.push({ step: steps.length, copy: i, obs: result.infos[i]!.finalObs! });
         }
-        episodeStats[i]!.push({ ret: running[i]!, len: lengths[i]! });
+        episodeStats[i]!.push({ ret: running[i]!, len: lengths[i]!, speed: speedSum[i]! / lengths[i]! });
         running[i] = 0;
+        speedSum[i] = 0;
         lengths[i] = 0;
         done[i]!++;
       }
@@ -163,6 +173,7 @@ export function collectEpisodes(
     timesteps: Int32Array.from(timestepRows.flat()),
     episodeReturns: episodeStats.flat().map((e) => e.ret),
     episodeLengths: episodeStats.flat().map((e) => e.len),
+    episodeSpeeds: hasSpeed ? episodeStats.flat().map((e) => e.speed) : [],
     envSteps: steps.length * num,
   };
   let k = 0;
@@ -189,4 +200,10 @@ export function collectEpisodes(
 export function meanReturn(batch: RolloutBatch): number {
   const r = batch.episodeReturns;
   return r.reduce((a, b) => a + b, 0) / Math.max(1, r.length);
+}
+
+/** Mean of the batch's episode speeds (m/s), or undefined when the env reports none. */
+export function meanSpeed(batch: RolloutBatch): number | undefined {
+  const s = batch.episodeSpeeds;
+  return s.length === 0 ? undefined : s.reduce((a, b) => a + b, 0) / s.length;
 }

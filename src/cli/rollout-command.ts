@@ -4,6 +4,7 @@ import { TerrariumError } from '../core/errors.js';
 import { Rng } from '../core/rng.js';
 import type { Env } from '../envs/env.js';
 import { envEntry, makeEnv } from '../envs/registry.js';
+import { REWARD_PRESETS, type RewardPreset } from '../envs/reward-presets.js';
 import { boxSize } from '../envs/spaces.js';
 import { DEFAULT_TERRAIN_RANGES, sampleTerrain } from '../envs/task.js';
 import { TERRAIN_KINDS, type TerrainKind } from '../envs/terrain.js';
@@ -19,6 +20,7 @@ interface RolloutOptions {
   seed: number;
   policy: string;
   robot?: string;
+  reward?: string;
   json?: boolean;
 }
 
@@ -28,6 +30,8 @@ export interface RolloutSummary {
   steps: number;
   terminated: boolean;
   truncated: boolean;
+  /** Mean of the steps' `info.speed` (m/s along the commanded direction, or towards the goal); legged envs. */
+  meanSpeed?: number;
 }
 
 /** A policy for one episode: obs in, action out. */
@@ -68,15 +72,22 @@ export function runEpisode(
 ): RolloutSummary {
   let { obs } = env.reset({ seed });
   const summary: RolloutSummary = { env: env.id, return: 0, steps: 0, terminated: false, truncated: false };
+  let speedSum = 0;
+  let speedSteps = 0;
   while (summary.steps < maxSteps) {
     const result = env.step(act(obs));
     summary.return += result.reward;
     summary.steps++;
+    if (typeof result.info.speed === 'number') {
+      speedSum += result.info.speed;
+      speedSteps++;
+    }
     obs = result.obs;
     summary.terminated = result.terminated;
     summary.truncated = result.truncated;
     if (result.terminated || result.truncated) break;
   }
+  if (speedSteps > 0) summary.meanSpeed = speedSum / speedSteps;
   return summary;
 }
 
@@ -119,10 +130,19 @@ export function registerRolloutCommand(program: Command): void {
       'random',
     )
     .option('--robot <path>', 'robot spec JSON replacing the shipped robot (legged envs)')
-    .option('--json', 'print { env, return, steps, terminated, truncated }')
+    .option(
+      '--reward <preset>',
+      `reward preset of a legged env: ${REWARD_PRESETS.join(' | ')} (default maml)`,
+    )
+    .option('--json', 'print { env, return, steps, terminated, truncated, meanSpeed }')
     .action(async (options: RolloutOptions) => {
       const task = resolveTask(options);
-      const env = await makeEnv(options.env, { task, maxEpisodeSteps: options.steps, robot: options.robot });
+      const env = await makeEnv(options.env, {
+        task,
+        maxEpisodeSteps: options.steps,
+        robot: options.robot,
+        reward: options.reward as RewardPreset | undefined,
+      });
       try {
         const actor = await resolveActor(options.policy, env, options.seed);
         const summary = runEpisode(env, actor.act, options.seed);
@@ -131,6 +151,7 @@ export function registerRolloutCommand(program: Command): void {
         else
           process.stdout.write(
             `${summary.env}: return ${summary.return.toFixed(3)} over ${summary.steps} steps` +
+              `${summary.meanSpeed === undefined ? '' : `, mean speed ${summary.meanSpeed.toFixed(3)} m/s`}` +
               `${summary.terminated ? ' (terminated)' : summary.truncated ? ' (truncated)' : ''}\n`,
           );
       } finally {

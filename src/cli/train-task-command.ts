@@ -7,8 +7,10 @@ import writeFileAtomic from 'write-file-atomic';
 import { BACKEND_NAMES, type BackendName, initBackend } from '../agents/backend.js';
 import { type LearnerConfigInput, learnerConfigSchema, makeLearner } from '../agents/learner.js';
 import { GaussianPolicy, type PolicyConfigInput } from '../agents/policy.js';
+import { meanSpeed } from '../agents/rollout.js';
 import { parseWith, TerrariumError } from '../core/errors.js';
 import { envEntry, makeVectorEnv } from '../envs/registry.js';
+import { REWARD_PRESETS, type RewardPreset } from '../envs/reward-presets.js';
 import { addTaskOptions, intOption, jsonOption } from './options.js';
 import { resolveTask } from './rollout-command.js';
 
@@ -27,6 +29,8 @@ export interface TrainTaskOptions {
   episodesPerUpdate?: number;
   learner?: unknown;
   policyConfig?: unknown;
+  robot?: string;
+  reward?: string;
 }
 
 export interface TrainTaskSummary {
@@ -34,6 +38,8 @@ export interface TrainTaskSummary {
   algo: string;
   initialReturn: number;
   finalReturn: number;
+  /** Mean speed (m/s) of the last batch's episodes, legged envs only. */
+  meanSpeed?: number;
   envSteps: number;
   wallSeconds: number;
   backend: string;
@@ -49,7 +55,10 @@ const DEFAULT_STEPS = 64_000;
 /** Learns one task from scratch; writes `out/policy/`, `out/metrics.jsonl` and `out/run.json` when `out` is set. */
 export async function trainTask(
   options: TrainTaskOptions,
-  log: (line: string, progress: { update: number; total: number; meanReturn: number }) => void = () => {},
+  log: (
+    line: string,
+    progress: { update: number; total: number; meanReturn: number; meanSpeed?: number },
+  ) => void = () => {},
 ): Promise<TrainTaskSummary> {
   if (!(options.algo in ALGO_DEFAULTS)) throw new TerrariumError('--algo', options.algo, 'one of vpg, ppo');
   if (!(BACKEND_NAMES as readonly string[]).includes(options.backend)) {
@@ -72,7 +81,12 @@ export async function trainTask(
     ...((options.policyConfig as PolicyConfigInput) ?? {}),
   };
   const numEnvs = options.numEnvs ?? largestDivisor(episodesPerUpdate, 10);
-  const venv = await makeVectorEnv(options.env, numEnvs, { task, contextDim: policyConfig.contextDim });
+  const venv = await makeVectorEnv(options.env, numEnvs, {
+    task,
+    contextDim: policyConfig.contextDim,
+    robot: options.robot,
+    reward: options.reward as RewardPreset | undefined,
+  });
   const policy = GaussianPolicy.create(policyConfig, venv.obsDim, venv.actDim, options.seed);
   const metricsFile = options.out ? join(options.out, 'metrics.jsonl') : null;
   if (options.out) {
@@ -82,6 +96,8 @@ export async function trainTask(
       env: options.env,
       task,
       algo,
+      ...(options.robot ? { robot: options.robot } : {}),
+      ...(options.reward ? { reward: options.reward } : {}),
       learner: learnerConfig,
       policy: policy.config,
       seed: options.seed,
@@ -91,6 +107,7 @@ export async function trainTask(
       `${JSON.stringify({ ...run, updates, episodesPerUpdate, numEnvs, backend }, null, 2)}\n`,
     );
   }
+  let lastSpeed: number | undefined;
   try {
     const result = await makeLearner(learnerConfig).adapt(
       policy,
@@ -99,10 +116,16 @@ export async function trainTask(
       options.seed,
       {
         onBatch: (event) => {
-          const { batch: _batch, ...rest } = event;
-          const line = JSON.stringify({ ...rest, backend });
+          const { batch, ...rest } = event;
+          lastSpeed = meanSpeed(batch);
+          const line = JSON.stringify({ ...rest, meanSpeed: lastSpeed, backend });
           if (metricsFile) appendFileSync(metricsFile, `${line}\n`);
-          log(line, { update: event.update, total: updates, meanReturn: event.meanReturn });
+          log(line, {
+            update: event.update,
+            total: updates,
+            meanReturn: event.meanReturn,
+            meanSpeed: lastSpeed,
+          });
         },
       },
     );
@@ -114,6 +137,7 @@ export async function trainTask(
       algo,
       initialReturn: returns[0]!,
       finalReturn: returns[returns.length - 1]!,
+      ...(lastSpeed === undefined ? {} : { meanSpeed: lastSpeed }),
       envSteps,
       wallSeconds,
       backend,
@@ -160,7 +184,15 @@ export function registerTrainTaskCommand(program: Command): void {
       'policy config, e.g. {"hiddenSizes":[32,32]}',
       jsonOption('--policy-config'),
     )
-    .option('--json', 'print { env, algo, initialReturn, finalReturn, envSteps, wallSeconds, backend }')
+    .option('--robot <path>', 'robot spec JSON replacing the shipped robot (legged envs)')
+    .option(
+      '--reward <preset>',
+      `reward preset of a legged env: ${REWARD_PRESETS.join(' | ')} (default maml)`,
+    )
+    .option(
+      '--json',
+      'print { env, algo, initialReturn, finalReturn, meanSpeed, envSteps, wallSeconds, backend }',
+    )
     .action(async (options: TrainTaskOptions) => {
       let bar: cliProgress.SingleBar | null = null;
       const summary = await trainTask(options, (_line, p) => {
@@ -169,26 +201,30 @@ export function registerTrainTaskCommand(program: Command): void {
           if (!bar) {
             bar = new cliProgress.SingleBar(
               {
-                format: 'update {value}/{total} [{bar}] return {ret} | ETA {eta_formatted}',
+                format: 'update {value}/{total} [{bar}] return {ret} speed {speed} | ETA {eta_formatted}',
                 hideCursor: true,
               },
               cliProgress.Presets.shades_classic,
             );
-            bar.start(p.total, 0, { ret: '-' });
+            bar.start(p.total, 0, { ret: '-', speed: '-' });
           }
-          bar.update(p.update, { ret: p.meanReturn.toFixed(2) });
+          bar.update(p.update, { ret: p.meanReturn.toFixed(2), speed: p.meanSpeed?.toFixed(2) ?? '-' });
         } else {
-          process.stderr.write(`update ${p.update}/${p.total}  return ${p.meanReturn.toFixed(2)}\n`);
+          process.stderr.write(
+            `update ${p.update}/${p.total}  return ${p.meanReturn.toFixed(2)}` +
+              `${p.meanSpeed === undefined ? '' : `  speed ${p.meanSpeed.toFixed(2)}`}\n`,
+          );
         }
       }).finally(() => (bar as cliProgress.SingleBar | null)?.stop());
       if (options.json) {
-        const { env, algo, initialReturn, finalReturn, envSteps, wallSeconds, backend } = summary;
+        const { env, algo, initialReturn, finalReturn, meanSpeed, envSteps, wallSeconds, backend } = summary;
         process.stdout.write(
-          `${JSON.stringify({ env, algo, initialReturn, finalReturn, envSteps, wallSeconds, backend })}\n`,
+          `${JSON.stringify({ env, algo, initialReturn, finalReturn, meanSpeed, envSteps, wallSeconds, backend })}\n`,
         );
       } else {
         process.stdout.write(
           `${summary.env} ${summary.algo}: return ${summary.initialReturn.toFixed(2)} -> ${summary.finalReturn.toFixed(2)}` +
+            `${summary.meanSpeed === undefined ? '' : `, mean speed ${summary.meanSpeed.toFixed(2)} m/s`}` +
             ` in ${summary.envSteps} env steps, ${summary.wallSeconds.toFixed(1)} s (backend ${summary.backend})` +
             `${options.out ? `; wrote ${options.out}` : ''}\n`,
         );

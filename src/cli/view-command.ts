@@ -104,6 +104,7 @@ export async function startView(options: ViewOptions): Promise<ViewSession> {
     envId: config.env,
     policy: config.policy,
     maxEpisodeSteps: config.maxEpisodeSteps,
+    reward: config.reward,
     speed$,
     getTask: () => {
       const shown = next();

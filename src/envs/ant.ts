@@ -5,7 +5,7 @@
  * terrain (flat, slope, stairs, rough). Healthy while the torso is 0.2 to 1.0 m above the terrain, else terminated.
  * Reward: forward (or goalDistance) + healthy 1 - 0.5 |a|^2. Horizon 200 steps (10 s). See legged-env.ts.
  */
-import { LeggedEnv, type LeggedTask } from './legged-env.js';
+import { LeggedEnv, type LeggedOptions, type LeggedTask } from './legged-env.js';
 import { type RobotSpec, shippedRobot } from './robot-spec.js';
 import { NOMINAL_DYNAMICS } from './task.js';
 
@@ -20,6 +20,7 @@ export function defaultAntTask(): LeggedTask {
 export function createAnt(
   task: LeggedTask = defaultAntTask(),
   spec: RobotSpec = shippedRobot('ant'),
+  options: Partial<LeggedOptions> = {},
 ): LeggedEnv {
-  return new LeggedEnv('ant', spec, task);
+  return new LeggedEnv('ant', spec, task, options);
 }

@@ -136,6 +136,12 @@ export function buildRobot(spec: RobotSpec, dynamics: Dynamics, terrain: Terrain
       // Planar robots: the root is held in the x-y plane; the z-axis hinges keep the other bodies there.
       if (spec.planar && body.name === spec.root)
         desc.enabledTranslations(true, true, false).enabledRotations(false, false, true);
+      const armature = armatureOf(spec, body.name);
+      if (armature > 0) {
+        const zero = { x: 0, y: 0, z: 0 };
+        const inertia = { x: armature, y: armature, z: armature };
+        desc.setAdditionalMassProperties(0, zero, inertia, { x: 0, y: 0, z: 0, w: 1 });
+      }
       const rigid = world.createRigidBody(desc);
       const density = body.density * dynamics.massScale * (dynamics.bodyMassScale?.[body.name] ?? 1);
       for (const shape of body.shapes) {
@@ -173,6 +179,11 @@ export function buildRobot(spec: RobotSpec, dynamics: Dynamics, terrain: Terrain
     world.free();
     throw error;
   }
+}
+
+/** Summed armature of the joints whose child is `body`. */
+function armatureOf(spec: RobotSpec, body: string): number {
+  return spec.joints.reduce((sum, joint) => sum + (joint.child === body ? joint.armature : 0), 0);
 }
 
 const worldAxis = { x: 0, y: 0, z: 0 };

@@ -5,7 +5,7 @@
  * [1, 0] forward or [-1, 0] backward), plus dynamics and terrain. Never terminates by falling (like Gymnasium's
  * HalfCheetah); horizon 200 steps (10 s) as in the MAML experiments. Reward terms: see legged-env.ts.
  */
-import { LeggedEnv, type LeggedTask } from './legged-env.js';
+import { LeggedEnv, type LeggedOptions, type LeggedTask } from './legged-env.js';
 import { type RobotSpec, shippedRobot } from './robot-spec.js';
 import { NOMINAL_DYNAMICS } from './task.js';
 
@@ -20,6 +20,7 @@ export function defaultCheetahTask(): LeggedTask {
 export function createCheetah(
   task: LeggedTask = defaultCheetahTask(),
   spec: RobotSpec = shippedRobot('cheetah'),
+  options: Partial<LeggedOptions> = {},
 ): LeggedEnv {
-  return new LeggedEnv('cheetah', spec, task);
+  return new LeggedEnv('cheetah', spec, task, options);
 }

@@ -3,11 +3,14 @@
  *
  * Observation: the spec's `observation` parts in order (rootHeight is above the terrain under the root, m;
  * quaternion x, y, z, w; joint angles rad; velocities m/s and rad/s). The goal is not observed: it is the task.
- * Reward terms (sum = reward):
- *   forward      direction goal: forwardWeight * velocity along the direction (m/s), velocity over the step;
- *                velocity goal: -|velocity along the direction - target| (as MAML's cheetah-vel);
+ * Reward terms (sum = reward), in the form of the env's reward preset (reward-presets.ts) with the spec's weights:
+ *   forward      direction goal: velocity along the direction (m/s); velocity goal: -|velocity - target|;
+ *                "maml": the root's velocity at the end of the step, "gymnasium": its displacement over the step / dt;
  *   goalDistance position goal: -|root xz - goal| (m);
- *   ctrlCost     -ctrlCostWeight * |a|^2;   healthy   healthyReward while healthy (spec.healthy).
+ *   ctrlCost     -ctrlCostWeight * |a|^2;   healthy   healthyReward while healthy (spec.healthy);
+ *   contactCost  "maml" with contactCostWeight > 0: -w * sum over bodies of clip(contact wrench, -1, 1)^2.
+ * `info.speed` is the step's speed along the commanded direction (position goal: towards the goal), m/s, from the
+ * root's displacement: the number "walks" is measured by.
  * Episode: terminated when the root leaves the spec's healthy height range above the terrain, or on a physics
  * blow-up (info.reason = "physics_unstable"); truncated by the time limit.
  */
@@ -15,10 +18,12 @@ import { z } from 'zod';
 import { parseWith, TerrariumError } from '../core/errors.js';
 import type { Rng } from '../core/rng.js';
 import { applyJointTorques, type BuiltRobot, buildRobot, describeBodies } from './build-robot.js';
+import { contactCost } from './contact-wrench.js';
 import type { SceneDescription, Vec3 } from './env.js';
 import { hingeAngle, normalize, rotate } from './math3d.js';
 import { RapierEnv, type World } from './rapier-env.js';
-import { observationSize, type RobotSpec } from './robot-spec.js';
+import { DEFAULT_REWARD_PRESET, type RewardPreset, type RewardWeights } from './reward-presets.js';
+import { observationSize, type RobotSpec, rewardWeights } from './robot-spec.js';
 import { box } from './spaces.js';
 import { dynamicsSchema } from './task.js';
 import { type Terrain, terrainHeightAt, terrainSchema, terrainShapes } from './terrain.js';
@@ -51,13 +56,15 @@ export type LeggedTask = z.infer<typeof leggedTaskSchema>;
 export type Goal = z.infer<typeof goalSchema>;
 
 export interface LeggedOptions {
-  forwardWeight: number;
+  /** Reward preset: the form of the terms (reward-presets.ts); weights come from the spec. */
+  reward: RewardPreset;
   /** Half-width of the uniform noise added to every body's initial velocity (m/s, rad/s). */
   resetNoiseScale: number;
 }
 
-const DEFAULTS: LeggedOptions = { forwardWeight: 1, resetNoiseScale: 0.1 };
-const BOUND = 60;
+const DEFAULTS: LeggedOptions = { reward: DEFAULT_REWARD_PRESET, resetNoiseScale: 0.1 };
+// Beyond the ground's edge (terrain.ts TERRAIN_HALF_SIZE = 60 m) the simulation means nothing.
+const BOUND = 100;
 const STATE_STRIDE = 10;
 
 export class LeggedEnv extends RapierEnv<LeggedTask> {
@@ -65,6 +72,7 @@ export class LeggedEnv extends RapierEnv<LeggedTask> {
   readonly actionSpace;
   private robot: BuiltRobot | null = null;
   private readonly options: LeggedOptions;
+  private readonly weights: RewardWeights;
   private readonly axis = { x: 0, y: 0, z: 0 };
   /** Per body: position, quaternion (x, y, z, w), angular velocity, refreshed once per step. */
   private readonly state: Float64Array;
@@ -86,6 +94,7 @@ export class LeggedEnv extends RapierEnv<LeggedTask> {
     this.observationSpace = box(obsDim, -Infinity, Infinity);
     this.actionSpace = box(spec.joints.length, -1, 1);
     this.options = { ...DEFAULTS, ...options };
+    this.weights = rewardWeights(spec, this.options.reward);
     const index = new Map(spec.bodies.map((b, i) => [b.name, i]));
     this.state = new Float64Array(spec.bodies.length * STATE_STRIDE);
     this.quats = spec.bodies.map(() => ({ x: 0, y: 0, z: 0, w: 1 }));
@@ -232,21 +241,49 @@ export class LeggedEnv extends RapierEnv<LeggedTask> {
     const r = this.rootOffset;
     const p = { x: this.state[r]!, z: this.state[r + 2]! };
     const goal = this.task.goal;
+    const w = this.weights;
     let ctrl = 0;
     for (let i = 0; i < action.length; i++) ctrl += action[i]! * action[i]!;
     const terms: Record<string, number> = {};
     if (goal.kind === 'position') {
       terms.goalDistance = -Math.hypot(p.x - goal.position[0], p.z - goal.position[1]);
     } else {
-      const speed =
-        ((p.x - this.prevX) * goal.direction[0] + (p.z - this.prevZ) * goal.direction[1]) / this.dt;
-      terms.forward =
-        goal.kind === 'direction' ? this.options.forwardWeight * speed : -Math.abs(speed - goal.velocity);
+      const [dx, dz] = goal.direction;
+      let v: number;
+      if (this.options.reward === 'maml') {
+        const lin = this.robot!.root.linvel();
+        v = lin.x * dx + lin.z * dz;
+      } else {
+        v = ((p.x - this.prevX) * dx + (p.z - this.prevZ) * dz) / this.dt;
+      }
+      terms.forward = goal.kind === 'direction' ? v : -Math.abs(v - goal.velocity);
     }
-    terms.ctrlCost = -this.spec.reward.ctrlCostWeight * ctrl;
-    if (this.spec.reward.healthyReward > 0)
-      terms.healthy = this.isHealthy() ? this.spec.reward.healthyReward : 0;
+    terms.ctrlCost = -w.ctrlCostWeight * ctrl;
+    if (w.healthyReward > 0) terms.healthy = this.isHealthy() ? w.healthyReward : 0;
+    if (this.options.reward === 'maml' && w.contactCostWeight > 0)
+      terms.contactCost = -w.contactCostWeight * contactCost(this.robot!);
     return terms;
+  }
+
+  /** Speed (m/s) along the commanded direction over the last step; position goal: the rate of closing in. */
+  protected override stepInfo(): Record<string, unknown> {
+    const r = this.rootOffset;
+    const x = this.state[r]!;
+    const z = this.state[r + 2]!;
+    const goal = this.task.goal;
+    let speed: number;
+    if (goal.kind === 'position') {
+      const [gx, gz] = goal.position;
+      speed = (Math.hypot(this.prevX - gx, this.prevZ - gz) - Math.hypot(x - gx, z - gz)) / this.dt;
+    } else {
+      speed = ((x - this.prevX) * goal.direction[0] + (z - this.prevZ) * goal.direction[1]) / this.dt;
+    }
+    return { speed };
+  }
+
+  /** The reward preset this env computes. */
+  get rewardPreset(): RewardPreset {
+    return this.options.reward;
   }
 
   private isHealthy(): boolean {

@@ -19,6 +19,8 @@ import { TERRAIN_KINDS } from './terrain.js';
 export const leggedDistributionSchema = z
   .object({
     goal: z.enum(['direction', 'velocity', 'position']).optional(),
+    /** Direction goals: any heading ("circle", the ant's default) or +x / -x ("forward-backward", as MAML's ant-dir). */
+    directions: z.enum(['circle', 'forward-backward']).optional(),
     velocityRange: rangeSchema(-5, 5).optional(),
     /** Goal positions are drawn in a disc of this radius (m). */
     positionRadius: z.number().min(0).max(14).optional(),
@@ -46,7 +48,8 @@ export type LeggedDistributionOptions = z.infer<typeof leggedDistributionSchema>
 function sampleGoal(rng: Rng, options: LeggedDistributionOptions, planar: boolean): Goal {
   switch (options.goal ?? 'direction') {
     case 'direction': {
-      if (planar) return { kind: 'direction', direction: [rng.float() < 0.5 ? -1 : 1, 0] };
+      if (planar || options.directions === 'forward-backward')
+        return { kind: 'direction', direction: [rng.float() < 0.5 ? -1 : 1, 0] };
       const angle = rng.uniform(0, 2 * Math.PI);
       return { kind: 'direction', direction: [Math.cos(angle), Math.sin(angle)] };
     }

@@ -50,6 +50,10 @@ export abstract class RapierEnv<Task> implements Env<Task> {
   protected abstract observe(out: Float32Array): void;
   /** Named reward terms for the step just taken; they sum to the reward. */
   protected abstract rewardTerms(action: Float32Array): Record<string, number>;
+  /** Extra per-step info (e.g. the legged envs' `speed`), read after the reward terms. */
+  protected stepInfo(): Record<string, unknown> {
+    return {};
+  }
   /** The task's own end (fell over, reached the goal). */
   protected abstract isTerminated(): boolean;
   /** True if a body left the region where the simulation is meaningful. */
@@ -113,7 +117,7 @@ export abstract class RapierEnv<Task> implements Env<Task> {
     for (const key in rewardTerms) reward += rewardTerms[key]!;
     const terminated = this.isTerminated();
     this.episodeOver = terminated;
-    return { obs, reward, terminated, truncated: false, info: { rewardTerms } };
+    return { obs, reward, terminated, truncated: false, info: { ...this.stepInfo(), rewardTerms } };
   }
 
   close(): void {

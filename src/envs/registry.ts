@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { TerrariumError } from '../core/errors.js';
+import { parseWith, TerrariumError } from '../core/errors.js';
 import { createAnt, defaultAntTask } from './ant.js';
 import { BallNavEnv, ballNavTaskDistribution, ballNavTaskSchema, defaultBallNavTask } from './ball-nav.js';
 import { createCheetah, defaultCheetahTask } from './cheetah.js';
@@ -8,6 +8,7 @@ import type { Env } from './env.js';
 import { type LeggedTask, leggedTaskSchema } from './legged-env.js';
 import { leggedTaskDistribution } from './legged-tasks.js';
 import { initRapier } from './rapier.js';
+import { type RewardPreset, rewardPresetSchema } from './reward-presets.js';
 import { loadRobotSpec, type RobotSpec, shippedRobot } from './robot-spec.js';
 import type { TaskDistribution } from './task.js';
 import { TaskObservation } from './task-features.js';
@@ -20,6 +21,8 @@ export interface MakeEnvOptions {
   maxEpisodeSteps?: number;
   /** Path of a robot spec JSON replacing the shipped robot (legged envs only). */
   robot?: string;
+  /** Reward preset of a legged env (reward-presets.ts; default "maml"). */
+  reward?: RewardPreset;
   /** Append the task's parameters to the observation (the oracle baseline). */
   observeTask?: boolean;
   /** Append this many numbers set by the agent (`ContextInput.setContext`, zeros until set) after everything else. */
@@ -36,6 +39,8 @@ export interface EnvEntry {
   taskParams: string[];
   terrains: string[];
   taskSchema: z.ZodType;
+  /** The env takes a reward preset (`makeEnv({ reward })`, reward-presets.ts). */
+  rewardPresets?: boolean;
   defaultTask(): unknown;
   /** The env's task distribution; `options` (e.g. a train config's `tasks` field) override its ranges. */
   distribution(options?: unknown): TaskDistribution<unknown>;
@@ -62,7 +67,15 @@ const entries: EnvEntry[] = [
     taskSchema: ballNavTaskSchema,
     defaultTask: defaultBallNavTask,
     distribution: (options) => ballNavTaskDistribution(options) as TaskDistribution<unknown>,
-    create: (task) => new BallNavEnv(task as never) as Env<unknown>,
+    create: (task, options) => {
+      if (options.reward !== undefined)
+        throw new TerrariumError(
+          'reward',
+          options.reward,
+          'unset for ball-nav (one reward; presets are for legged envs)',
+        );
+      return new BallNavEnv(task as never) as Env<unknown>;
+    },
   },
   {
     id: 'cheetah',
@@ -73,6 +86,7 @@ const entries: EnvEntry[] = [
     taskParams: ['goal.velocity|direction', ...LEGGED_DYNAMICS, 'terrain'],
     terrains: ['flat', 'slope', 'stairs', 'rough'],
     taskSchema: leggedTaskSchema,
+    rewardPresets: true,
     defaultTask: defaultCheetahTask,
     distribution: (options) =>
       leggedTaskDistribution(
@@ -83,7 +97,7 @@ const entries: EnvEntry[] = [
         options,
       ) as TaskDistribution<unknown>,
     create: (task, options) =>
-      createCheetah(task as LeggedTask, robotFor('cheetah', options)) as Env<unknown>,
+      createCheetah(task as LeggedTask, robotFor('cheetah', options), leggedOptions(options)) as Env<unknown>,
   },
   {
     id: 'ant',
@@ -94,6 +108,7 @@ const entries: EnvEntry[] = [
     taskParams: ['goal.direction|position|velocity', ...LEGGED_DYNAMICS, 'terrain'],
     terrains: ['flat', 'slope', 'stairs', 'rough'],
     taskSchema: leggedTaskSchema,
+    rewardPresets: true,
     defaultTask: defaultAntTask,
     distribution: (options) =>
       leggedTaskDistribution(
@@ -103,12 +118,19 @@ const entries: EnvEntry[] = [
         { goal: 'direction' },
         options,
       ) as TaskDistribution<unknown>,
-    create: (task, options) => createAnt(task as LeggedTask, robotFor('ant', options)) as Env<unknown>,
+    create: (task, options) =>
+      createAnt(task as LeggedTask, robotFor('ant', options), leggedOptions(options)) as Env<unknown>,
   },
 ];
 
 function robotFor(name: 'cheetah' | 'ant', options: MakeEnvOptions): RobotSpec {
   return options.robot ? loadRobotSpec(options.robot) : shippedRobot(name);
+}
+
+function leggedOptions(options: MakeEnvOptions): { reward?: RewardPreset } {
+  return options.reward === undefined
+    ? {}
+    : { reward: parseWith(rewardPresetSchema, options.reward, 'reward') };
 }
 
 function bodyNames(name: 'cheetah' | 'ant'): string[] {

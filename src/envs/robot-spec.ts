@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { parseWith, TerrariumError } from '../core/errors.js';
+import { type RewardPreset, type RewardWeights, rewardWeightsSchema } from './reward-presets.js';
 
 const vec3 = z.tuple([z.number(), z.number(), z.number()]);
 const color = z.string().regex(/^#[0-9a-fA-F]{6}$/);
@@ -39,6 +40,12 @@ export const jointSpecSchema = z
     stiffness: z.number().min(0).default(0),
     /** Torque (N m) at action 1 and motorStrength 1. */
     gear: z.number().positive(),
+    /**
+     * Rotor inertia (kg m^2) added to the child body about every axis: a stand-in for MuJoCo's joint armature,
+     * which Rapier's maximal-coordinate joints have no slot for. It slows a light limb under a strong motor, which
+     * keeps the joint solver's gaps small. Not scaled by the task's mass scale (it is the motor's, not the body's).
+     */
+    armature: z.number().min(0).default(0),
   })
   .strict();
 
@@ -71,13 +78,11 @@ export const robotSpecSchema = z
     observation: z.array(z.enum(OBSERVATION_PARTS)).min(1),
     /** Root height above the terrain that counts as healthy; leaving it terminates the episode. */
     healthy: z.object({ minHeight: z.number(), maxHeight: z.number() }).strict().optional(),
-    reward: z
-      .object({
-        ctrlCostWeight: z.number().min(0).default(0.1),
-        healthyReward: z.number().min(0).default(0),
-      })
+    /** Reward weights of the "gymnasium" preset, and under `maml` those of the "maml" preset (reward-presets.ts). */
+    reward: rewardWeightsSchema
+      .extend({ maml: rewardWeightsSchema.optional() })
       .strict()
-      .default({ ctrlCostWeight: 0.1, healthyReward: 0 }),
+      .default({ ctrlCostWeight: 0.1, healthyReward: 0, contactCostWeight: 0 }),
   })
   .strict()
   .superRefine((spec, ctx) => {
@@ -160,4 +165,10 @@ export function shippedRobot(name: 'cheetah' | 'ant'): RobotSpec {
     shipped.set(name, spec);
   }
   return spec;
+}
+
+/** The weights of `preset` for this robot: `reward.maml` for "maml" (the spec's own weights when it has none). */
+export function rewardWeights(spec: RobotSpec, preset: RewardPreset): RewardWeights {
+  const { maml, ...gymnasium } = spec.reward;
+  return preset === 'maml' && maml ? maml : gymnasium;
 }

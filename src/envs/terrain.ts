@@ -1,7 +1,7 @@
 import { createNoise2D } from 'simplex-noise';
 import { z } from 'zod';
 import { Rng } from '../core/rng.js';
-import type { ShapeDescription } from './env.js';
+import type { ShapeDescription, Vec3 } from './env.js';
 import { RAPIER } from './rapier.js';
 
 /**
@@ -41,8 +41,13 @@ export type Terrain = z.infer<typeof terrainSchema>;
 export type TerrainKind = Terrain['kind'];
 export const TERRAIN_KINDS: readonly TerrainKind[] = ['flat', 'slope', 'stairs', 'rough'];
 
-/** Half-size of the terrain square (metres); beyond it the robot falls off. */
-export const TERRAIN_HALF_SIZE = 15;
+/**
+ * Half-size of the ground square (metres): a robot at 5 m/s covers 50 m in a 10 s episode, so no policy reaches the
+ * edge. The rough heightfield covers the central ROUGH_HALF_SIZE square (it fades to flat at its rim) and flat ground
+ * surrounds it out to the same edge.
+ */
+export const TERRAIN_HALF_SIZE = 60;
+export const ROUGH_HALF_SIZE = 20;
 const CELL = 0.2;
 const STAIRS_START = 1;
 const SPAWN_FLAT_RADIUS = 1.2;
@@ -79,29 +84,32 @@ function roughGrid(terrain: Extract<Terrain, { kind: 'rough' }>): Grid {
   if (cached) return cached;
   const rng = new Rng(terrain.seed);
   const noise = createNoise2D(() => rng.float());
-  const n = Math.round((2 * TERRAIN_HALF_SIZE) / CELL);
+  const n = Math.round((2 * ROUGH_HALF_SIZE) / CELL);
   const heights = new Float32Array((n + 1) * (n + 1));
   for (let ix = 0; ix <= n; ix++) {
     for (let iz = 0; iz <= n; iz++) {
-      const x = -TERRAIN_HALF_SIZE + ix * CELL;
-      const z = -TERRAIN_HALF_SIZE + iz * CELL;
-      const blend = Math.min(1, Math.max(0, (Math.hypot(x, z) - SPAWN_FLAT_RADIUS) / 1.0));
+      const x = -ROUGH_HALF_SIZE + ix * CELL;
+      const z = -ROUGH_HALF_SIZE + iz * CELL;
+      // Flat at the spawn and at the rim (where the flat ground around the heightfield takes over).
+      const toRim = ROUGH_HALF_SIZE - Math.max(Math.abs(x), Math.abs(z));
+      const blend = Math.min(1, Math.max(0, (Math.hypot(x, z) - SPAWN_FLAT_RADIUS) / 1.0), toRim / 1.0);
       const h =
         noise(x / terrain.scale, z / terrain.scale) +
         0.5 * noise((2 * x) / terrain.scale, (2 * z) / terrain.scale);
       heights[ix * (n + 1) + iz] = (blend * terrain.amplitude * h) / 1.5;
     }
   }
-  const grid = { nx: n, nz: n, size: 2 * TERRAIN_HALF_SIZE, heights };
+  const grid = { nx: n, nz: n, size: 2 * ROUGH_HALF_SIZE, heights };
   if (gridCache.size > 16) gridCache.delete(gridCache.keys().next().value!);
   gridCache.set(key, grid);
   return grid;
 }
 
 function roughHeight(terrain: Extract<Terrain, { kind: 'rough' }>, x: number, z: number): number {
+  if (Math.abs(x) >= ROUGH_HALF_SIZE || Math.abs(z) >= ROUGH_HALF_SIZE) return 0;
   const grid = roughGrid(terrain);
-  const fx = Math.min(grid.nx - 1e-6, Math.max(0, (x + TERRAIN_HALF_SIZE) / CELL));
-  const fz = Math.min(grid.nz - 1e-6, Math.max(0, (z + TERRAIN_HALF_SIZE) / CELL));
+  const fx = Math.min(grid.nx - 1e-6, Math.max(0, (x + ROUGH_HALF_SIZE) / CELL));
+  const fz = Math.min(grid.nz - 1e-6, Math.max(0, (z + ROUGH_HALF_SIZE) / CELL));
   const ix = Math.floor(fx);
   const iz = Math.floor(fz);
   const tx = fx - ix;
@@ -183,9 +191,29 @@ export function terrainShapes(terrain: Terrain): ShapeDescription[] {
           rotation: IDENTITY,
           color: GROUND_COLOR,
         },
+        ...flatRing(ROUGH_HALF_SIZE, half, slab),
       ];
     }
   }
+}
+
+/** Four flat slabs (top at y = 0) covering the square ring between half-sizes `inner` and `outer`. */
+function flatRing(inner: number, outer: number, slab: number): ShapeDescription[] {
+  const w = (outer - inner) / 2;
+  const mid = inner + w;
+  const box = (halfExtents: Vec3, x: number, z: number): ShapeDescription => ({
+    type: 'box',
+    halfExtents,
+    offset: [x, -slab, z],
+    rotation: IDENTITY,
+    color: GROUND_COLOR,
+  });
+  return [
+    box([w, slab, outer], mid, 0),
+    box([w, slab, outer], -mid, 0),
+    box([inner, slab, w], 0, mid),
+    box([inner, slab, w], 0, -mid),
+  ];
 }
 
 /** Creates the terrain's colliders in `world` with the given friction; returns nothing to free (the world owns them). */
@@ -202,7 +230,6 @@ export function buildTerrain(
       z: grid.size,
     });
     world.createCollider(desc.setFriction(friction));
-    return;
   }
   for (const shape of terrainShapes(terrain)) {
     if (shape.type !== 'box') continue;

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import { TerrariumError } from '../core/errors.js';
 import type { RngState } from '../core/rng.js';
-import { parseTrainConfig, type TrainConfig } from './config.js';
+import { parseRunConfig, type TrainConfig } from './config.js';
 import type { StepScales } from './meta-sgd.js';
 import type { AdamState } from './reptile.js';
 
@@ -96,7 +96,7 @@ export async function readRunConfig(runDir: string): Promise<TrainConfig> {
   } catch {
     throw new TerrariumError('--run', runDir, 'a run directory with config.json (made by `terrarium train`)');
   }
-  return parseTrainConfig(JSON.parse(text));
+  return parseRunConfig(JSON.parse(text));
 }
 
 /** Saves a checkpoint, then points `latest` at it, then deletes all but the newest `keep`. */

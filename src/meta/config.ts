@@ -11,6 +11,7 @@ import { learnerConfigSchema } from '../agents/learner.js';
 import { policyConfigSchema } from '../agents/policy.js';
 import { parseWith, TerrariumError } from '../core/errors.js';
 import { envEntry, listEnvs } from '../envs/registry.js';
+import { DEFAULT_REWARD_PRESET, rewardPresetSchema } from '../envs/reward-presets.js';
 
 /** An integer in [min, max], with the message the house style asks for. */
 export function intField(min: number, max = Number.POSITIVE_INFINITY) {
@@ -133,6 +134,8 @@ export const rlTrainConfigSchema = z
     tasks: z.record(z.string(), z.unknown()).default({}),
     /** Time limit in steps (default: the env's horizon). */
     maxEpisodeSteps: intField(1).optional(),
+    /** Reward preset of a legged env (src/envs/reward-presets.ts); filled in as "maml" for legged envs. */
+    reward: rewardPresetSchema.optional(),
     inner: rlInnerSchema,
     /** The policy network (src/agents). */
     policy: policyConfigSchema,
@@ -219,6 +222,41 @@ export function isSineConfig(config: TrainConfig): config is SineTrainConfig {
 }
 
 /** Validates a train config (parsed JSON); throws a TerrariumError naming the first bad field. */
+/** Legged envs get the default preset written into the config, so a run records the reward it was trained on. */
+function checkRewardPreset(config: RlTrainConfig): void {
+  if (!envEntry(config.env).rewardPresets) {
+    if (config.reward !== undefined)
+      throw new TerrariumError(
+        'reward',
+        config.reward,
+        `unset for ${config.env} (reward presets are for legged envs)`,
+      );
+  } else config.reward ??= DEFAULT_REWARD_PRESET;
+}
+
+/**
+ * A run's saved config.json, parsed. Saved configs hold every field with its value, so a field missing from one
+ * predates that field: it gets the value that was in force before it existed, not today's default (a run from
+ * before reward presets resumes and evaluates with the reward and PPO settings it was trained with).
+ */
+export function parseRunConfig(input: unknown): TrainConfig {
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) return parseTrainConfig(input);
+  const saved = structuredClone(input) as Record<string, unknown>;
+  const entry = listEnvs().find((e) => e.id === saved.env);
+  if (entry?.rewardPresets && saved.reward === undefined) saved.reward = 'gymnasium';
+  const policy = saved.policy as Record<string, unknown> | undefined;
+  if (policy && typeof policy === 'object' && policy.initLogStd === undefined) policy.initLogStd = -0.5;
+  const inner = saved.inner as { learner?: unknown; weights?: { learner?: unknown } } | undefined;
+  for (const learner of [inner?.learner, inner?.weights?.learner]) {
+    if (learner && typeof learner === 'object' && (learner as { algo?: unknown }).algo === 'ppo') {
+      const ppo = learner as Record<string, unknown>;
+      ppo.normalizeRewards ??= false;
+      ppo.numMinibatches ??= 8;
+    }
+  }
+  return parseTrainConfig(saved);
+}
+
 export function parseTrainConfig(input: unknown): TrainConfig {
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
     throw new TerrariumError('config', input, 'a JSON object');
@@ -229,6 +267,7 @@ export function parseTrainConfig(input: unknown): TrainConfig {
     throw new TerrariumError('env', env, `one of ${['sine', ...listEnvs().map((e) => e.id)].join(', ')}`);
   }
   const config = parseWith(rlTrainConfigSchema, input, '');
+  checkRewardPreset(config);
   const envCopies = config.inner.numEnvs ?? config.inner.episodesPerUpdate;
   if (config.pretrainMode === 'sequential' && config.metaBatchSize !== envCopies) {
     throw new TerrariumError(

@@ -6,9 +6,11 @@
  * leaves, so an unwatched run pays nothing. Who acts is the caller's: the trainer's current policy
  * (`live-rollouts.ts`) or the server's scripted demo (`server/demo-streams.ts`).
  */
+
 import { filter, type Observable as Obs, Observable, share, shareReplay } from 'rxjs';
 import type { Env } from '../envs/env.js';
 import { makeEnv } from '../envs/registry.js';
+import type { RewardPreset } from '../envs/reward-presets.js';
 import type { FrameEvent, SceneEvent } from './events.js';
 
 /** What one episode shows: the task, where it sits in the meta-batch and adaptation, and the actions. */
@@ -31,6 +33,7 @@ export interface DisplayEpisodesOptions {
   runId: string;
   envId: string;
   maxEpisodeSteps?: number;
+  reward?: RewardPreset;
   actor: () => DisplayActor;
   /** Ticks per second of wall time at speed 1 (default: real time, 1 / env.dt). */
   fps?: number;
@@ -69,7 +72,10 @@ export function displayEpisodes(options: DisplayEpisodesOptions): DisplayStreams
     let env: Env<unknown> | null = null;
     let actor: DisplayActor | null = null;
     const loop = async () => {
-      env = await makeEnv(options.envId, { maxEpisodeSteps: options.maxEpisodeSteps });
+      env = await makeEnv(options.envId, {
+        maxEpisodeSteps: options.maxEpisodeSteps,
+        reward: options.reward,
+      });
       if (closed) return;
       actor = options.actor();
       const tickMs = () => 1000 / ((options.fps ?? 1 / env!.dt) * speed);

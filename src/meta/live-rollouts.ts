@@ -3,10 +3,12 @@
  * actions, batch-1 typed forward) on the watched task, through the shared display loop (`display-episodes.ts`):
  * built only while someone watches, paced to real time, outside training's inner loop.
  */
+
 import type { Observable as Obs } from 'rxjs';
 import type { ObsNormState } from '../agents/obs-norm.js';
 import { GaussianPolicy, type PolicyConfigInput } from '../agents/policy.js';
 import { deriveSeed, Rng } from '../core/rng.js';
+import type { RewardPreset } from '../envs/reward-presets.js';
 import { boxSize } from '../envs/spaces.js';
 import { type DisplayActor, type DisplayStreams, displayEpisodes } from './display-episodes.js';
 
@@ -16,6 +18,7 @@ export interface LiveRolloutOptions {
   /** The policy architecture the params belong to. */
   policy: PolicyConfigInput;
   maxEpisodeSteps?: number;
+  reward?: RewardPreset;
   /** Called at the start of each episode: which task to show and at which inner step k its params are. */
   getTask: () => { task: unknown; taskIndex: number; k: number };
   /** Called right after getTask: the params (and obs-norm state, and task context if any) to show. */
@@ -57,6 +60,6 @@ export function liveRollouts(options: LiveRolloutOptions): LiveRollouts {
       close: () => policy?.dispose(),
     };
   };
-  const { runId, envId, maxEpisodeSteps, speed$, paused$ } = options;
-  return displayEpisodes({ runId, envId, maxEpisodeSteps, speed$, paused$, actor });
+  const { runId, envId, maxEpisodeSteps, reward, speed$, paused$ } = options;
+  return displayEpisodes({ runId, envId, maxEpisodeSteps, reward, speed$, paused$, actor });
 }

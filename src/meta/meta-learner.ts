@@ -6,6 +6,7 @@
  * Two implementations: the RL one (rl-learner.ts: a GaussianPolicy adapted by a src/agents Learner on an env task)
  * and the sine-regression toy (sine-learner.ts).
  */
+import type { RewardPreset } from '../envs/reward-presets.js';
 import type { SineSpec } from './sine.js';
 
 export interface AdaptStats {
@@ -19,6 +20,8 @@ export interface AdaptStats {
 export interface RlJobSpec {
   env: string;
   maxEpisodeSteps?: number;
+  /** Reward preset of a legged env (absent: the env's default). */
+  reward?: RewardPreset;
   /** The policy also observes the task's parameters (the oracle). */
   observeTask: boolean;
   /** PolicyConfig of src/agents (plain JSON). */

@@ -1,14 +1,14 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TerrariumError } from '../core/errors.js';
-import { parseTrainConfig, type TrainConfig } from './config.js';
+import { parseRunConfig, type TrainConfig } from './config.js';
 
 /** --resume continues a run only with the config it was started with (seed, workers and backend may differ). */
 export async function checkSameConfig(runDir: string, config: TrainConfig): Promise<void> {
   let saved: TrainConfig;
   try {
     // Parsed, so fields added to the schema since the run started compare as their defaults.
-    saved = parseTrainConfig(JSON.parse(await readFile(join(runDir, 'config.json'), 'utf8')));
+    saved = parseRunConfig(JSON.parse(await readFile(join(runDir, 'config.json'), 'utf8')));
   } catch {
     throw new TerrariumError('--resume', runDir, 'a run directory with a valid config.json to resume');
   }

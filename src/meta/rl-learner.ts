@@ -27,6 +27,7 @@ export async function rlMetaLearner(config: RlTrainConfig): Promise<MetaLearner>
   const spec: RlJobSpec = {
     env: config.env,
     maxEpisodeSteps: config.maxEpisodeSteps,
+    ...(config.reward ? { reward: config.reward } : {}),
     observeTask: config.observeTask,
     policy: config.policy,
     learner: config.inner.learner,
@@ -127,6 +128,7 @@ function workspace(spec: RlJobSpec, key: string): Promise<Workspace> {
       const { contextDim } = spec.policy as { contextDim?: number };
       const venv = await makeVectorEnv(spec.env, spec.numEnvs, {
         maxEpisodeSteps: spec.maxEpisodeSteps,
+        reward: spec.reward,
         observeTask: spec.observeTask,
         contextDim: contextDim ?? 0,
       });

@@ -221,6 +221,7 @@ export async function createTrainer(options: TrainerOptions): Promise<Trainer> {
       envId: config.env,
       policy: config.policy,
       maxEpisodeSteps: config.maxEpisodeSteps,
+      reward: config.reward,
       speed$,
       paused$,
       getTask: () => {

@@ -45,7 +45,7 @@ describe('GaussianPolicy', () => {
     expect(b.meanActions(obs, 'tfjs')).toEqual(a.meanActions(obs, 'tfjs'));
     const logStd = a.specs.find((s) => s.name === 'pi/log_std')!;
     expect(Array.from(a.getParams().subarray(logStd.offset, logStd.offset + ACT))).toEqual(
-      new Array(ACT).fill(-0.5),
+      new Array(ACT).fill(0), // initLogStd defaults to 0 (std 1), as CleanRL's
     );
     expect(() => b.setParams(new Float32Array(3))).toThrow(TerrariumError);
     a.dispose();

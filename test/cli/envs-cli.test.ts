@@ -33,8 +33,18 @@ describe('terrarium CLI: envs and rollout', () => {
     );
     expect(code).toBe(0);
     const summary = JSON.parse(stdout);
-    expect(Object.keys(summary).sort()).toEqual(['env', 'return', 'steps', 'terminated', 'truncated']);
+    expect(Object.keys(summary).sort()).toEqual([
+      'env',
+      'meanSpeed',
+      'return',
+      'steps',
+      'terminated',
+      'truncated',
+    ]);
     expect(summary).toMatchObject({ env: 'ant', steps: 30, terminated: false, truncated: true });
+    expect(Math.abs(summary.meanSpeed)).toBeLessThan(0.1); // the zero policy stands
+    // Standing under the MAML reward earns about the survive reward (0.05 a step).
+    expect(summary.return).toBeLessThan(30 * 0.05 + 1); // + the reset noise settling
   });
 
   it('rollout with the same --seed and --task-seed is reproducible', async () => {

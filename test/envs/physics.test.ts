@@ -1,10 +1,15 @@
 import { describe, expect, it } from 'vitest';
+import { Rng } from '../../src/core/rng.js';
 import { createAnt, defaultAntTask } from '../../src/envs/ant.js';
+import { applyJointTorques, buildRobot } from '../../src/envs/build-robot.js';
 import { createCheetah, defaultCheetahTask } from '../../src/envs/cheetah.js';
-import { initRapier } from '../../src/envs/rapier.js';
+import { jointGapMeter } from '../../src/envs/joint-gap.js';
+import { initRapier, RAPIER } from '../../src/envs/rapier.js';
+import { DEFAULT_FRAME_SKIP } from '../../src/envs/rapier-env.js';
 import { makeEnv } from '../../src/envs/registry.js';
 import { shippedRobot } from '../../src/envs/robot-spec.js';
-import type { Terrain } from '../../src/envs/terrain.js';
+import { NOMINAL_DYNAMICS } from '../../src/envs/task.js';
+import { type Terrain, terrainHeightAt } from '../../src/envs/terrain.js';
 import { randomActions } from './helpers.js';
 
 await initRapier();
@@ -57,6 +62,72 @@ describe('physics sanity', () => {
     },
     120_000,
   );
+
+  it.each(['ant', 'cheetah'] as const)(
+    'the %s at full torque holds its joints together on the hardest terrains (mean gap <= 3 mm, max <= 6 cm)',
+    (id) => {
+      const spec = shippedRobot(id);
+      const meter = jointGapMeter(spec);
+      const rng = new Rng(5);
+      const hard: Terrain[] = [
+        { kind: 'flat' },
+        { kind: 'slope', angle: 0.3 },
+        { kind: 'slope', angle: -0.3 },
+        { kind: 'stairs', stepHeight: 0.15, stepWidth: 0.5 },
+        { kind: 'rough', amplitude: 0.3, scale: 1.5, seed: 3 },
+      ];
+      for (const terrain of hard) {
+        const robot = buildRobot(spec, NOMINAL_DYNAMICS, terrain);
+        const action = Float64Array.from(spec.joints, () => (rng.float() < 0.5 ? -1 : 1));
+        let sum = 0;
+        let count = 0;
+        let max = 0;
+        for (let t = 0; t < 200 * DEFAULT_FRAME_SKIP; t++) {
+          // Bang-bang: every motor at full torque, each flipping sign now and then.
+          if (t % DEFAULT_FRAME_SKIP === 0)
+            for (let i = 0; i < action.length; i++) if (rng.float() < 0.2) action[i] = -action[i]!;
+          applyJointTorques(robot, action);
+          robot.world.step();
+          for (const gap of meter(robot)) {
+            sum += gap;
+            count++;
+            max = Math.max(max, gap);
+          }
+        }
+        const root = robot.root.translation();
+        robot.world.free();
+        expect(Number.isFinite(root.y), `${id} on ${terrain.kind}`).toBe(true);
+        expect(sum / count, `${id} mean gap on ${terrain.kind}`).toBeLessThan(0.003);
+        expect(max, `${id} max gap on ${terrain.kind}`).toBeLessThan(0.06);
+      }
+    },
+    60_000,
+  );
+
+  it.each([
+    ...TERRAINS,
+    { kind: 'slope', angle: -0.3 } as Terrain,
+    { kind: 'stairs', stepHeight: 0.25, stepWidth: 0.2 } as Terrain,
+  ])('the $kind ground reaches past where a 5 m/s robot gets in a 10 s episode', (terrain) => {
+    const robot = buildRobot(shippedRobot('ant'), NOMINAL_DYNAMICS, terrain);
+    robot.world.step(); // builds the query pipeline
+    const reach = 5 * 200 * 0.05 + 1;
+    for (const [x, z] of [
+      [reach, 0],
+      [-reach, 0],
+      [0, reach],
+      [0, -reach],
+      [reach * 0.7, reach * 0.7],
+      [-reach * 0.7, reach * 0.7],
+    ] as const) {
+      const top = terrainHeightAt(terrain, x, z) + 50;
+      const ray = new RAPIER.Ray({ x, y: top, z }, { x: 0, y: -1, z: 0 });
+      const hit = robot.world.castRay(ray, 200, true);
+      expect(hit, `ground under (${x}, ${z}) on ${terrain.kind}`).not.toBeNull();
+      expect(top - hit!.timeOfImpact).toBeCloseTo(terrainHeightAt(terrain, x, z), 1);
+    }
+    robot.world.free();
+  });
 
   it('leaving the healthy height range terminates the episode', async () => {
     const spec = { ...shippedRobot('ant'), healthy: { minHeight: 0.9, maxHeight: 2 } };

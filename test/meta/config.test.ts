@@ -2,10 +2,12 @@ import { readdirSync, readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { TerrariumError } from '../../src/core/errors.js';
-import { parseTrainConfig } from '../../src/meta/config.js';
+import { parseRunConfig, parseTrainConfig, type RlTrainConfig } from '../../src/meta/config.js';
 
-// Every config shipped in configs/ is a train config (meta-runs, their baselines, the demo).
-const shipped = readdirSync('configs').filter((name) => name.endsWith('.json'));
+// Every config shipped in configs/ (and its experiment folders) is a train config (meta-runs, baselines, the demo).
+const shipped = (readdirSync('configs', { recursive: true }) as string[]).filter((name) =>
+  name.endsWith('.json'),
+);
 const ballNav = JSON.parse(readFileSync('configs/ball-nav-reptile.json', 'utf8'));
 
 function errorOf(input: unknown): TerrariumError {
@@ -22,6 +24,35 @@ describe('train config', () => {
   it.each(shipped)('shipped config %s is valid', (name) => {
     const config = parseTrainConfig(JSON.parse(readFileSync(`configs/${name}`, 'utf8')));
     expect(config.iterations).toBeGreaterThan(0);
+  });
+
+  it('a legged config records its reward preset ("maml" by default); ball-nav refuses one', () => {
+    const ant = { ...ballNav, env: 'ant' };
+    expect((parseTrainConfig(ant) as RlTrainConfig).reward).toBe('maml');
+    expect((parseTrainConfig({ ...ant, reward: 'gymnasium' }) as RlTrainConfig).reward).toBe('gymnasium');
+    expect(errorOf({ ...ant, reward: 'mujoco' }).path).toBe('reward');
+    expect(errorOf({ ...ballNav, reward: 'maml' }).message).toMatch(/^reward: .*legged/);
+  });
+
+  it("a saved run config missing a newer field gets the value in force before it, not today's default", () => {
+    const ppo = { algo: 'ppo', learningRate: 0.001 };
+    const saved = {
+      ...ballNav,
+      env: 'cheetah',
+      inner: { ...ballNav.inner, learner: ppo },
+      policy: { hiddenSizes: [8], valueFunction: true },
+    };
+    const old = parseRunConfig(saved) as RlTrainConfig;
+    expect(old.reward).toBe('gymnasium');
+    expect(old.policy.initLogStd).toBe(-0.5);
+    expect(old.inner.learner).toMatchObject({ normalizeRewards: false, numMinibatches: 8 });
+    const fresh = parseTrainConfig(saved) as RlTrainConfig;
+    expect(fresh.reward).toBe('maml');
+    expect(fresh.policy.initLogStd).toBe(0);
+    expect(fresh.inner.learner).toMatchObject({ normalizeRewards: true, numMinibatches: 32 });
+    // A run saved after the change keeps what it recorded.
+    const recorded = JSON.parse(JSON.stringify(fresh));
+    expect(parseRunConfig(recorded)).toEqual(fresh);
   });
 
   it('a bad inner.steps names the field, the value and what is allowed', () => {

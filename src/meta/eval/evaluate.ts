@@ -48,6 +48,10 @@ export interface MethodResult {
   norm: (number | null)[];
   /** returns[task][seed][k]. */
   returns: number[][][];
+  /** Legged envs: mean speed (m/s along the task's direction, info.speed) per k, mean over tasks of seed means. */
+  meanSpeed?: number[];
+  /** speeds[task][seed][k], as returns. */
+  speeds?: number[][][];
   envSteps: number;
   wallSeconds: number;
 }
@@ -73,7 +77,10 @@ export interface EvalReport {
 /** The report as `terrarium eval --json` prints it. */
 export function publicReport(report: EvalReport) {
   const methods = Object.fromEntries(
-    Object.entries(report.methods).map(([name, m]) => [name, { mean: m.mean, ci95: m.ci95, norm: m.norm }]),
+    Object.entries(report.methods).map(([name, m]) => [
+      name,
+      { mean: m.mean, ci95: m.ci95, norm: m.norm, ...(m.meanSpeed ? { meanSpeed: m.meanSpeed } : {}) },
+    ]),
   );
   return { env: report.env, tasks: report.tasks, seeds: report.seeds, k: report.k, methods };
 }
@@ -105,26 +112,32 @@ export async function evaluate(options: EvalOptions): Promise<EvalReport> {
     const runner = await adaptRunner(config, method);
     let envSteps = 0;
     const returns: number[][][] = [];
+    const speeds: number[][][] = [];
     try {
       for (let i = 0; i < tasks.length; i++) {
         const perSeed: number[][] = [];
+        const speedPerSeed: number[][] = [];
         for (let s = 0; s < seeds; s++) {
           const stats = await runner.adapt(method.init(s), tasks[i], k, deriveSeed(EVAL_SEED, s, i));
           perSeed.push(stats.returns);
+          if (stats.speeds) speedPerSeed.push(stats.speeds);
           envSteps += stats.envSteps;
           options.onProgress?.(++done, total, method.name);
         }
         returns.push(perSeed);
+        speeds.push(speedPerSeed);
       }
     } finally {
       runner.close();
     }
-    results[method.name] = { returns, envSteps, wallSeconds: (performance.now() - started) / 1000 };
+    const wallSeconds = (performance.now() - started) / 1000;
+    const hasSpeeds = speeds.every((perSeed) => perSeed.length === seeds);
+    results[method.name] = { returns, ...(hasSpeeds ? { speeds } : {}), envSteps, wallSeconds };
   }
   return reportFromReturns({ env: config.env, k, heldOutTasks: tasks }, results);
 }
 
-type MethodReturns = Pick<MethodResult, 'returns' | 'envSteps' | 'wallSeconds'>;
+type MethodReturns = Pick<MethodResult, 'returns' | 'speeds' | 'envSteps' | 'wallSeconds'>;
 
 /**
  * The report of per-(task, seed) returns: means, t intervals, norm and the paired differences. norm's top is the
@@ -138,8 +151,9 @@ export function reportFromReturns(
   const { k } = run;
   const results: Record<string, MethodResult> = {};
   for (const [name, m] of Object.entries(methods)) {
-    const { returns, envSteps, wallSeconds } = m;
+    const { returns, speeds, envSteps, wallSeconds } = m;
     results[name] = { ...summarize(returns, k), norm: [], returns, envSteps, wallSeconds };
+    if (speeds) Object.assign(results[name], { meanSpeed: summarize(speeds, k).mean, speeds });
   }
   const random0 = results.random?.mean[0] ?? null;
   const oracle0 = results.oracle?.mean[0] ?? oracle0Elsewhere;
@@ -186,9 +200,12 @@ export function poolReports(reports: readonly EvalReport[]): EvalReport {
     names.map((name) => {
       const all = reports.map((r) => r.methods[name]!);
       const returns = first.heldOutTasks.map((_, i) => all.flatMap((m) => m.returns[i]!));
+      const speeds = all.every((m) => m.speeds)
+        ? first.heldOutTasks.map((_, i) => all.flatMap((m) => m.speeds![i]!))
+        : undefined;
       const envSteps = all.reduce((sum, m) => sum + m.envSteps, 0);
       const wallSeconds = all.reduce((sum, m) => sum + m.wallSeconds, 0);
-      return [name, { returns, envSteps, wallSeconds }];
+      return [name, { returns, ...(speeds ? { speeds } : {}), envSteps, wallSeconds }];
     }),
   );
   return reportFromReturns(first, methods);
@@ -254,6 +271,7 @@ async function adaptRunner(config: RlTrainConfig, method: EvalMethod) {
   const episodesPerUpdate = config.inner.episodesPerUpdate;
   const venv = await makeVectorEnv(config.env, config.inner.numEnvs ?? episodesPerUpdate, {
     maxEpisodeSteps: config.maxEpisodeSteps,
+    reward: config.reward,
     observeTask: method.observeTask,
     contextDim: method.policy.contextDim,
   });

@@ -14,6 +14,8 @@ export const MAML_REFERENCE: Record<string, { task: string; maml: number; pretra
   'cheetah-vel': { task: 'half-cheetah velocity', maml: 0.88, pretrained: 0.6 },
   'cheetah-dir': { task: 'half-cheetah direction', maml: 0.69, pretrained: 0.02 },
   'ant-dir': { task: 'ant direction', maml: 0.95, pretrained: 0.0 },
+  // The paper's ant-vel pretrained baseline is not read off its figure here: NaN prints as "-".
+  'ant-vel': { task: 'ant velocity', maml: 0.94, pretrained: Number.NaN },
 };
 
 function fmt(value: number | null | undefined, digits = 1): string {
@@ -29,18 +31,27 @@ export function tableKs(maxK: number): number[] {
   return [...ks, maxK];
 }
 
-/** Mean [95 % CI] of each method after k updates, then norm after each k (when an oracle gave it a scale). */
+/**
+ * Mean [95 % CI] of each method after k updates, then norm after each k (when an oracle gave it a scale), then the
+ * mean speed in m/s after each k (legged envs).
+ */
 export function resultsTable(report: EvalReport): string {
   const ks = tableKs(report.k);
   const methods = Object.entries(report.methods);
   const withNorm = methods.some(([, m]) => m.norm.some((v) => v !== null));
   const normKs = withNorm ? ks : [];
-  const header = `| init | ${[...ks.map((k) => `k = ${k}`), ...normKs.map((k) => `norm k = ${k}`)].join(' | ')} |`;
-  const rule = `|---|${[...ks, ...normKs].map(() => '---|').join('')}`;
+  const speedKs = methods.some(([, m]) => m.meanSpeed) ? ks : [];
+  const header = `| init | ${[
+    ...ks.map((k) => `k = ${k}`),
+    ...normKs.map((k) => `norm k = ${k}`),
+    ...speedKs.map((k) => `m/s k = ${k}`),
+  ].join(' | ')} |`;
+  const rule = `|---|${[...ks, ...normKs, ...speedKs].map(() => '---|').join('')}`;
   const rows = methods.map(([name, m]) => {
     const returns = ks.map((k) => `${fmt(m.mean[k])} [${fmt(m.ci95[k]![0])}, ${fmt(m.ci95[k]![1])}]`);
     const norms = normKs.map((k) => fmt(m.norm[k], 2));
-    return `| ${name} | ${[...returns, ...norms].join(' | ')} |`;
+    const speeds = speedKs.map((k) => fmt(m.meanSpeed?.[k], 2));
+    return `| ${name} | ${[...returns, ...norms, ...speeds].join(' | ')} |`;
   });
   return [header, rule, ...rows].join('\n');
 }
