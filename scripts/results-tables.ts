@@ -39,7 +39,12 @@ for (const arg of args) {
   const [name, spec] = arg.split('=');
   if (!name || !spec) throw new Error(`expected NAME=RUN_DIR[+RUN_DIR...][@EVAL_DIR], got ${arg}`);
   const [runs, extraDir] = spec.split('@') as [string, string | undefined];
-  const read = (dir: string) => JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as EvalReport;
+  // Evals of legged envs written before reward presets were measured with the "gymnasium" reward.
+  const read = (dir: string) => {
+    const report = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as EvalReport;
+    if (!report.reward && (report.env === 'ant' || report.env === 'cheetah')) report.reward = 'gymnasium';
+    return report;
+  };
   // A run's eval: RUN/eval, or RUN itself when it is an eval's --out directory.
   const readRun = (dir: string) => read(existsSync(join(dir, 'results.json')) ? dir : join(dir, 'eval'));
   const extra = extraDir ? read(extraDir) : null;
@@ -75,7 +80,8 @@ for (const arg of args) {
     oracleReturn === undefined ? pooled : reportFromReturns(pooled, pooled.methods, oracleReturn);
   const perRun = reports.map((r) => r.methods.meta?.mean[1]?.toFixed(1) ?? '-').join(', ');
   process.stdout.write(
-    `### ${name} (${reports.length} run(s); meta after 1 update per run: ${perRun})\n\n` +
+    `### ${name} (${reports.length} run(s)${pooled.reward ? `, reward ${pooled.reward}` : ''}; ` +
+      `meta after 1 update per run: ${perRun})\n\n` +
       `${resultsTable(experiments[name])}\n\n${differencesTable(experiments[name])}\n\n`,
   );
 }

@@ -1,9 +1,11 @@
-// Takes the README screenshot of the live viewer: a demo stream of a real env (default ball-nav) in headless
-// chromium. Usage: npx tsx scripts/viewer-screenshot.ts [--env ID] [--terrain KIND --task-seed N]
-//   [--out docs/viewer.png] [--wait S]. The README's: --env ant --terrain rough (task seed 2: amplitude 0.12 m).
+// Takes the README screenshot of the live viewer in headless chromium: a demo stream of a real env (default
+// ball-nav), or with --run DIR a trained run replayed by `terrarium view` (its policy on a held-out task).
+// Usage: npx tsx scripts/viewer-screenshot.ts [--env ID] [--terrain KIND --task-seed N] [--run DIR --step N]
+//   [--out docs/viewer.png] [--wait S]. The README's: --run runs/ant-dir-oracle --step 120 (a trained ant walking).
 import { execFileSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { startView } from '../src/cli/view-command.js';
 import { envEntry } from '../src/envs/registry.js';
 import { demoStreams } from '../src/server/demo-streams.js';
 import { startViewerServer } from '../src/server/server.js';
@@ -16,6 +18,8 @@ const { values } = parseArgs({
     'task-seed': { type: 'string', default: '2' },
     out: { type: 'string', default: 'docs/viewer.png' },
     wait: { type: 'string', default: '3' },
+    run: { type: 'string' },
+    step: { type: 'string', default: '70' },
   },
 });
 execFileSync(process.execPath, ['scripts/build-viewer.mjs'], { stdio: 'inherit' });
@@ -24,8 +28,12 @@ const displayTask = values.terrain
       .distribution({ terrains: [values.terrain] })
       .sample(1, Number(values['task-seed']))[0]
   : undefined;
-const demo = demoStreams({ env: values.env, iterationMs: 400, innerSteps: 5, metaBatch: 2, displayTask });
-const server = await startViewerServer({ streams: demo.streams, port: 0 });
+const demo = values.run
+  ? null
+  : demoStreams({ env: values.env, iterationMs: 400, innerSteps: 5, metaBatch: 2, displayTask });
+const server = demo
+  ? await startViewerServer({ streams: demo.streams, port: 0 })
+  : await startView({ run: values.run!, tasks: 'test', count: 4, port: 0, seed: 0 });
 const browser = await launchChromium({ width: 1280, height: 720 });
 try {
   const page = await browser.context.newPage();
@@ -33,18 +41,18 @@ try {
   await page.waitForSelector('#connection[data-state="open"]');
   await page.waitForTimeout(Number(values.wait) * 1000);
   // ball-nav: an episode late in the scripted adaptation (k >= 4 of 5), near its end, so the ball is near its goal.
-  const minK = values.env === 'ball-nav' ? 4 : 0;
+  const minK = values.env === 'ball-nav' && !values.run ? 4 : 0;
   await page.waitForFunction(
-    (k) =>
+    ([k, step]) =>
       Number(document.getElementById('hud-k')?.textContent) >= k &&
-      Number(document.getElementById('hud-step')?.textContent) >= 70,
-    minK,
+      Number(document.getElementById('hud-step')?.textContent) >= step,
+    [minK, Number(values.step)],
     { timeout: 60_000, polling: 50 },
   );
   await writeFile(values.out!, await page.screenshot());
-  console.log(`wrote ${values.out} (${values.env}, ${server.url})`);
+  console.log(`wrote ${values.out} (${values.run ?? values.env}, ${server.url})`);
 } finally {
   await browser.close();
   await server.close();
-  demo.stop();
+  demo?.stop();
 }

@@ -105,6 +105,7 @@ export async function startView(options: ViewOptions): Promise<ViewSession> {
     policy: config.policy,
     maxEpisodeSteps: config.maxEpisodeSteps,
     reward: config.reward,
+    observeTask: config.observeTask,
     speed$,
     getTask: () => {
       const shown = next();

@@ -34,6 +34,8 @@ export interface DisplayEpisodesOptions {
   envId: string;
   maxEpisodeSteps?: number;
   reward?: RewardPreset;
+  /** The env appends the task's parameters to the observation (an oracle's policy). */
+  observeTask?: boolean;
   actor: () => DisplayActor;
   /** Ticks per second of wall time at speed 1 (default: real time, 1 / env.dt). */
   fps?: number;
@@ -75,6 +77,7 @@ export function displayEpisodes(options: DisplayEpisodesOptions): DisplayStreams
       env = await makeEnv(options.envId, {
         maxEpisodeSteps: options.maxEpisodeSteps,
         reward: options.reward,
+        observeTask: options.observeTask,
       });
       if (closed) return;
       actor = options.actor();

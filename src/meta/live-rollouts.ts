@@ -19,6 +19,7 @@ export interface LiveRolloutOptions {
   policy: PolicyConfigInput;
   maxEpisodeSteps?: number;
   reward?: RewardPreset;
+  observeTask?: boolean;
   /** Called at the start of each episode: which task to show and at which inner step k its params are. */
   getTask: () => { task: unknown; taskIndex: number; k: number };
   /** Called right after getTask: the params (and obs-norm state, and task context if any) to show. */
@@ -60,6 +61,6 @@ export function liveRollouts(options: LiveRolloutOptions): LiveRollouts {
       close: () => policy?.dispose(),
     };
   };
-  const { runId, envId, maxEpisodeSteps, reward, speed$, paused$ } = options;
-  return displayEpisodes({ runId, envId, maxEpisodeSteps, reward, speed$, paused$, actor });
+  const { runId, envId, maxEpisodeSteps, reward, observeTask, speed$, paused$ } = options;
+  return displayEpisodes({ runId, envId, maxEpisodeSteps, reward, observeTask, speed$, paused$, actor });
 }

@@ -222,6 +222,7 @@ export async function createTrainer(options: TrainerOptions): Promise<Trainer> {
       policy: config.policy,
       maxEpisodeSteps: config.maxEpisodeSteps,
       reward: config.reward,
+      observeTask: config.observeTask,
       speed$,
       paused$,
       getTask: () => {

@@ -9,6 +9,7 @@ import { parseTrainConfig, type RlTrainConfig } from '../../src/meta/config.js';
 import { evaluate } from '../../src/meta/eval/evaluate.js';
 import { metaMethod, randomMethod } from '../../src/meta/eval/methods.js';
 import { chooseMethods, runEval } from '../../src/meta/eval/run-eval.js';
+import { resultsTable } from '../../src/meta/eval/table.js';
 import { createTrainer } from '../../src/meta/trainer.js';
 import { terrarium } from '../run-cli.js';
 
@@ -216,5 +217,38 @@ describe('terrarium eval (command line)', () => {
     const none = await cli('eval', '--run', empty);
     expect(none.code).toBe(2);
     expect(none.stderr).toMatch(/^terrarium: --run: expected a run directory/);
+  });
+});
+
+describe('terrarium eval on a legged env', () => {
+  it('reports the mean speed after each k beside the return, and the reward preset it was measured with', async () => {
+    const cheetah = parseTrainConfig({
+      env: 'cheetah',
+      iterations: 1,
+      metaBatchSize: 1,
+      maxEpisodeSteps: 15,
+      tasks: { goal: 'direction' },
+      inner: { steps: 1, episodesPerUpdate: 2, learner: { algo: 'vpg', alpha: 0.1, baseline: 'linear' } },
+      policy: { hiddenSizes: [8], valueFunction: false },
+      workers: 0,
+      backend: 'cpu',
+    }) as RlTrainConfig;
+    const report = await evaluate({
+      config: cheetah,
+      methods: [randomMethod(cheetah)],
+      tasks: 2,
+      k: 1,
+      seeds: 1,
+    });
+    expect(report.reward).toBe('maml');
+    const random = report.methods.random!;
+    expect(random.speeds).toHaveLength(2); // [task][seed][k]
+    expect(random.speeds![0]![0]).toHaveLength(2);
+    expect(random.meanSpeed).toHaveLength(2);
+    // The mean over tasks of each task's seed means, as for returns.
+    const k0 = (random.speeds![0]![0]![0]! + random.speeds![1]![0]![0]!) / 2;
+    expect(random.meanSpeed![0]).toBeCloseTo(k0, 12);
+    expect(random.meanSpeed!.every((v) => Number.isFinite(v) && Math.abs(v) < 3)).toBe(true);
+    expect(resultsTable(report)).toMatch(/\| m\/s k = 0 \| m\/s k = 1 \|/);
   });
 });

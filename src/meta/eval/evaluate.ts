@@ -58,6 +58,8 @@ export interface MethodResult {
 
 export interface EvalReport {
   env: string;
+  /** Reward preset of a legged env (reward-presets.ts); evals written before presets lack it: "gymnasium". */
+  reward?: string;
   tasks: number;
   seeds: number;
   k: number;
@@ -82,7 +84,8 @@ export function publicReport(report: EvalReport) {
       { mean: m.mean, ci95: m.ci95, norm: m.norm, ...(m.meanSpeed ? { meanSpeed: m.meanSpeed } : {}) },
     ]),
   );
-  return { env: report.env, tasks: report.tasks, seeds: report.seeds, k: report.k, methods };
+  const { env, reward, tasks, seeds, k } = report;
+  return { env, ...(reward ? { reward } : {}), tasks, seeds, k, methods };
 }
 
 /** The held-out tasks eval uses: the first n of the env's test split (never a training task). */
@@ -134,7 +137,7 @@ export async function evaluate(options: EvalOptions): Promise<EvalReport> {
     const hasSpeeds = speeds.every((perSeed) => perSeed.length === seeds);
     results[method.name] = { returns, ...(hasSpeeds ? { speeds } : {}), envSteps, wallSeconds };
   }
-  return reportFromReturns({ env: config.env, k, heldOutTasks: tasks }, results);
+  return reportFromReturns({ env: config.env, reward: config.reward, k, heldOutTasks: tasks }, results);
 }
 
 type MethodReturns = Pick<MethodResult, 'returns' | 'speeds' | 'envSteps' | 'wallSeconds'>;
@@ -144,7 +147,7 @@ type MethodReturns = Pick<MethodResult, 'returns' | 'speeds' | 'envSteps' | 'wal
  * oracle method's k = 0 mean, or without one `oracle0` (an oracle evaluated on the same tasks and seeds elsewhere).
  */
 export function reportFromReturns(
-  run: { env: string; k: number; heldOutTasks: unknown[] },
+  run: { env: string; reward?: string; k: number; heldOutTasks: unknown[] },
   methods: Record<string, MethodReturns>,
   oracle0Elsewhere: number | null = null,
 ): EvalReport {
@@ -163,6 +166,7 @@ export function reportFromReturns(
   const first = Object.values(results)[0];
   return {
     env: run.env,
+    ...(run.reward ? { reward: run.reward } : {}),
     tasks: run.heldOutTasks.length,
     seeds: first?.returns[0]?.length ?? 0,
     k,
@@ -185,13 +189,14 @@ export function poolReports(reports: readonly EvalReport[]): EvalReport {
   for (const r of reports) {
     if (
       r.env !== first.env ||
+      r.reward !== first.reward ||
       r.k !== first.k ||
       JSON.stringify(r.heldOutTasks) !== JSON.stringify(first.heldOutTasks)
     ) {
       throw new TerrariumError(
         'reports',
-        `${r.env}, k = ${r.k}, ${r.tasks} tasks`,
-        `the same env, k and held-out tasks as the first (${first.env}, k = ${first.k}, ${first.tasks} tasks)`,
+        `${r.env}, reward ${r.reward ?? '-'}, k = ${r.k}, ${r.tasks} tasks`,
+        `the same env, reward, k and held-out tasks as the first (${first.env}, reward ${first.reward ?? '-'}, k = ${first.k}, ${first.tasks} tasks)`,
       );
     }
   }

@@ -117,7 +117,8 @@ export async function runEval(options: RunEvalOptions): Promise<RunEvalResult> {
   );
   await writeFile(
     files[1]!,
-    `${report.env}, ${report.tasks} held-out tasks x ${report.seeds} seeds, ${options.config.inner.episodesPerUpdate} ` +
+    `${report.env}${report.reward ? ` (reward ${report.reward})` : ''}, ${report.tasks} held-out tasks x ` +
+      `${report.seeds} seeds, ${options.config.inner.episodesPerUpdate} ` +
       `episodes a batch; mean return [95 % CI]; ${report.ci}.\n\n${table}\n`,
   );
   if (options.plot) {

@@ -74,8 +74,8 @@ export function differencesTable(report: EvalReport): string {
 /** norm after one update: Terrarium's meta-init and pretrained init beside the MAML paper's. */
 export function comparisonTable(experiments: Record<string, EvalReport>): string {
   const lines = [
-    '| experiment | Terrarium meta-init | Terrarium pretrained | MAML paper: MAML | MAML paper: pretrained |',
-    '|---|---|---|---|---|',
+    '| experiment | reward | Terrarium meta-init | Terrarium pretrained | MAML paper: MAML | MAML paper: pretrained |',
+    '|---|---|---|---|---|---|',
   ];
   const names = [...new Set([...Object.keys(MAML_REFERENCE), ...Object.keys(experiments)])];
   for (const name of names) {
@@ -84,7 +84,7 @@ export function comparisonTable(experiments: Record<string, EvalReport>): string
     const ref = MAML_REFERENCE[name.split(':')[0]!];
     const norm1 = (method: string) => fmt(report?.methods[method]?.norm[1], 2);
     lines.push(
-      `| ${name}${ref ? ` (${ref.task})` : ''} | ${report ? norm1('meta') : 'not run'} | ` +
+      `| ${name}${ref ? ` (${ref.task})` : ''} | ${report?.reward ?? '-'} | ${report ? norm1('meta') : 'not run'} | ` +
         `${report ? norm1('pretrained') : 'not run'} | ${fmt(ref?.maml, 2)} | ${fmt(ref?.pretrained, 2)} |`,
     );
   }
