@@ -252,3 +252,16 @@ describe('terrarium eval on a legged env', () => {
     expect(resultsTable(report)).toMatch(/\| m\/s k = 0 \| m\/s k = 1 \|/);
   });
 });
+
+describe('terrarium eval of an oracle run', () => {
+  it("evaluates the oracle's own run with the task observed (its policy's inputs)", async () => {
+    const oracle = parseTrainConfig({ ...config, algo: 'pretrain', observeTask: true }) as RlTrainConfig;
+    const dir = mkdtempSync(join(tmpdir(), 'terrarium-oracle-'));
+    await (await createTrainer({ config: oracle, outDir: dir })).run();
+    const run = await loadLatestCheckpoint(dir);
+    const method = metaMethod(run);
+    expect(method.observeTask).toBe(true);
+    const report = await evaluate({ config: oracle, methods: [method], tasks: 2, k: 0, seeds: 1 });
+    expect(report.methods.meta!.mean[0]).toBeLessThan(0); // ball-nav: minus the distance to the goal
+  });
+});

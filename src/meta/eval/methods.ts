@@ -49,12 +49,12 @@ export function baselineDir(
   return join(runDir, name);
 }
 
-/** The meta-learned init of a loaded run. */
+/** The meta-learned init of a loaded run (of an oracle's own run: its policy, which observes the task). */
 export function metaMethod(run: LoadedRun): EvalMethod {
   const config = run.config as RlTrainConfig;
   return {
     name: 'meta',
-    observeTask: false,
+    observeTask: config.observeTask,
     policy: config.policy as PolicyConfig,
     init: () => ({ params: run.params, obsNorm: (run.obsNorm as ObsNormState | null) ?? null }),
     ...(run.checkpoint.stepScales
