@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import { parseWith } from '../core/errors.js';
+import { type RewardPreset, rewardPresetSchema } from '../envs/reward-presets.js';
 import { UsageError } from './usage-error.js';
 
 /** Commander option parsers that reject bad values with a one-line message naming the flag. */
@@ -42,4 +44,9 @@ export function addTaskOptions(command: Command): Command {
       'sample the task from the env distribution with this seed',
       intOption('--task-seed', 0),
     );
+}
+
+/** `--reward PRESET` of the single-task commands, validated under the flag's name (undefined: the env's default). */
+export function rewardFlag(value: string | undefined): RewardPreset | undefined {
+  return value === undefined ? undefined : parseWith(rewardPresetSchema, value, '--reward');
 }

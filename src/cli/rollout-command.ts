@@ -4,11 +4,11 @@ import { TerrariumError } from '../core/errors.js';
 import { Rng } from '../core/rng.js';
 import type { Env } from '../envs/env.js';
 import { envEntry, makeEnv } from '../envs/registry.js';
-import { REWARD_PRESETS, type RewardPreset } from '../envs/reward-presets.js';
+import { REWARD_PRESETS } from '../envs/reward-presets.js';
 import { boxSize } from '../envs/spaces.js';
 import { DEFAULT_TERRAIN_RANGES, sampleTerrain } from '../envs/task.js';
 import { TERRAIN_KINDS, type TerrainKind } from '../envs/terrain.js';
-import { addTaskOptions, intOption } from './options.js';
+import { addTaskOptions, intOption, rewardFlag } from './options.js';
 import { UsageError } from './usage-error.js';
 
 interface RolloutOptions {
@@ -141,7 +141,7 @@ export function registerRolloutCommand(program: Command): void {
         task,
         maxEpisodeSteps: options.steps,
         robot: options.robot,
-        reward: options.reward as RewardPreset | undefined,
+        reward: rewardFlag(options.reward),
       });
       try {
         const actor = await resolveActor(options.policy, env, options.seed);

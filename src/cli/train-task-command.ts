@@ -10,8 +10,8 @@ import { GaussianPolicy, type PolicyConfigInput } from '../agents/policy.js';
 import { meanSpeed } from '../agents/rollout.js';
 import { parseWith, TerrariumError } from '../core/errors.js';
 import { envEntry, makeVectorEnv } from '../envs/registry.js';
-import { REWARD_PRESETS, type RewardPreset } from '../envs/reward-presets.js';
-import { addTaskOptions, intOption, jsonOption } from './options.js';
+import { REWARD_PRESETS } from '../envs/reward-presets.js';
+import { addTaskOptions, intOption, jsonOption, rewardFlag } from './options.js';
 import { resolveTask } from './rollout-command.js';
 
 export interface TrainTaskOptions {
@@ -85,7 +85,7 @@ export async function trainTask(
     task,
     contextDim: policyConfig.contextDim,
     robot: options.robot,
-    reward: options.reward as RewardPreset | undefined,
+    reward: rewardFlag(options.reward),
   });
   const policy = GaussianPolicy.create(policyConfig, venv.obsDim, venv.actDim, options.seed);
   const metricsFile = options.out ? join(options.out, 'metrics.jsonl') : null;

@@ -64,4 +64,43 @@ describe('terrarium train-task', () => {
     expect(code).toBe(2);
     expect(printed).toMatch(/--algo: expected one of vpg, ppo, got "sac"/);
   });
+
+  it('on a legged env: --reward is recorded in run.json, meanSpeed reported; an unknown preset is named', async () => {
+    const out = join(dir, 'cheetah');
+    const run = async (...extra: string[]) => {
+      const write = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+      const error = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+      const code = await main([
+        'node',
+        'terrarium',
+        'train-task',
+        '--env',
+        'cheetah',
+        '--steps',
+        '600',
+        '--episodes-per-update',
+        '1',
+        '--learner',
+        '{"numMinibatches":2,"updateEpochs":1}',
+        '--json',
+        ...extra,
+      ]);
+      const printed = write.mock.calls.map((c) => String(c[0])).join('');
+      const errors = error.mock.calls.map((c) => String(c[0])).join('');
+      write.mockRestore();
+      error.mockRestore();
+      return { code, printed, errors };
+    };
+    const ok = await run('--reward', 'gymnasium', '--out', out);
+    expect(ok.code).toBe(0);
+    const summary = JSON.parse(ok.printed);
+    expect(summary.envSteps).toBe(600);
+    expect(Number.isFinite(summary.meanSpeed)).toBe(true);
+    expect(JSON.parse(await readFile(join(out, 'run.json'), 'utf8')).reward).toBe('gymnasium');
+    const lines = (await readFile(join(out, 'metrics.jsonl'), 'utf8')).trim().split('\n');
+    expect(JSON.parse(lines.at(-1)!).meanSpeed).toBeCloseTo(summary.meanSpeed, 9);
+    const bad = await run('--reward', 'mujoco');
+    expect(bad.code).not.toBe(0);
+    expect(bad.errors).toMatch(/--reward: .*maml.*gymnasium.*mujoco/s);
+  }, 120_000);
 });
