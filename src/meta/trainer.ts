@@ -453,7 +453,15 @@ export async function createTrainer(options: TrainerOptions): Promise<Trainer> {
     },
     control: (message) => {
       if (message.type === 'select' && message.taskIndex !== undefined) {
-        watched = Math.min(Math.max(0, Math.floor(message.taskIndex)), config.metaBatchSize - 1);
+        // Thrown back to the page that asked (the server forwards it), before the shared state changes.
+        if (message.taskIndex >= config.metaBatchSize) {
+          throw new TerrariumError(
+            'select.taskIndex',
+            message.taskIndex,
+            `an index below ${config.metaBatchSize} (the meta-batch size)`,
+          );
+        }
+        watched = message.taskIndex;
       } else if (message.type === 'pause') paused$.next(true);
       else if (message.type === 'resume') paused$.next(false);
       else if (message.type === 'speed' && message.value > 0) speed$.next(message.value);
