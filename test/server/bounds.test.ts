@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTrainer } from '../../src/meta/trainer.js';
 import { demoStreams } from '../../src/server/demo-streams.js';
@@ -56,5 +57,34 @@ describe('the viewer server bounds what a page can make it hold or send back', (
     a.send({ type: 'select', taskIndex: 2 });
     expect((await b.next('state', 0)).select).toEqual({ taskIndex: 2 });
     expect(b.ofType('state')).toHaveLength(1);
+  });
+
+  it('any message a page sends gets one short reply, a state or a named error, and the socket stays open', async () => {
+    const demo = demoStreams({ fps: 50 });
+    cleanups.push(() => demo.stop());
+    const server = await startViewerServer({ streams: demo.streams, port: 0 });
+    cleanups.push(() => server.close());
+    const client = await page(`ws://127.0.0.1:${server.port}/ws`);
+    const type = fc.constantFrom('subscribe', 'select', 'pause', 'resume', 'speed', 'task', 'fly');
+    const message = fc.oneof(
+      fc.string({ maxLength: 300 }),
+      fc.record({ type, value: fc.anything() }, { requiredKeys: ['type'] }).map((m) => JSON.stringify(m)),
+      fc
+        .record({ type, taskIndex: fc.oneof(fc.integer(), fc.double()), streams: fc.array(fc.string()) })
+        .map((m) => JSON.stringify(m)),
+      fc.jsonValue().map((v) => JSON.stringify(v)),
+    );
+    const messages = fc.sample(message, { numRuns: 300, seed: 28 });
+    for (const text of messages) client.send(text);
+    // Scenes and events of a stream some message subscribed to may come in between: only replies are counted.
+    const replies = () => client.messages.filter((m) => m.type === 'state' || m.type === 'error');
+    await client.until(() => replies().length >= messages.length, 20_000, 'one reply per message');
+    expect(replies()).toHaveLength(messages.length);
+    for (const reply of replies()) {
+      expect(['state', 'error']).toContain(reply.type);
+      expect(JSON.stringify(reply).length).toBeLessThan(2000);
+      if (reply.type === 'error') expect(reply.message).toMatch(/: expected .+, got /);
+    }
+    expect(client.closeCode).toBeNull();
   });
 });
