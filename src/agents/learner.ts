@@ -14,10 +14,10 @@ import { VpgLearner, vpgConfigSchema } from './vpg.js';
 
 export const adaptBudgetSchema = z
   .object({
-    /** Gradient updates (PPO: one update = its epochs over one batch). */
-    updates: z.number().int().min(0),
-    /** Episodes collected for each update (and for the final evaluation batch). */
-    episodesPerUpdate: z.number().int().min(1),
+    /** Gradient updates (PPO: one update = its epochs over one batch); at most 100,000. */
+    updates: z.number().int().min(0).max(100_000),
+    /** Episodes collected for each update (and for the final evaluation batch); at most 10,000. */
+    episodesPerUpdate: z.number().int().min(1).max(10_000),
     /** Collect one more batch after the last update to measure it (default true). */
     measureFinal: z.boolean().optional(),
   })

@@ -18,8 +18,8 @@ const MANIFEST_FILE = 'policy.json';
 
 const metadataSchema = z.object({
   version: z.literal(1),
-  obsDim: z.number().int().min(1),
-  actDim: z.number().int().min(1),
+  obsDim: z.number().int().min(1).max(100_000),
+  actDim: z.number().int().min(1).max(100_000),
   config: z.unknown(),
   obsNorm: z.object({ mean: z.array(z.number()), var: z.array(z.number()), count: z.number().min(0) }),
 });
@@ -30,7 +30,13 @@ const manifestSchema = metadataSchema.extend({
     .array(
       z.object({
         paths: z.array(z.string()),
-        weights: z.array(z.object({ name: z.string(), shape: z.array(z.number().int()), dtype: z.string() })),
+        weights: z.array(
+          z.object({
+            name: z.string(),
+            shape: z.array(z.number().int().min(1).max(100_000)).max(4),
+            dtype: z.string(),
+          }),
+        ),
       }),
     )
     .length(1),

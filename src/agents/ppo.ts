@@ -34,8 +34,8 @@ export const ppoConfigSchema = z
     gamma: z.number().min(0).max(1).default(0.99),
     /** GAE lambda. */
     gaeLambda: z.number().min(0).max(1).default(0.95),
-    /** Passes over each batch. */
-    updateEpochs: z.number().int().min(1).default(10),
+    /** Passes over each batch (at most 1,000). */
+    updateEpochs: z.number().int().min(1).max(1_000).default(10),
     /** Minibatches per pass. */
     numMinibatches: z.number().int().min(1).max(4096).default(32),
     /** Surrogate clipping coefficient. */

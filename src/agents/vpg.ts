@@ -41,8 +41,8 @@ export const vpgConfigSchema = z
     maxGradNorm: z.number().positive().nullable().default(null),
     /** Adam learning rate for fitting the value MLP ('value' baseline). */
     valueLearningRate: z.number().positive().default(1e-3),
-    /** Full-batch Adam steps on the value loss per update ('value' baseline). */
-    valueEpochs: z.number().int().min(0).default(10),
+    /** Full-batch Adam steps on the value loss per update ('value' baseline); at most 10,000. */
+    valueEpochs: z.number().int().min(0).max(10_000).default(10),
     /** Scale each step by the batch's distance from the best return (Polyak-style; null: a fixed step). */
     returnGapStep: returnGapStepSchema.nullable().default(null),
   })

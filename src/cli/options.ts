@@ -4,11 +4,12 @@ import { type RewardPreset, rewardPresetSchema } from '../envs/reward-presets.js
 import { UsageError } from './usage-error.js';
 
 /** Commander option parsers that reject bad values with a one-line message naming the flag. */
-export function intOption(flag: string, min = Number.MIN_SAFE_INTEGER) {
+export function intOption(flag: string, min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER) {
+  const expected = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `in [${min}, ${max}]`;
   return (value: string): number => {
     const n = Number(value);
-    if (!Number.isInteger(n) || n < min)
-      throw new UsageError(`${flag}: expected an integer >= ${min}, got "${value}"`);
+    if (!Number.isInteger(n) || n < min || n > max)
+      throw new UsageError(`${flag}: expected an integer ${expected}, got "${value.slice(0, 200)}"`);
     return n;
   };
 }

@@ -94,6 +94,7 @@ export function registerPretrainCommand(program: Command): void {
     .option('--workers <n>', "worker threads (default: the config's)", intOption('--workers', 0))
     .option('--backend <name>', 'tfjs backend: auto, wasm, cpu, node, node-gpu')
     .option('--resume', 'continue an interrupted baseline from its latest checkpoint')
+    .option('--force', 'train the baseline again from scratch, deleting the earlier one')
     .option('--json', 'print metrics and the summary as JSON lines')
     .action(async (options: PretrainCliOptions) => {
       const { config, runConfig } = await pretrainPlan(options);

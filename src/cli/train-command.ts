@@ -14,6 +14,7 @@ export interface TrainOptions {
   config?: string;
   out?: string;
   resume?: boolean;
+  force?: boolean;
   workers?: number;
   backend?: string;
   seed?: number;
@@ -47,18 +48,26 @@ function defaultRunDir(configPath: string): string {
   return join('runs', `${basename(configPath, extname(configPath))}-${stamp}`);
 }
 
-/** `--view`: the viewer server is loaded on demand (src/server may be absent in a trimmed build). */
-async function startViewer(
-  trainer: Trainer,
-  options: TrainOptions,
-): Promise<{ close(): Promise<void> } | null> {
-  let server: typeof import('../server/server.js');
+type ServerModule = typeof import('../server/server.js');
+
+/** `--view`: the viewer server is loaded on demand (src/server may be absent in a trimmed build); null if absent. */
+async function loadViewer(options: TrainOptions): Promise<ServerModule | null> {
+  let server: ServerModule;
   try {
     server = await import('../server/server.js');
   } catch (error) {
     process.stderr.write(`terrarium: --view is not available (${(error as Error).message})\n`);
     return null;
   }
+  server.checkViewerOptions(options);
+  return server;
+}
+
+async function startViewer(
+  server: ServerModule,
+  trainer: Trainer,
+  options: TrainOptions,
+): Promise<{ close(): Promise<void> }> {
   const viewer = await server.startViewerServer({
     streams: trainer.streams,
     port: options.port,
@@ -156,13 +165,19 @@ export async function runTrainer(
   outDir: string,
   options: TrainOptions,
 ): Promise<number> {
+  if (options.resume && options.force)
+    throw new UsageError('--force starts a run over and --resume continues it: give one of them');
+  // Every option is checked before the trainer (and its run directory) is touched.
+  const server = options.view ? await loadViewer(options) : null;
   const trainer = await createTrainer({
     config,
     outDir,
     resume: options.resume,
+    force: options.force,
     stopAfter: options.stopAfter,
   });
-  const viewer = options.view ? await startViewer(trainer, options) : null;
+  for (const note of trainer.resumeNotes) process.stderr.write(`terrarium: ${note}\n`);
+  const viewer = server ? await startViewer(server, trainer, options) : null;
   if (!options.json) {
     const budget = config.envStepBudget ? ` (or ${config.envStepBudget} env steps)` : '';
     process.stdout.write(
@@ -222,7 +237,8 @@ export function registerTrainCommand(program: Command): void {
     .description('meta-train a policy initialization with Reptile (see configs/)')
     .option('--config <file>', 'train config JSON (see configs/)')
     .option('--out <dir>', 'run directory (default runs/<config>-<time>)')
-    .option('--resume', 'continue the run in --out from its latest checkpoint')
+    .option('--resume', 'continue the run in --out from its newest checkpoint that verifies')
+    .option('--force', 'start over in a non-empty --out, deleting its earlier run (checkpoints, metrics)')
     .option(
       '--workers <n>',
       'worker threads adapting tasks in parallel (0: main thread)',

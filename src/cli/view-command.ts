@@ -50,6 +50,8 @@ export interface ViewSession {
 }
 
 export async function startView(options: ViewOptions): Promise<ViewSession> {
+  const server = await import('../server/server.js');
+  server.checkViewerOptions(options);
   const loaded = await loadLatestCheckpoint(options.run);
   if (isSineConfig(loaded.config)) {
     throw new TerrariumError(
@@ -116,7 +118,8 @@ export async function startView(options: ViewOptions): Promise<ViewSession> {
 
   let stopped = false;
   let nextTask = 0;
-  const custom: unknown[] = [];
+  // The newest task a page sent, not yet shown: one slot, so pages cannot make the server hold more.
+  let custom: unknown;
   let interrupt = false;
   const adapt = async (task: unknown, taskIndex: number, round: number) => {
     const seed = deriveSeed(options.seed, round, taskIndex);
@@ -151,7 +154,8 @@ export async function startView(options: ViewOptions): Promise<ViewSession> {
   const produce = async () => {
     for (let round = 0; !stopped; round++) {
       interrupt = false;
-      const own = custom.shift();
+      const own = custom;
+      custom = undefined;
       if (own !== undefined) await adapt(own, -1, round);
       else {
         const index = nextTask++ % tasks.length;
@@ -176,42 +180,51 @@ export async function startView(options: ViewOptions): Promise<ViewSession> {
     scenes$,
     frames$,
   };
-  const { startViewerServer } = await import('../server/server.js');
-  const server = await startViewerServer({
-    streams,
-    port: options.port,
-    host: options.host,
-    token: options.token,
-    taskSchema: entry.taskSchema,
-    onTask: (task) => {
-      custom.push(task);
-      interrupt = true;
-      ready.length = 0;
-      wakeProducer();
-    },
-    onControl: (message) => {
-      if (message.type === 'speed') speed$.next(message.value);
-      if (message.type === 'select' && message.taskIndex !== undefined) {
-        if (message.taskIndex >= tasks.length) {
-          throw new TerrariumError('select.taskIndex', message.taskIndex, `an index below ${tasks.length}`);
-        }
-        nextTask = message.taskIndex;
+  const shutDown = async () => {
+    stopped = true;
+    wakeProducer();
+    await producing;
+    await runner.close();
+    learner.dispose();
+    adaptation$.complete();
+  };
+  const viewer = await server
+    .startViewerServer({
+      streams,
+      port: options.port,
+      host: options.host,
+      token: options.token,
+      taskSchema: entry.taskSchema,
+      onTask: (task) => {
+        custom = task;
         interrupt = true;
         ready.length = 0;
         wakeProducer();
-      }
-    },
-  });
+      },
+      onControl: (message) => {
+        if (message.type === 'speed') speed$.next(message.value);
+        if (message.type === 'select' && message.taskIndex !== undefined) {
+          if (message.taskIndex >= tasks.length) {
+            throw new TerrariumError('select.taskIndex', message.taskIndex, `an index below ${tasks.length}`);
+          }
+          nextTask = message.taskIndex;
+          interrupt = true;
+          ready.length = 0;
+          wakeProducer();
+        }
+      },
+    })
+    .catch(async (error: unknown) => {
+      await shutDown();
+      throw error;
+    });
   return {
-    url: server.url,
+    url: viewer.url,
     async close() {
       stopped = true;
       wakeProducer();
-      await server.close();
-      await producing;
-      await runner.close();
-      learner.dispose();
-      adaptation$.complete();
+      await viewer.close();
+      await shutDown();
     },
   };
 }
@@ -224,9 +237,9 @@ export function registerViewCommand(program: Command): void {
     )
     .requiredOption('--run <dir>', 'run directory (with config.json and checkpoints/)')
     .option('--tasks <split>', 'test (held-out) or train tasks', parseSplit, 'test')
-    .option('--count <n>', 'how many tasks to cycle through', intOption('--count', 1), 10)
+    .option('--count <n>', 'how many tasks to cycle through', intOption('--count', 1, 10_000), 10)
     .option('--seed <n>', 'seed of the adaptation (and of train tasks)', intOption('--seed', 0), 0)
-    .option('--port <n>', 'viewer port (0: any free port)', intOption('--port', 0), 0)
+    .option('--port <n>', 'viewer port (0: any free port)', intOption('--port', 0, 65535), 0)
     .option('--host <host>', 'viewer interface (default 127.0.0.1; others need a token)')
     .option('--token <token>', 'viewer access token')
     .action(async (options: ViewOptions) => {

@@ -23,7 +23,8 @@ export class TerrariumError extends Error {
 }
 
 export function formatValue(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'string')
+    return JSON.stringify(value.length > 200 ? `${value.slice(0, 200)}...` : value);
   if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean')
     return String(value);
   if (value === undefined) return 'undefined (missing)';
@@ -70,7 +71,10 @@ function describeIssue(issue: ZodError['issues'][number]): string {
     case 'invalid_value':
       return `one of ${(i.values as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
     case 'unrecognized_keys':
-      return `no unknown field (unknown: ${(i.keys as string[]).join(', ')})`;
+      return `no unknown field (unknown: ${(i.keys as string[])
+        .slice(0, 5)
+        .map((key) => (key.length > 40 ? `${key.slice(0, 40)}...` : key))
+        .join(', ')})`;
     case 'invalid_union':
       return issue.message.replace(/^Invalid input:?\s*/i, '') || 'one of the allowed shapes';
     default:

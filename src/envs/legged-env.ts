@@ -110,6 +110,16 @@ export class LeggedEnv extends RapierEnv<LeggedTask> {
   protected validateTask(task: unknown): LeggedTask {
     const parsed = parseWith(leggedTaskSchema, task, 'task');
     if (this.spec.planar) this.checkPlanarGoal(parsed.goal);
+    const names = this.spec.bodies.map((b) => b.name);
+    for (const key of Object.keys(parsed.dynamics.bodyMassScale ?? {})) {
+      if (!names.includes(key)) {
+        throw new TerrariumError(
+          `task.dynamics.bodyMassScale.${key}`,
+          key,
+          `a body of ${this.spec.name} (${names.join(', ')})`,
+        );
+      }
+    }
     return parsed;
   }
 

@@ -74,6 +74,8 @@ const entries: EnvEntry[] = [
           options.reward,
           'unset for ball-nav (one reward; presets are for legged envs)',
         );
+      if (options.robot !== undefined)
+        throw new TerrariumError('--robot', options.robot, 'unset for ball-nav (it has no robot spec)');
       return new BallNavEnv(task as never) as Env<unknown>;
     },
   },

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { parseWith, TerrariumError } from '../core/errors.js';
 import { type RewardPreset, type RewardWeights, rewardWeightsSchema } from './reward-presets.js';
+import { checkRobotPhysics } from './robot-checks.js';
 
 const vec3 = z.tuple([z.number(), z.number(), z.number()]);
 const color = z.string().regex(/^#[0-9a-fA-F]{6}$/);
@@ -130,7 +131,9 @@ export function observationSize(spec: RobotSpec): number {
 }
 
 export function parseRobotSpec(input: unknown, source = 'robot'): RobotSpec {
-  return parseWith(robotSpecSchema, input, source);
+  const spec = parseWith(robotSpecSchema, input, source);
+  checkRobotPhysics(spec, source);
+  return spec;
 }
 
 /** Reads and validates a robot spec JSON file. */

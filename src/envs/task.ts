@@ -145,10 +145,11 @@ export function rangeSchema(min: number, max: number) {
 }
 
 /** The split fields every distribution's options share (see `resolveSplit`). */
+/** Pool sizes are at most 100,000 tasks each (a task is a few hundred bytes; both pools are held). */
 export const splitOptionFields = {
-  splitSeed: z.number().int().optional(),
-  trainSize: z.number().int().min(1).optional(),
-  testSize: z.number().int().min(1).optional(),
+  splitSeed: z.number().int().min(-2147483648).max(2147483647).optional(),
+  trainSize: z.number().int().min(1).max(100_000).optional(),
+  testSize: z.number().int().min(1).max(100_000).optional(),
 };
 
 /** The split options given, each missing one from DEFAULT_SPLIT. */

@@ -32,7 +32,7 @@ export const terrainSchema = z.discriminatedUnion('kind', [
       amplitude: z.number().min(0).max(0.4),
       /** Feature size in metres. */
       scale: z.number().min(0.2).max(20),
-      seed: z.number().int().min(0),
+      seed: z.number().int().min(0).max(4294967295),
     })
     .strict(),
 ]);

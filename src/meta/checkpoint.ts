@@ -6,18 +6,23 @@
  *   RUN/checkpoints/ckpt-NNNNNN.json   meta-params, optimizer state, RNG states, counters after NNNNNN iterations
  *   RUN/checkpoints/latest      the file name of the newest complete checkpoint
  *
- * Every file is written atomically (write-file-atomic: temp file, fsync, rename), the checkpoint before the pointer,
- * so a kill -9 at any moment leaves `latest` naming a complete checkpoint. Typed arrays are stored as base64 of
- * their bytes, so a resumed run starts from bit-identical parameters.
+ * Every file is written durably (durable-write.ts: temp file, fsync, read back, rename). A checkpoint carries the
+ * sha256 of its payload (checkpoint-file.ts) and is verified under its final name before `latest` moves to it, so a
+ * kill -9 or a full disk at any moment leaves `latest` naming a verified checkpoint. Loading takes the newest
+ * checkpoint that verifies and says which ones it skipped and why; `latest` must name a file beside it. Typed arrays
+ * are stored as base64 of their bytes, so a resumed run starts from bit-identical parameters.
  */
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
+import { writeDurable } from '../core/durable-write.js';
 import { TerrariumError } from '../core/errors.js';
 import type { RngState } from '../core/rng.js';
+import { checkpointBytes, readCheckpointBytes } from './checkpoint-file.js';
 import { parseRunConfig, type TrainConfig } from './config.js';
 import type { StepScales } from './meta-sgd.js';
 import type { AdamState } from './reptile.js';
+
+export { decodeJson, encodeJson } from './checkpoint-file.js';
 
 export interface Checkpoint {
   version: 1;
@@ -39,6 +44,7 @@ export interface Checkpoint {
 }
 
 const POINTER = 'latest';
+const NAME = /^ckpt-(\d{6})\.json$/;
 
 export function checkpointDir(runDir: string): string {
   return join(runDir, 'checkpoints');
@@ -48,46 +54,13 @@ function checkpointName(iteration: number): string {
   return `ckpt-${String(iteration).padStart(6, '0')}.json`;
 }
 
-/** JSON with typed arrays as { $typed: "Float32Array", base64 }. */
-export function encodeJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v) => {
-    if (
-      v instanceof Float32Array ||
-      v instanceof Float64Array ||
-      v instanceof Int32Array ||
-      v instanceof Uint8Array
-    ) {
-      return {
-        $typed: v.constructor.name,
-        base64: Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64'),
-      };
-    }
-    return v;
-  });
-}
-
-const TYPED = { Float32Array, Float64Array, Int32Array, Uint8Array } as const;
-
-export function decodeJson(text: string): unknown {
-  return JSON.parse(text, (_key, v) => {
-    if (v && typeof v === 'object' && typeof v.$typed === 'string' && typeof v.base64 === 'string') {
-      const Ctor = TYPED[v.$typed as keyof typeof TYPED];
-      if (!Ctor) throw new Error(`unknown typed array ${v.$typed}`);
-      const bytes = Buffer.from(v.base64, 'base64');
-      const copy = new Uint8Array(bytes.byteLength);
-      copy.set(bytes);
-      return new Ctor(copy.buffer);
-    }
-    return v;
-  });
-}
-
-/** Writes the resolved config once, at the start of a run. */
+/** Writes the resolved config (at the start of a run, and again on resume). */
 export async function writeRunConfig(runDir: string, config: TrainConfig): Promise<void> {
   await mkdir(checkpointDir(runDir), { recursive: true });
-  await writeFileAtomic(join(runDir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
+  await writeDurable(join(runDir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
 }
 
+/** The run's config.json, parsed; a missing, corrupt or invalid file is an error naming it. */
 export async function readRunConfig(runDir: string): Promise<TrainConfig> {
   const path = join(runDir, 'config.json');
   let text: string;
@@ -96,57 +69,131 @@ export async function readRunConfig(runDir: string): Promise<TrainConfig> {
   } catch {
     throw new TerrariumError('--run', runDir, 'a run directory with config.json (made by `terrarium train`)');
   }
-  return parseRunConfig(JSON.parse(text));
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new TerrariumError(path, `${text.length} characters`, 'valid JSON', (error as Error).message);
+  }
+  try {
+    return parseRunConfig(json);
+  } catch (error) {
+    if (!(error instanceof TerrariumError)) throw error;
+    throw new TerrariumError(`${path}: ${error.path}`, error.value, error.expected);
+  }
 }
 
-/** Saves a checkpoint, then points `latest` at it, then deletes all but the newest `keep`. */
+/**
+ * Saves a checkpoint, verifies it under its final name, then points `latest` at it, then deletes all but the
+ * newest `keep` (and temp files of interrupted writes).
+ */
 export async function saveCheckpoint(runDir: string, checkpoint: Checkpoint, keep = 3): Promise<string> {
   const dir = checkpointDir(runDir);
   await mkdir(dir, { recursive: true });
   const name = checkpointName(checkpoint.iteration);
-  await writeFileAtomic(join(dir, name), encodeJson(checkpoint));
-  await writeFileAtomic(join(dir, POINTER), `${name}\n`);
+  try {
+    await writeDurable(join(dir, name), checkpointBytes(checkpoint));
+  } catch (error) {
+    throw new Error(
+      `${join(dir, name)}: checkpoint not written (${(error as Error).message}); \`latest\` still names the last one`,
+    );
+  }
+  const check = readCheckpointBytes(await readFile(join(dir, name)));
+  if (!check.ok || !check.verified) {
+    await rm(join(dir, name), { force: true });
+    throw new TerrariumError(
+      join(dir, name),
+      'the file written',
+      'a checkpoint that verifies',
+      check.ok ? '' : check.reason,
+    );
+  }
+  await writeDurable(join(dir, POINTER), `${name}\n`);
   const all = await listCheckpoints(runDir);
   const stale = all.filter((n) => n !== name).slice(0, Math.max(0, all.length - Math.max(1, keep)));
-  await Promise.all(stale.map((n) => rm(join(dir, n), { force: true })));
+  const temps = (await readdir(dir)).filter((n) => /^(ckpt-\d{6}\.json|latest)\.tmp-/.test(n));
+  await Promise.all([...stale, ...temps].map((n) => rm(join(dir, n), { force: true })));
   return name;
 }
 
-/** Complete checkpoint files, oldest first (temp files of interrupted writes are ignored). */
+/** Checkpoint files (plain files, not links), oldest first; temp files of interrupted writes are ignored. */
 async function listCheckpoints(runDir: string): Promise<string[]> {
   try {
-    return (await readdir(checkpointDir(runDir))).filter((n) => /^ckpt-\d{6}\.json$/.test(n)).sort();
+    const entries = await readdir(checkpointDir(runDir), { withFileTypes: true });
+    return entries
+      .filter((e) => e.isFile() && NAME.test(e.name))
+      .map((e) => e.name)
+      .sort();
   } catch {
     return [];
   }
 }
 
-async function readCheckpointFile(runDir: string, name: string): Promise<Checkpoint | null> {
+/** What `latest` names: null when there is no pointer; an error when it names anything but a file beside it. */
+async function readPointer(runDir: string): Promise<string | null> {
+  const path = join(checkpointDir(runDir), POINTER);
+  let text: string;
   try {
-    const data = decodeJson(await readFile(join(checkpointDir(runDir), name), 'utf8')) as Checkpoint;
-    return data && data.version === 1 && data.params instanceof Float32Array ? data : null;
+    text = await readFile(path, 'utf8');
   } catch {
     return null;
   }
+  const name = text.trim();
+  if (!NAME.test(name)) {
+    throw new TerrariumError(
+      path,
+      name.slice(0, 200),
+      'the name of a checkpoint file beside it (ckpt-NNNNNN.json)',
+    );
+  }
+  return name;
+}
+
+export interface FoundCheckpoint {
+  checkpoint: Checkpoint;
+  name: string;
+  /** False for a checkpoint written before checksums existed (loaded as it is). */
+  verified: boolean;
+  /** Newer checkpoints that did not load, newest first, and why. */
+  skipped: { name: string; reason: string }[];
 }
 
 /**
- * The newest loadable checkpoint: the one `latest` names, or (if that is missing or unreadable) the newest complete
- * checkpoint file. Null when the run has none yet.
+ * The newest checkpoint that verifies, with the newer ones it skipped. Null when the run has no checkpoint at all;
+ * an error naming every skipped file when it has some and none verifies.
  */
+export async function findCheckpoint(runDir: string): Promise<FoundCheckpoint | null> {
+  const pointer = await readPointer(runDir);
+  const names = new Set(await listCheckpoints(runDir));
+  if (pointer) names.add(pointer);
+  const skipped: { name: string; reason: string }[] = [];
+  for (const name of [...names].sort().reverse()) {
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(join(checkpointDir(runDir), name));
+    } catch {
+      skipped.push({ name, reason: 'missing (named by latest)' });
+      continue;
+    }
+    const read = readCheckpointBytes(bytes);
+    if (!read.ok) {
+      skipped.push({ name, reason: read.reason });
+      continue;
+    }
+    return { checkpoint: read.data as unknown as Checkpoint, name, verified: read.verified, skipped };
+  }
+  if (skipped.length === 0) return null;
+  throw new TerrariumError(
+    checkpointDir(runDir),
+    skipped.map((s) => s.name).join(', '),
+    'at least one checkpoint that verifies',
+    skipped.map((s) => `${s.name}: ${s.reason}`).join('; '),
+  );
+}
+
+/** The newest checkpoint that verifies (see findCheckpoint); null when the run has none yet. */
 export async function readLatestCheckpoint(runDir: string): Promise<Checkpoint | null> {
-  try {
-    const name = (await readFile(join(checkpointDir(runDir), POINTER), 'utf8')).trim();
-    const checkpoint = await readCheckpointFile(runDir, name);
-    if (checkpoint) return checkpoint;
-  } catch {
-    // No pointer yet: fall through to scanning.
-  }
-  for (const name of (await listCheckpoints(runDir)).reverse()) {
-    const checkpoint = await readCheckpointFile(runDir, name);
-    if (checkpoint) return checkpoint;
-  }
-  return null;
+  return (await findCheckpoint(runDir))?.checkpoint ?? null;
 }
 
 export interface LoadedRun {

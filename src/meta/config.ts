@@ -12,6 +12,7 @@ import { policyConfigSchema } from '../agents/policy.js';
 import { parseWith, TerrariumError } from '../core/errors.js';
 import { envEntry, listEnvs } from '../envs/registry.js';
 import { DEFAULT_REWARD_PRESET, rewardPresetSchema } from '../envs/reward-presets.js';
+import { checkMemory, LIMITS } from './config-limits.js';
 
 /** An integer in [min, max], with the message the house style asks for. */
 export function intField(min: number, max = Number.POSITIVE_INFINITY) {
@@ -70,25 +71,28 @@ const commonFields = {
   algo: z.enum(['reptile', 'fomaml', 'pretrain']).default('reptile'),
   /** Run seed: tasks and per-task seeds are derived from it, iteration and task index. */
   seed: intField(0, 2147483646).default(0),
-  /** Meta-iterations. */
-  iterations: intField(1),
+  /** Meta-iterations (at most 1,000,000: one metrics line each). */
+  iterations: intField(1, LIMITS.iterations),
   /**
    * Stop once the run has used this many env steps (checked after each iteration). `terrarium pretrain` sets it to
    * the meta-run's total so the pretrained baseline gets the same budget.
    */
-  envStepBudget: intField(1).optional(),
-  /** Tasks adapted per meta-iteration (1 = serial Reptile). */
-  metaBatchSize: intField(1),
+  envStepBudget: intField(1, LIMITS.envStepBudget).optional(),
+  /**
+   * Tasks adapted per meta-iteration (1 = serial Reptile); at most 10,000, and fewer where their adapted parameters
+   * would take over 8 GiB (config-limits.ts).
+   */
+  metaBatchSize: intField(1, LIMITS.metaBatchSize),
   outer: outerSchema.default({
     eps0: 1,
     eps1: 0,
     optimizer: 'sgd',
     adam: { beta1: 0.9, beta2: 0.999, epsilon: 1e-8 },
   }),
-  /** Write a checkpoint every this many iterations (and at the end). */
-  checkpointEvery: intField(1).default(10),
-  /** Checkpoints kept on disk (older ones are deleted). */
-  keepCheckpoints: intField(1).default(3),
+  /** Write a checkpoint every this many iterations (and at the end); at most the iterations cap. */
+  checkpointEvery: intField(1, LIMITS.iterations).default(10),
+  /** Checkpoints kept on disk (older ones are deleted); at most 1,000. */
+  keepCheckpoints: intField(1, LIMITS.keepCheckpoints).default(3),
   /** Worker threads adapting tasks in parallel; 0 adapts in the main thread. */
   workers: intField(0, 64).default(1),
   /** tfjs backend ("auto", "wasm", "cpu", ...). */
@@ -97,12 +101,15 @@ const commonFields = {
 
 const rlInnerSchema = z
   .object({
-    /** Inner updates k per task. */
-    steps: intField(1),
-    /** Episodes collected per inner update. */
-    episodesPerUpdate: intField(1),
-    /** Env copies stepped together (default: episodesPerUpdate). */
-    numEnvs: intField(1).optional(),
+    /** Inner updates k per task (at most 100,000). */
+    steps: intField(1, LIMITS.innerSteps),
+    /**
+     * Episodes collected per inner update: at most 10,000, and fewer where the workers' rollout batches would take
+     * over 8 GiB (episodes x maxEpisodeSteps x workers, config-limits.ts).
+     */
+    episodesPerUpdate: intField(1, LIMITS.episodesPerUpdate),
+    /** Env copies stepped together (default: episodesPerUpdate); at most 1,000. */
+    numEnvs: intField(1, LIMITS.numEnvs).optional(),
     /**
      * Collect one more batch after the last update to measure it (metrics' `returnAfter`). Reptile and FOMAML never
      * learn from that batch, so `false` spends its env steps on updates instead (metrics then end at the return
@@ -118,7 +125,7 @@ const rlInnerSchema = z
      */
     weights: z
       .object({
-        updates: intField(1),
+        updates: intField(1, LIMITS.innerSteps),
         learner: learnerConfigSchema,
       })
       .strict()
@@ -132,8 +139,8 @@ export const rlTrainConfigSchema = z
     ...commonFields,
     /** Options of the env's task distribution (e.g. { goal: "velocity" } for cheetah). */
     tasks: z.record(z.string(), z.unknown()).default({}),
-    /** Time limit in steps (default: the env's horizon). */
-    maxEpisodeSteps: intField(1).optional(),
+    /** Time limit in steps (default: the env's horizon); at most 100,000. */
+    maxEpisodeSteps: intField(1, LIMITS.maxEpisodeSteps).optional(),
     /** Reward preset of a legged env (src/envs/reward-presets.ts); filled in as "maml" for legged envs. */
     reward: rewardPresetSchema.optional(),
     inner: rlInnerSchema,
@@ -187,14 +194,14 @@ export const rlTrainConfigSchema = z
 
 const sineInnerSchema = z
   .object({
-    /** Inner SGD steps per task. */
-    steps: intField(1),
+    /** Inner SGD steps per task (at most 100,000). */
+    steps: intField(1, LIMITS.innerSteps),
     /** Inner SGD step size. */
     lr: numberField(0, 10, true),
-    /** Samples of the sine the learner sees. */
-    points: intField(1),
-    /** Samples per inner SGD step. */
-    batchSize: intField(1),
+    /** Samples of the sine the learner sees (at most 100,000). */
+    points: intField(1, LIMITS.sinePoints),
+    /** Samples per inner SGD step (at most 100,000). */
+    batchSize: intField(1, LIMITS.sinePoints),
   })
   .strict();
 
@@ -207,7 +214,11 @@ export const sineTrainConfigSchema = z
     inner: sineInnerSchema,
     /** The few-shot test reported at the end: inner steps on `points` samples of held-out sines. */
     evaluation: z
-      .object({ steps: intField(0), points: intField(1), tasks: intField(1, 100) })
+      .object({
+        steps: intField(0, LIMITS.sinePoints),
+        points: intField(1, LIMITS.sinePoints),
+        tasks: intField(1, 100),
+      })
       .strict()
       .default({ steps: 32, points: 10, tasks: 20 }),
   })
@@ -262,7 +273,11 @@ export function parseTrainConfig(input: unknown): TrainConfig {
     throw new TerrariumError('config', input, 'a JSON object');
   }
   const env = (input as Record<string, unknown>).env;
-  if (env === 'sine') return parseWith(sineTrainConfigSchema, input, '');
+  if (env === 'sine') {
+    const sine = parseWith(sineTrainConfigSchema, input, '');
+    checkMemory(sine);
+    return sine;
+  }
   if (typeof env !== 'string' || !listEnvs().some((e) => e.id === env)) {
     throw new TerrariumError('env', env, `one of ${['sine', ...listEnvs().map((e) => e.id)].join(', ')}`);
   }
@@ -313,6 +328,7 @@ export function parseTrainConfig(input: unknown): TrainConfig {
   }
   // The env validates its own distribution options (errors rooted at "tasks").
   envEntry(env).distribution(config.tasks);
+  checkMemory(config);
   return config;
 }
 

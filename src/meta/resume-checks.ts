@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TerrariumError } from '../core/errors.js';
 import { parseRunConfig, type TrainConfig } from './config.js';
@@ -32,20 +32,61 @@ export async function checkSameConfig(runDir: string, config: TrainConfig): Prom
   }
 }
 
-/** Keeps the first `n` lines of a file (dropping metrics written after the checkpoint, or a torn last line). */
-export async function truncateLines(path: string, n: number): Promise<void> {
+export interface MetricsPlan {
+  /** The lines kept, each ending in a newline. */
+  text: string;
+  /** What was dropped or is missing, for the user. */
+  notes: string[];
+}
+
+/**
+ * The lines of metrics.jsonl that belong to the first `iterations` iterations, checked line by line: each kept line
+ * is a JSON object whose `iteration` follows the last kept one; unreadable lines, repeats and lines past the
+ * checkpoint are dropped (and said). Reads only; the caller writes `text`.
+ */
+export async function planMetrics(path: string, iterations: number): Promise<MetricsPlan> {
   let text = '';
   try {
     text = await readFile(path, 'utf8');
   } catch {
     // No metrics yet.
   }
-  const lines = text.split('\n').filter((line, i, all) => i < all.length - 1 || line !== '');
-  await writeFile(
-    path,
-    lines
-      .slice(0, n)
-      .map((line) => `${line}\n`)
-      .join(''),
-  );
+  const kept: string[] = [];
+  const unreadable: number[] = [];
+  const stray: number[] = [];
+  let past = 0;
+  let last = -1;
+  const lines = text.split('\n');
+  if (lines.at(-1) === '') lines.pop();
+  lines.forEach((line, i) => {
+    let iteration: unknown;
+    try {
+      const value = JSON.parse(line) as unknown;
+      iteration =
+        value && typeof value === 'object' ? (value as { iteration?: unknown }).iteration : undefined;
+    } catch {
+      unreadable.push(i + 1);
+      return;
+    }
+    if (!Number.isInteger(iteration)) unreadable.push(i + 1);
+    else if ((iteration as number) >= iterations) past++;
+    else if ((iteration as number) > last) {
+      kept.push(`${line}\n`);
+      last = iteration as number;
+    } else stray.push(i + 1);
+  });
+  const notes: string[] = [];
+  const list = (n: number[]) => n.slice(0, 10).join(', ') + (n.length > 10 ? ', ...' : '');
+  if (unreadable.length > 0)
+    notes.push(`metrics.jsonl: dropped ${unreadable.length} unreadable line(s) (line ${list(unreadable)})`);
+  if (stray.length > 0)
+    notes.push(
+      `metrics.jsonl: dropped ${stray.length} repeated or out-of-order line(s) (line ${list(stray)})`,
+    );
+  if (past > 0) notes.push(`metrics.jsonl: dropped ${past} line(s) written after the checkpoint`);
+  if (kept.length < iterations)
+    notes.push(
+      `metrics.jsonl: ${iterations - kept.length} of the checkpoint's ${iterations} iterations have no line`,
+    );
+  return { text: kept.join(''), notes };
 }

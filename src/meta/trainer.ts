@@ -10,13 +10,14 @@
  * Per-task seeds depend only on (run seed, iteration, task index), never on scheduling, so any number of workers
  * gives the same run, and a resumed run continues bit-exactly from the checkpoint's params, Adam state and RNG.
  */
-import { appendFile, mkdir, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BehaviorSubject, EMPTY, type Observable, Subject } from 'rxjs';
+import { writeDurable } from '../core/durable-write.js';
 import { TerrariumError } from '../core/errors.js';
 import { deriveSeed, Rng } from '../core/rng.js';
 import { mean, spread } from '../core/summary.js';
-import { type Checkpoint, readLatestCheckpoint, saveCheckpoint, writeRunConfig } from './checkpoint.js';
+import { type Checkpoint, findCheckpoint, saveCheckpoint, writeRunConfig } from './checkpoint.js';
 import { isSineConfig, metaSgdVectors, type TrainConfig } from './config.js';
 import type { AdaptationEvent, FrameEvent, MetricsEvent, SceneEvent, TrainingStreams } from './events.js';
 import type { AdaptJob, AdaptResult, MetaLearner } from './meta-learner.js';
@@ -25,7 +26,8 @@ import { innerMultipliers, outerStep } from './outer-step.js';
 import { createJobRunner, type JobRunner } from './pool.js';
 import { pretrainStep } from './pretrain-step.js';
 import { adamInit, linearEps } from './reptile.js';
-import { checkSameConfig, truncateLines } from './resume-checks.js';
+import { checkSameConfig, type MetricsPlan, planMetrics } from './resume-checks.js';
+import { checkNewRunDir, clearRunDir } from './run-dir.js';
 import { sineMetaLearner } from './sine-learner.js';
 
 /** One line of metrics.jsonl. */
@@ -71,8 +73,10 @@ export interface TrainerOptions {
   config: TrainConfig;
   /** The run directory. */
   outDir: string;
-  /** Continue from the run's latest checkpoint (the directory must hold the same config). */
+  /** Continue from the run's newest checkpoint that verifies (the directory must hold the same config). */
   resume?: boolean;
+  /** Without `resume`: start over in a non-empty run directory, deleting its earlier run (see run-dir.ts). */
+  force?: boolean;
   runId?: string;
   /** Stop after this many iterations (of the run, counting resumed ones); for tests and Ctrl-C-free demos. */
   stopAfter?: number;
@@ -109,6 +113,9 @@ export interface Trainer {
   readonly startIteration: number;
   /** The run's env steps and wall-clock seconds when `run()` starts (non-zero after --resume). */
   readonly startTotals: { envSteps: number; wallSeconds: number };
+  /** With `resume`: which checkpoint was loaded, which were skipped and why, what metrics lines will be dropped. */
+  readonly resumeNotes: string[];
+  /** Prepares the run directory (nothing on disk changes before this), then trains. */
   run(): Promise<TrainSummary>;
   /** Ends the run at the next safe point: the current iteration is dropped, a checkpoint of the last is saved. */
   stop(): void;
@@ -139,20 +146,32 @@ export async function makeMetaLearner(config: TrainConfig): Promise<MetaLearner>
 
 export async function createTrainer(options: TrainerOptions): Promise<Trainer> {
   const { config, outDir: runDir } = options;
-  const learner = await makeMetaLearner(config);
   const runId = options.runId ?? runDir.split(/[\\/]/).filter(Boolean).pop() ?? 'run';
   const metricsPath = join(runDir, 'metrics.jsonl');
 
-  // State carried between iterations: all of it goes into a checkpoint.
+  // State carried between iterations: all of it goes into a checkpoint. Nothing is written before run().
   let state: Checkpoint;
-  const resumed = options.resume ? await readLatestCheckpoint(runDir) : null;
+  const resumeNotes: string[] = [];
+  let metricsPlan: MetricsPlan | null = null;
+  const found = options.resume ? await findCheckpoint(runDir) : null;
   if (options.resume) {
     await checkSameConfig(runDir, config);
-  }
-  if (resumed) {
-    state = resumed;
-    await truncateLines(metricsPath, state.metricsLines);
   } else {
+    await checkNewRunDir(runDir, options.force);
+  }
+  const learner = await makeMetaLearner(config);
+  if (found) {
+    state = found.checkpoint;
+    for (const { name, reason } of found.skipped) resumeNotes.push(`skipped checkpoint ${name}: ${reason}`);
+    resumeNotes.push(
+      `resuming from checkpoint ${found.name} (iteration ${state.iteration}` +
+        `${found.verified ? '' : '; written before checksums, not verified'})`,
+    );
+    metricsPlan = await planMetrics(metricsPath, state.iteration);
+    resumeNotes.push(...metricsPlan.notes);
+    state = { ...state, metricsLines: metricsPlan.text.split('\n').length - 1 };
+  } else {
+    if (options.resume) resumeNotes.push(`no checkpoint yet in ${runDir}: starting at iteration 0`);
     const init = await learner.init(initSeed(config));
     state = {
       version: 1,
@@ -169,10 +188,16 @@ export async function createTrainer(options: TrainerOptions): Promise<Trainer> {
       envSteps: 0,
       wallSeconds: 0,
     };
-    await mkdir(runDir, { recursive: true });
-    await writeFile(metricsPath, '');
   }
-  await writeRunConfig(runDir, config);
+  const resumed = found !== null;
+
+  /** The only place the run directory changes before training: after every check above has passed. */
+  async function prepareRunDir(): Promise<void> {
+    if (!options.resume && options.force) await clearRunDir(runDir);
+    await mkdir(runDir, { recursive: true });
+    await writeDurable(metricsPath, metricsPlan?.text ?? '');
+    await writeRunConfig(runDir, config);
+  }
 
   const metrics$ = new Subject<MetricsEvent>();
   const adaptation$ = new Subject<AdaptationEvent>();
@@ -246,6 +271,7 @@ export async function createTrainer(options: TrainerOptions): Promise<Trainer> {
   });
 
   async function run(): Promise<TrainSummary> {
+    await prepareRunDir();
     let crashes = 0;
     runner = createJobRunner({
       workers: config.workers,
@@ -407,6 +433,7 @@ export async function createTrainer(options: TrainerOptions): Promise<Trainer> {
     config,
     startIteration: state.iteration,
     startTotals: { envSteps: state.envSteps, wallSeconds: state.wallSeconds },
+    resumeNotes,
     run: async () => {
       try {
         return await run();
@@ -426,7 +453,15 @@ export async function createTrainer(options: TrainerOptions): Promise<Trainer> {
     },
     control: (message) => {
       if (message.type === 'select' && message.taskIndex !== undefined) {
-        watched = Math.min(Math.max(0, Math.floor(message.taskIndex)), config.metaBatchSize - 1);
+        // Thrown back to the page that asked (the server forwards it), before the shared state changes.
+        if (message.taskIndex >= config.metaBatchSize) {
+          throw new TerrariumError(
+            'select.taskIndex',
+            message.taskIndex,
+            `an index below ${config.metaBatchSize} (the meta-batch size)`,
+          );
+        }
+        watched = message.taskIndex;
       } else if (message.type === 'pause') paused$.next(true);
       else if (message.type === 'resume') paused$.next(false);
       else if (message.type === 'speed' && message.value > 0) speed$.next(message.value);

@@ -33,6 +33,18 @@ export interface ConnectionStats {
 }
 
 const FLUSH_INTERVAL_MS = 20;
+/** An error reply quotes at most this many characters of what the page sent (and of its message). */
+export const QUOTE_CHARS = 200;
+
+/** `value` as sent back in an error: itself when its JSON is short, else a prefix of that JSON (a string). */
+function quote(value: unknown): unknown {
+  const text = JSON.stringify(value) ?? 'null';
+  return text.length <= QUOTE_CHARS ? value : `${text.slice(0, QUOTE_CHARS)}... (${text.length} characters)`;
+}
+
+function clip(text: string): string {
+  return text.length <= 2 * QUOTE_CHARS ? text : `${text.slice(0, 2 * QUOTE_CHARS)}...`;
+}
 
 export class ClientConnection {
   readonly streams = new Set<StreamName>();
@@ -110,7 +122,13 @@ export class ClientConnection {
             expected: 'a request the server can carry out',
             message: error instanceof Error ? error.message : String(error),
           };
-    this.send(message);
+    this.send({
+      ...message,
+      path: clip(message.path),
+      value: quote(message.value),
+      expected: clip(message.expected),
+      message: clip(message.message),
+    });
   }
 
   /** Starts or stops watching the display so that it runs only for pages that subscribed and did not pause. */

@@ -68,7 +68,9 @@ export function parseClientMessage(text: string): ClientMessage {
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new TerrariumError('message', text, 'a JSON object', (error as Error).message);
+    // Only a prefix of the text is quoted back (V8's parse error quotes the input too).
+    const shown = text.length > 200 ? `${text.slice(0, 200)}... (${text.length} characters)` : text;
+    throw new TerrariumError('message', shown, 'a JSON object', (error as Error).message.slice(0, 100));
   }
   if (json === null || typeof json !== 'object' || Array.isArray(json)) {
     throw new TerrariumError('message', json, 'a JSON object with a "type" field');

@@ -56,8 +56,8 @@ export interface ViewerServer {
 
 export const DEFAULT_MAX_PAYLOAD = 64 * 1024;
 
-export async function startViewerServer(options: ViewerServerOptions): Promise<ViewerServer> {
-  const host = options.host ?? '127.0.0.1';
+/** Checks the port and token (what startViewerServer would refuse) without binding anything. */
+export function checkViewerOptions(options: { port?: number; token?: string }): void {
   const port = options.port ?? 0;
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new TerrariumError('port', port, 'an integer in [0, 65535]');
@@ -65,6 +65,12 @@ export async function startViewerServer(options: ViewerServerOptions): Promise<V
   if (options.token !== undefined && !/^[A-Za-z0-9_-]{8,128}$/.test(options.token)) {
     throw new TerrariumError('token', options.token, '8 to 128 characters of A-Z, a-z, 0-9, _ or -');
   }
+}
+
+export async function startViewerServer(options: ViewerServerOptions): Promise<ViewerServer> {
+  const host = options.host ?? '127.0.0.1';
+  const port = options.port ?? 0;
+  checkViewerOptions(options);
   const loopback = isLoopbackHost(host);
   const token = options.token ?? (loopback ? undefined : generateToken());
   const hub = new ViewerHub({

@@ -57,7 +57,7 @@ describe('train config', () => {
 
   it('a bad inner.steps names the field, the value and what is allowed', () => {
     const error = errorOf({ ...ballNav, inner: { ...ballNav.inner, steps: -3 } });
-    expect(error.message).toBe('inner.steps: expected an integer >= 1, got -3');
+    expect(error.message).toBe('inner.steps: expected an integer in [1, 100000], got -3');
     expect(error.path).toBe('inner.steps');
   });
 

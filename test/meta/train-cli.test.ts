@@ -25,7 +25,7 @@ describe('terrarium train', () => {
     writeFileSync(path, sineConfig({ inner: { steps: -3, lr: 0.02, points: 10, batchSize: 10 } }));
     const result = await terrarium('train', '--config', path);
     expect(result.code).toBe(2);
-    expect(result.stderr).toBe('terrarium: inner.steps: expected an integer >= 1, got -3\n');
+    expect(result.stderr).toBe('terrarium: inner.steps: expected an integer in [1, 100000], got -3\n');
   });
 
   it('--resume --iterations N extends a run whose eps does not anneal, and refuses an annealed one', async () => {
