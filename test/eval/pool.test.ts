@@ -33,7 +33,7 @@ describe('pooling the reports of several training seeds', () => {
   it('refuses reports of different held-out tasks', () => {
     const a = report([[[1, 1]], [[1, 1]]], [[[0, 0]], [[0, 0]]]);
     const b = report([[[1, 1]], [[1, 1]]], [[[0, 0]], [[0, 0]]], ['a', 'c']);
-    expect(() => poolReports([a, b])).toThrow(/reports: expected the same env, k and held-out tasks/);
+    expect(() => poolReports([a, b])).toThrow(/reports: expected the same env, reward, k and held-out tasks/);
   });
 
   it('refuses to pool evals that adapted with different episodes a step or inner learners', () => {
