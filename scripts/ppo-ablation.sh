@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # One-task PPO on ant (direction +x) and cheetah (direction +x), 500 k env steps, MAML reward: the shipped defaults
-# on 3 seeds and one change at a time on 1 seed. Two runs at a time (one per core); each writes runs/ppo-ablation/NAME.
+# on 3 seeds, the PPO settings of before 2026-12-06 on 2, and one change at a time on 1 seed (docs/locomotion.md). Two runs at a time (one per core); each writes runs/ppo-ablation/NAME.
 # Summarize with: npx tsx scripts/ppo-ablation-table.ts runs/ppo-ablation
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,8 +24,8 @@ jobs=(
   'ant-no-reward-norm-s0 ant 0 {"normalizeRewards":false} {}'
   'ant-8-minibatches-s0 ant 0 {"numMinibatches":8} {}'
   'ant-logstd-0.5-s0 ant 0 {} {"initLogStd":-0.5}'
-  'ant-no-vclip-s0 ant 0 {"clipVloss":false} {}'
-  'ant-no-lr-anneal-s0 ant 0 {"annealLr":false} {}'
+  'ant-before-s1 ant 1 {"normalizeRewards":false,"numMinibatches":8} {"initLogStd":-0.5}'
+  'cheetah-before-s1 cheetah 1 {"normalizeRewards":false,"numMinibatches":8} {"initLogStd":-0.5}'
 )
 lanes=${LANES:-2}
 for job in "${jobs[@]}"; do
