@@ -115,6 +115,16 @@ describe('viewer server', () => {
     });
   });
 
+  it('on loopback refuses a page of another origin (cross-site WebSocket), accepts its own page', async () => {
+    const { wsUrl, server } = await serve();
+    for (const origin of ['http://evil.example', 'null', `http://127.0.0.1:${server.port + 1}`]) {
+      await expect(connectClient(wsUrl, { origin }), origin).rejects.toMatchObject({ status: 403 });
+    }
+    const page = await client(wsUrl, { origin: `http://127.0.0.1:${server.port}` });
+    expect(page.ofType('hello')).toHaveLength(1);
+    expect(server.stats().connections).toBe(1);
+  });
+
   it('streams frames to 50 concurrent clients from one shared upstream', async () => {
     const { wsUrl, demo, server } = await serve({ displayHz: 30 });
     const pages = await Promise.all(Array.from({ length: 50 }, () => client(wsUrl)));
