@@ -141,12 +141,7 @@ export class PpoLearner implements Learner {
             const { grads } = tf.variableGrads(() => {
               const logRatio = p.logProbTensor(mb.obs, mb.actions).sub(mb.logProbs);
               const ratio = logRatio.exp();
-              const pgLoss = tf
-                .maximum(
-                  adv.neg().mul(ratio),
-                  adv.neg().mul(ratio.clipByValue(1 - cfg.clipCoef, 1 + cfg.clipCoef)),
-                )
-                .mean();
+              const pgLoss = clippedSurrogateLoss(ratio, adv, cfg.clipCoef);
               const newValues = p.valueTensor(mb.obs);
               let vLoss: tf.Tensor = newValues.sub(mb.returns).square();
               if (cfg.clipVloss) {
@@ -181,6 +176,16 @@ export class PpoLearner implements Learner {
       return info;
     });
   }
+}
+
+/**
+ * PPO's clipped surrogate as a loss to minimize: mean(max(-A r, -A clip(r, 1 - clipCoef, 1 + clipCoef))), so a
+ * sample whose ratio has already moved past the clip in the direction its advantage favours adds no gradient.
+ */
+export function clippedSurrogateLoss(ratio: tf.Tensor, advantages: tf.Tensor, clipCoef: number): tf.Scalar {
+  return tf
+    .maximum(advantages.neg().mul(ratio), advantages.neg().mul(ratio.clipByValue(1 - clipCoef, 1 + clipCoef)))
+    .mean();
 }
 
 /** Scales every gradient by min(1, maxNorm / global norm), without reading anything back. */

@@ -16,6 +16,7 @@ import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeDurable } from '../core/durable-write.js';
 import { TerrariumError } from '../core/errors.js';
+import { faultPoint } from '../core/fault-point.js';
 import type { RngState } from '../core/rng.js';
 import { checkpointBytes, readCheckpointBytes } from './checkpoint-file.js';
 import { parseRunConfig, type TrainConfig } from './config.js';
@@ -85,14 +86,16 @@ export async function readRunConfig(runDir: string): Promise<TrainConfig> {
 
 /**
  * Saves a checkpoint, verifies it under its final name, then points `latest` at it, then deletes all but the
- * newest `keep` (and temp files of interrupted writes).
+ * newest `keep` (and temp files of interrupted writes). Crash-test points (fault-point.ts), in order:
+ * checkpoint.temp-written, checkpoint.renamed, checkpoint.verified (before `latest` moves), latest.temp-written,
+ * latest.renamed.
  */
 export async function saveCheckpoint(runDir: string, checkpoint: Checkpoint, keep = 3): Promise<string> {
   const dir = checkpointDir(runDir);
   await mkdir(dir, { recursive: true });
   const name = checkpointName(checkpoint.iteration);
   try {
-    await writeDurable(join(dir, name), checkpointBytes(checkpoint));
+    await writeDurable(join(dir, name), checkpointBytes(checkpoint), 'checkpoint');
   } catch (error) {
     throw new Error(
       `${join(dir, name)}: checkpoint not written (${(error as Error).message}); \`latest\` still names the last one`,
@@ -108,7 +111,8 @@ export async function saveCheckpoint(runDir: string, checkpoint: Checkpoint, kee
       check.ok ? '' : check.reason,
     );
   }
-  await writeDurable(join(dir, POINTER), `${name}\n`);
+  faultPoint('checkpoint.verified');
+  await writeDurable(join(dir, POINTER), `${name}\n`, 'latest');
   const all = await listCheckpoints(runDir);
   const stale = all.filter((n) => n !== name).slice(0, Math.max(0, all.length - Math.max(1, keep)));
   const temps = (await readdir(dir)).filter((n) => /^(ckpt-\d{6}\.json|latest)\.tmp-/.test(n));

@@ -2,12 +2,13 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { GaussianPolicy, policyConfigSchema } from '../../src/agents/policy.js';
 import { pretrainConfig } from '../../src/cli/pretrain-command.js';
 import { envEntry } from '../../src/envs/registry.js';
 import { loadLatestCheckpoint } from '../../src/meta/checkpoint.js';
 import { parseTrainConfig, type RlTrainConfig } from '../../src/meta/config.js';
 import { evaluate } from '../../src/meta/eval/evaluate.js';
-import { metaMethod, randomMethod } from '../../src/meta/eval/methods.js';
+import { type EvalMethod, metaMethod, randomMethod } from '../../src/meta/eval/methods.js';
 import { chooseMethods, runEval } from '../../src/meta/eval/run-eval.js';
 import { resultsTable } from '../../src/meta/eval/table.js';
 import { createTrainer } from '../../src/meta/trainer.js';
@@ -66,6 +67,51 @@ describe('terrarium eval', () => {
     }
   });
 
+  it('norm is 0 at the random init and 1 at the oracle before any update, (R - R_random0) / (R_oracle0 - R_random0)', async () => {
+    // A constructed oracle that reads the goal it is told and steers to it (a linear PD controller), so it is
+    // certainly above the random init and the scale always exists.
+    const policy = policyConfigSchema.parse({
+      hiddenSizes: [],
+      obsNorm: false,
+      valueFunction: false,
+      initLogStd: -1,
+    });
+    const steering = GaussianPolicy.create(policy, 4 + 7, 2, 0); // x, z, vx, vz; goal x, z and 5 dynamics
+    const params = steering.getParams();
+    steering.dispose();
+    params.fill(0, 0, 11 * 2 + 2); // kernel [11 inputs, 2 actions] row-major, then the bias
+    for (const axis of [0, 1]) {
+      params[axis * 2 + axis] = -1; // position
+      params[(2 + axis) * 2 + axis] = -0.3; // velocity
+      params[(4 + axis) * 2 + axis] = 1; // goal
+    }
+    const oracle: EvalMethod = {
+      name: 'oracle',
+      observeTask: true,
+      policy,
+      init: () => ({ params, obsNorm: null }),
+    };
+    const run = await loadLatestCheckpoint(runDir);
+    const report = await evaluate({
+      config,
+      methods: [metaMethod(run), randomMethod(config), oracle],
+      tasks: 2,
+      k: 1,
+      seeds: 2,
+    });
+    const { random0, oracle0 } = report.normReference;
+    expect(random0).toBe(report.methods.random!.mean[0]);
+    expect(oracle0).toBe(report.methods.oracle!.mean[0]);
+    expect(oracle0! - random0!).toBeGreaterThan(5);
+    expect(report.methods.random!.norm[0]).toBe(0);
+    expect(report.methods.oracle!.norm[0]).toBeCloseTo(1, 12);
+    for (const m of Object.values(report.methods)) {
+      m.mean.forEach((r, k) => {
+        expect(m.norm[k]).toBeCloseTo((r - random0!) / (oracle0! - random0!), 12);
+      });
+    }
+  });
+
   it('trains the pretrained and oracle baselines (algo "pretrain" runs) on the meta-run\'s budget', async () => {
     const run = await loadLatestCheckpoint(runDir);
     for (const oracle of [false, true]) {
@@ -94,10 +140,13 @@ describe('terrarium eval', () => {
     ]);
     const result = await runEval(options);
     expect(Object.keys(result.public.methods)).toEqual(['meta', 'random', 'pretrained', 'oracle']);
+    // Whichever way the trained oracle came out, norm follows its definition (the scale itself: the next test).
     const { oracle0, random0 } = result.report.normReference;
-    if (oracle0! > random0!) {
-      expect(result.public.methods.random!.norm[0]).toBe(0);
-      expect(result.public.methods.oracle!.norm[0]).toBeCloseTo(1, 12);
+    expect(oracle0).toBe(result.report.methods.oracle!.mean[0]);
+    for (const m of Object.values(result.report.methods)) {
+      expect(m.norm).toEqual(
+        m.mean.map((r) => (oracle0! > random0! ? (r - random0!) / (oracle0! - random0!) : null)),
+      );
     }
     for (const file of [
       'results.json',

@@ -3,7 +3,9 @@ import {
   bootstrapInterval95,
   mean,
   normalizedScore,
+  quantileSorted,
   sampleStd,
+  studentTCdf,
   studentTQuantile,
   tInterval95,
 } from '../../src/meta/eval/stats.js';
@@ -51,5 +53,51 @@ describe('eval statistics', () => {
     expect(normalizedScore(-40, -100, -20)).toBeCloseTo(0.75, 12);
     expect(normalizedScore(-40, -100, null)).toBeNull();
     expect(normalizedScore(-40, -100, -120)).toBeNull();
+  });
+
+  it('a single value has standard deviation 0; an all-equal sample a bootstrap interval of that value', () => {
+    expect(sampleStd([7])).toBe(0);
+    expect(bootstrapInterval95([2.5, 2.5, 2.5], 1)).toEqual([2.5, 2.5]);
+    expect(() => bootstrapInterval95([], 1)).toThrow('values: expected a non-empty sample, got "[]"');
+  });
+
+  it('quantiles interpolate linearly between order statistics (numpy type 7)', () => {
+    const sorted = [1, 2, 3, 4];
+    // position (n - 1) q: 0, 0.75, 1.5, 2.7, 3
+    expect(quantileSorted(sorted, 0)).toBe(1);
+    expect(quantileSorted(sorted, 0.25)).toBe(1.75);
+    expect(quantileSorted(sorted, 0.5)).toBe(2.5);
+    expect(quantileSorted(sorted, 0.9)).toBeCloseTo(3.7, 12);
+    expect(quantileSorted(sorted, 1)).toBe(4);
+  });
+
+  it('norm is null when the oracle only ties the random init', () => {
+    expect(normalizedScore(-40, -100, -100)).toBeNull();
+  });
+
+  it("Student's t distribution function matches its closed forms (df 1 and 2) and its integral (df 0.5)", () => {
+    for (const t of [-30, -3, -0.3, 0, 0.2, 1, 5, 40]) {
+      expect(studentTCdf(t, 1)).toBeCloseTo(0.5 + Math.atan(t) / Math.PI, 10);
+      expect(studentTCdf(t, 2)).toBeCloseTo(0.5 + t / (2 * Math.sqrt(2 + t * t)), 10);
+    }
+    // df 0.5: 1/2 + the integral of the density Gamma(3/4) / (sqrt(pi / 2) Gamma(1/4)) (1 + 2 u^2)^(-3/4), Simpson.
+    const gamma14 = 3.625609908221908;
+    const gamma34 = 1.225416702465178;
+    const density = (u: number) => (gamma34 / (Math.sqrt(Math.PI / 2) * gamma14)) * (1 + 2 * u * u) ** -0.75;
+    const steps = 2000;
+    const h = 1 / steps;
+    let integral = density(0) + density(1);
+    for (let i = 1; i < steps; i++) integral += (i % 2 ? 4 : 2) * density(i * h);
+    expect(studentTCdf(1, 0.5)).toBeCloseTo(0.5 + (integral * h) / 3, 8);
+  });
+
+  it('refuses a probability outside (0, 1) and degrees of freedom <= 0, naming them', () => {
+    for (const p of [0, 1, -0.5, 1.5, Number.NaN]) {
+      expect(() => studentTQuantile(p, 3)).toThrow(/^p: expected a probability in \(0, 1\)/);
+    }
+    for (const df of [0, -2, Number.NaN]) {
+      expect(() => studentTQuantile(0.5, df)).toThrow(/^df: expected a number > 0/);
+    }
+    expect(studentTQuantile(0.5, 3)).toBeCloseTo(0, 7); // x = df / (df + t^2) is 1 in doubles for |t| < 1.7e-8
   });
 });

@@ -4,11 +4,13 @@ import { type DemoStreams, demoStreams } from '../../src/server/demo-streams.js'
 import { startViewerServer, type ViewerServer } from '../../src/server/server.js';
 import { CHROMIUM_PATH, type Chromium, hasChromium, launchChromium, pixelStats } from './chromium.js';
 
-if (!hasChromium) {
-  console.warn(
-    `browser test skipped: ${CHROMIUM_PATH} not found (apt-get install -y chromium; CI installs it)`,
-  );
-}
+const missing = `${CHROMIUM_PATH} not found (apt-get install -y chromium; CI installs it)`;
+if (!hasChromium && !process.env.CI) console.warn(`browser test skipped: ${missing}`);
+
+// CI installs Chromium, so there a missing browser is a failure, not a skip.
+it.runIf(!hasChromium && process.env.CI)('chromium is installed (CI)', () => {
+  expect.fail(`the browser test cannot run: ${missing}`);
+});
 
 describe.skipIf(!hasChromium)('viewer page in chromium', () => {
   let demo: DemoStreams;

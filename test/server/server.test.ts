@@ -115,6 +115,16 @@ describe('viewer server', () => {
     });
   });
 
+  it('on loopback refuses a page of another origin (cross-site WebSocket), accepts its own page', async () => {
+    const { wsUrl, server } = await serve();
+    for (const origin of ['http://evil.example', 'null', `http://127.0.0.1:${server.port + 1}`]) {
+      await expect(connectClient(wsUrl, { origin }), origin).rejects.toMatchObject({ status: 403 });
+    }
+    const page = await client(wsUrl, { origin: `http://127.0.0.1:${server.port}` });
+    expect(page.ofType('hello')).toHaveLength(1);
+    expect(server.stats().connections).toBe(1);
+  });
+
   it('streams frames to 50 concurrent clients from one shared upstream', async () => {
     const { wsUrl, demo, server } = await serve({ displayHz: 30 });
     const pages = await Promise.all(Array.from({ length: 50 }, () => client(wsUrl)));
@@ -231,18 +241,13 @@ describe('viewer server pages', () => {
 });
 
 describe('viewer server under a slow client', () => {
-  it('drops pose frames for a client that never reads, without slowing the others or the producer', async () => {
+  // Whether the stalled client slows the producer is a wall-clock ratio: `npm run bench -- stalled-client`.
+  it('drops pose frames for a client that never reads, keeps serving the others, and bounds its buffer', async () => {
     const demo = demoStreams({ fps: 1000, framesPerTick: 200 });
     const { server, wsUrl } = await serve({ highWaterMark: 64 * 1024, heartbeatMs: 60_000 }, demo);
     const reader = await client(wsUrl);
     reader.send({ type: 'subscribe', streams: ['frames'] });
     await reader.until(() => reader.frames.length > 0, 5000, 'frames');
-    const iterationSeconds = async () => {
-      const started = performance.now();
-      for (let i = 0; i < 3; i++) await demo.runIteration();
-      return (performance.now() - started) / 1000;
-    };
-    const alone = await iterationSeconds();
     const stalled = await connectStalledClient(server.port, [{ type: 'subscribe', streams: ['frames'] }]);
     cleanups.push(() => stalled.destroy());
     await reader.until(
@@ -250,12 +255,11 @@ describe('viewer server under a slow client', () => {
       15_000,
       'frames dropped for the stalled client',
     );
-    const withStalled = await iterationSeconds();
+    for (let i = 0; i < 3; i++) await demo.runIteration();
     const seen = reader.frames.length;
     await sleep(200);
     expect(reader.frames.length).toBeGreaterThan(seen + 100);
     expect(server.stats().maxBufferedAmount).toBeLessThan(4 * 64 * 1024);
-    expect(withStalled / alone).toBeLessThan(2);
   }, 30_000);
 
   it('heartbeat drops a client that stops answering pings', async () => {
