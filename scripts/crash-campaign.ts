@@ -177,6 +177,7 @@ async function main(): Promise<void> {
     couldNotResume: 0,
     notBitIdentical: 0,
     refusedNamed: 0,
+    refusedLatest: 0,
   };
   const problems: string[] = [];
   for (let t = 0; t < trials; t++) {
@@ -284,7 +285,8 @@ async function main(): Promise<void> {
       : await train(['--config', config, '--out', out, '--force']);
     if (refusal) {
       if (resumed.code === 2 && /^terrarium: /.test(resumed.stderr) && refusal.test(resumed.stderr)) {
-        tally.refusedNamed++;
+        if (/latest: expected/.test(resumed.stderr)) tally.refusedLatest++;
+        else tally.refusedNamed++;
         console.log(`trial ${t}: ${kind}: ${note}; refused: ${resumed.stderr.trim().slice(0, 160)}`);
       } else {
         tally.couldNotResume++;
@@ -330,7 +332,7 @@ async function main(): Promise<void> {
   console.log(`runs that could not resume: ${tally.couldNotResume}`);
   console.log(`resumed runs not bit-identical to the uninterrupted run: ${tally.notBitIdentical}`);
   console.log(
-    `runs refused with a named error (correct: every checkpoint corrupt, or \`latest\` garbled): ${tally.refusedNamed}`,
+    `runs refused with a named error, correctly: every checkpoint corrupt ${tally.refusedNamed}, \`latest\` garbled ${tally.refusedLatest}`,
   );
   for (const p of problems) console.log(`PROBLEM ${p}`);
   process.exitCode = problems.length > 0 ? 1 : 0;
