@@ -6,7 +6,7 @@
 //   npx tsx scripts/fuzz-inputs.ts --cases 10000 [--kinds config,task,robot,cli,ws] [--seed 28]
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import fc from 'fast-check';
 import WebSocket from 'ws';
 import { main as cliMain } from '../src/cli/main.js';
@@ -239,6 +239,10 @@ async function fuzzTasks(): Promise<Tally> {
 
 async function fuzzCli(): Promise<Tally> {
   const scratch = mkdtempSync(join(tmpdir(), 'terrarium-fuzz-cli-'));
+  // Relative paths the cases name (`--out 1e308`) land in the scratch directory, not the checkout.
+  const home = process.cwd();
+  const antRobot = resolve('robots/ant.json');
+  process.chdir(scratch);
   const goodConfig = join(scratch, 'sine.json');
   writeFileSync(
     goodConfig,
@@ -294,7 +298,7 @@ async function fuzzCli(): Promise<Tally> {
       ['--steps', fc.constantFrom('0', '1', '5', '-1', '1e308', 'abc', '99999999999')],
       ['--seed', num],
       ['--policy', fc.constantFrom('random', 'zero', scratch, '/nonexistent', '')],
-      ['--robot', fc.constantFrom('robots/ant.json', badConfig, '/nonexistent', goodConfig)],
+      ['--robot', fc.constantFrom(antRobot, badConfig, '/nonexistent', goodConfig)],
       ['--reward', fc.constantFrom('maml', 'gymnasium', 'x')],
       ['--json', null],
     ],
@@ -372,6 +376,7 @@ async function fuzzCli(): Promise<Tally> {
     },
     30000,
   );
+  process.chdir(home);
   rmSync(scratch, { recursive: true, force: true });
   return tally;
 }
