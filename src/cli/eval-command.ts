@@ -6,7 +6,7 @@ import { loadLatestCheckpoint } from '../meta/checkpoint.js';
 import { isSineConfig, type RlTrainConfig } from '../meta/config.js';
 import { evalDir, runEval } from '../meta/eval/run-eval.js';
 import { evaluateSineRun } from '../meta/eval/sine-eval.js';
-import { intOption } from './options.js';
+import { intOption, pathOption } from './options.js';
 
 interface EvalCliOptions {
   run: string;
@@ -61,7 +61,7 @@ export function registerEvalCommand(program: Command): void {
     .description(
       'adapt the meta-init and baselines on held-out tasks; returns after 0..K updates with 95 % CIs',
     )
-    .requiredOption('--run <dir>', 'run directory of `terrarium train`')
+    .requiredOption('--run <dir>', 'run directory of `terrarium train`', pathOption('--run'))
     .option(
       '--baselines <list>',
       'comma-separated: random, pretrained, oracle (default: random, and pretrained / oracle where trained)',
@@ -88,7 +88,7 @@ export function registerEvalCommand(program: Command): void {
       '--plot',
       'also write plots as SVG and PNG (adaptation curve, meta-training curve) into RUN/eval/',
     )
-    .option('--out <dir>', 'write results and plots here instead of RUN/eval/ (RL runs)')
+    .option('--out <dir>', 'write results and plots here instead of RUN/eval/ (RL runs)', pathOption('--out'))
     .option(
       '--baseline-steps <steps>',
       "inner step sizes of the baselines: scalar (the learner's alpha) or meta (a Meta-SGD run's learned ones)",

@@ -51,3 +51,11 @@ export function addTaskOptions(command: Command): Command {
 export function rewardFlag(value: string | undefined): RewardPreset | undefined {
   return value === undefined ? undefined : parseWith(rewardPresetSchema, value, '--reward');
 }
+
+/** A file or directory path: an empty one is a usage error naming the flag (not a raw ENOENT later). */
+export function pathOption(flag: string) {
+  return (value: string): string => {
+    if (value.trim() === '') throw new UsageError(`${flag}: expected a path, got ${JSON.stringify(value)}`);
+    return value;
+  };
+}

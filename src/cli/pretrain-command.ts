@@ -4,7 +4,7 @@ import { loadLatestCheckpoint } from '../meta/checkpoint.js';
 import { isSineConfig, parseTrainConfig, type RlTrainConfig, type TrainConfig } from '../meta/config.js';
 import { baselineDir } from '../meta/eval/methods.js';
 import { needsContextInputs, widenBaseline } from '../meta/eval/widen-baseline.js';
-import { intOption } from './options.js';
+import { intOption, pathOption } from './options.js';
 import { readConfigFile, runTrainer, type TrainOptions } from './train-command.js';
 
 interface PretrainCliOptions extends TrainOptions {
@@ -84,10 +84,12 @@ export function registerPretrainCommand(program: Command): void {
     .requiredOption(
       '--run <dir>',
       'run directory of `terrarium train` (its config, learner and env-step budget)',
+      pathOption('--run'),
     )
     .option(
       '--config <file>',
       'train config to pretrain with (algo is set to "pretrain"); default: the run\'s own',
+      pathOption('--config'),
     )
     .option('--oracle', 'train the oracle (observes the task parameters) instead; writes RUN/oracle/')
     .option('--env-steps <n>', "env-step budget (default: the run's)", intOption('--env-steps', 1))

@@ -7,7 +7,7 @@ import { loadLatestCheckpoint, readRunConfig } from '../meta/checkpoint.js';
 import { isSineConfig, parseTrainConfig, type TrainConfig, withOverrides } from '../meta/config.js';
 import { evaluateSine } from '../meta/sine-learner.js';
 import { createTrainer, initSeed, type Trainer } from '../meta/trainer.js';
-import { intOption } from './options.js';
+import { intOption, pathOption } from './options.js';
 import { UsageError } from './usage-error.js';
 
 export interface TrainOptions {
@@ -235,8 +235,8 @@ export function registerTrainCommand(program: Command): void {
   program
     .command('train')
     .description('meta-train a policy initialization with Reptile (see configs/)')
-    .option('--config <file>', 'train config JSON (see configs/)')
-    .option('--out <dir>', 'run directory (default runs/<config>-<time>)')
+    .option('--config <file>', 'train config JSON (see configs/)', pathOption('--config'))
+    .option('--out <dir>', 'run directory (default runs/<config>-<time>)', pathOption('--out'))
     .option('--resume', 'continue the run in --out from its newest checkpoint that verifies')
     .option('--force', 'start over in a non-empty --out, deleting its earlier run (checkpoints, metrics)')
     .option(

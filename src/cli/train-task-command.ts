@@ -11,7 +11,7 @@ import { meanSpeed } from '../agents/rollout.js';
 import { parseWith, TerrariumError } from '../core/errors.js';
 import { envEntry, makeVectorEnv } from '../envs/registry.js';
 import { REWARD_PRESETS } from '../envs/reward-presets.js';
-import { addTaskOptions, intOption, jsonOption, rewardFlag } from './options.js';
+import { addTaskOptions, intOption, jsonOption, pathOption, rewardFlag } from './options.js';
 import { resolveTask } from './rollout-command.js';
 
 export interface TrainTaskOptions {
@@ -162,7 +162,7 @@ export function registerTrainTaskCommand(program: Command): void {
     .option('--algo <name>', 'vpg | ppo', 'ppo')
     .option('--steps <n>', `env steps budget (default ${DEFAULT_STEPS})`, intOption('--steps', 1))
     .option('--seed <n>', 'seed of the policy init, rollouts and minibatches', intOption('--seed', 0), 0)
-    .option('--out <dir>', 'write policy/, metrics.jsonl and run.json here')
+    .option('--out <dir>', 'write policy/, metrics.jsonl and run.json here', pathOption('--out'))
     .option('--backend <name>', `tfjs backend: ${BACKEND_NAMES.join(' | ')}`, 'auto')
     .option(
       '--num-envs <n>',

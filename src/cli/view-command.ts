@@ -20,7 +20,7 @@ import { liveRollouts } from '../meta/live-rollouts.js';
 import type { AdaptJob } from '../meta/meta-learner.js';
 import { createJobRunner } from '../meta/pool.js';
 import { makeMetaLearner } from '../meta/trainer.js';
-import { intOption } from './options.js';
+import { intOption, pathOption } from './options.js';
 
 export interface ViewOptions {
   run: string;
@@ -235,7 +235,7 @@ export function registerViewCommand(program: Command): void {
     .description(
       'replay a trained run in the live viewer: the meta-init adapting to held-out tasks, step by step',
     )
-    .requiredOption('--run <dir>', 'run directory (with config.json and checkpoints/)')
+    .requiredOption('--run <dir>', 'run directory (with config.json and checkpoints/)', pathOption('--run'))
     .option('--tasks <split>', 'test (held-out) or train tasks', parseSplit, 'test')
     .option('--count <n>', 'how many tasks to cycle through', intOption('--count', 1, 10_000), 10)
     .option('--seed <n>', 'seed of the adaptation (and of train tasks)', intOption('--seed', 0), 0)
