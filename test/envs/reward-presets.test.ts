@@ -117,12 +117,15 @@ class DriftingAnt extends LeggedEnv {
   constructor(
     goal: LeggedTask['goal'],
     private readonly velocity: { x: number; z: number },
+    /** On the ground: gravity on, no friction (it slides), the shipped healthy range (else it floats 3 m up). */
+    onGround = false,
   ) {
-    const spec = { ...shippedRobot('ant'), spawnClearance: 3, healthy: undefined };
+    const base = shippedRobot('ant');
+    const spec = onGround ? base : { ...base, spawnClearance: 3, healthy: undefined };
     super('ant', spec, {
       ...defaultAntTask(),
       goal,
-      dynamics: { ...NOMINAL_DYNAMICS, gravityScale: 0 },
+      dynamics: { ...NOMINAL_DYNAMICS, gravityScale: onGround ? 1 : 0, friction: onGround ? 0 : 1 },
     });
   }
 
@@ -148,6 +151,24 @@ describe('meanSpeed', () => {
     const backwards = new DriftingAnt({ kind: 'direction', direction: [-1, 0] }, { x: 1.5, z: 0 });
     expect(drift(backwards)).toBeCloseTo(-1.5, 2);
     for (const env of [along, diagonal, backwards]) env.close();
+  });
+
+  it('a body sliding at 5 m/s for the longest horizon (10 s, 50 m) stays on the ground: no fall, no blow-up', () => {
+    for (const direction of [
+      [1, 0],
+      [-0.6, 0.8],
+    ] as [number, number][]) {
+      const env = new DriftingAnt(
+        { kind: 'direction', direction },
+        { x: 5 * direction[0], z: 5 * direction[1] },
+        true,
+      );
+      const summary = runEpisode(env, zero, 0, 200);
+      env.close();
+      expect(summary.steps).toBe(200);
+      expect(summary.terminated).toBe(false); // the torso stayed 0.2 to 1 m above the ground, no physics_unstable
+      expect(summary.meanSpeed).toBeGreaterThan(4.5);
+    }
   });
 
   it('is the rate of closing in on a position goal', () => {
