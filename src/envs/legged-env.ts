@@ -258,13 +258,12 @@ export class LeggedEnv extends RapierEnv<LeggedTask> {
     if (goal.kind === 'position') {
       terms.goalDistance = -Math.hypot(p.x - goal.position[0], p.z - goal.position[1]);
     } else {
-      const [dx, dz] = goal.direction;
       let v: number;
       if (this.options.reward === 'maml') {
         const lin = this.robot!.root.linvel();
-        v = lin.x * dx + lin.z * dz;
+        v = lin.x * goal.direction[0] + lin.z * goal.direction[1];
       } else {
-        v = ((p.x - this.prevX) * dx + (p.z - this.prevZ) * dz) / this.dt;
+        v = this.displacementSpeed(goal.direction);
       }
       terms.forward = goal.kind === 'direction' ? v : -Math.abs(v - goal.velocity);
     }
@@ -277,18 +276,20 @@ export class LeggedEnv extends RapierEnv<LeggedTask> {
 
   /** Speed (m/s) along the commanded direction over the last step; position goal: the rate of closing in. */
   protected override stepInfo(): Record<string, unknown> {
-    const r = this.rootOffset;
-    const x = this.state[r]!;
-    const z = this.state[r + 2]!;
     const goal = this.task.goal;
-    let speed: number;
-    if (goal.kind === 'position') {
-      const [gx, gz] = goal.position;
-      speed = (Math.hypot(this.prevX - gx, this.prevZ - gz) - Math.hypot(x - gx, z - gz)) / this.dt;
-    } else {
-      speed = ((x - this.prevX) * goal.direction[0] + (z - this.prevZ) * goal.direction[1]) / this.dt;
-    }
-    return { speed };
+    if (goal.kind !== 'position') return { speed: this.displacementSpeed(goal.direction) };
+    const r = this.rootOffset;
+    const [gx, gz] = goal.position;
+    const now = Math.hypot(this.state[r]! - gx, this.state[r + 2]! - gz);
+    return { speed: (Math.hypot(this.prevX - gx, this.prevZ - gz) - now) / this.dt };
+  }
+
+  /** The root's displacement over the last step along unit vector `direction` (x, z), divided by dt. */
+  private displacementSpeed(direction: readonly [number, number]): number {
+    const r = this.rootOffset;
+    const dx = this.state[r]! - this.prevX;
+    const dz = this.state[r + 2]! - this.prevZ;
+    return (dx * direction[0] + dz * direction[1]) / this.dt;
   }
 
   /** The reward preset this env computes. */
