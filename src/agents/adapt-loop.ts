@@ -50,6 +50,7 @@ export async function adaptLoop(
       hooks.onBatch?.({
         update: u,
         meanReturn: returns[u]!,
+        meanSpeed: speed,
         envSteps,
         wallSeconds: (performance.now() - start) / 1000,
         info,

@@ -72,6 +72,8 @@ export interface AdaptOptions {
 export interface UpdateEvent {
   update: number;
   meanReturn: number;
+  /** Mean episode speed of the batch (m/s, info.speed); undefined for envs that report none. */
+  meanSpeed: number | undefined;
   envSteps: number;
   wallSeconds: number;
   /** Learner-specific numbers of the update that followed the previous batch (losses, KL...). */

@@ -7,7 +7,6 @@ import writeFileAtomic from 'write-file-atomic';
 import { BACKEND_NAMES, type BackendName, initBackend } from '../agents/backend.js';
 import { type LearnerConfigInput, learnerConfigSchema, makeLearner } from '../agents/learner.js';
 import { GaussianPolicy, type PolicyConfigInput } from '../agents/policy.js';
-import { meanSpeed } from '../agents/rollout.js';
 import { parseWith, TerrariumError } from '../core/errors.js';
 import { envEntry, makeVectorEnv } from '../envs/registry.js';
 import { REWARD_PRESETS } from '../envs/reward-presets.js';
@@ -107,7 +106,6 @@ export async function trainTask(
       `${JSON.stringify({ ...run, updates, episodesPerUpdate, numEnvs, backend }, null, 2)}\n`,
     );
   }
-  let lastSpeed: number | undefined;
   try {
     const result = await makeLearner(learnerConfig).adapt(
       policy,
@@ -116,28 +114,27 @@ export async function trainTask(
       options.seed,
       {
         onBatch: (event) => {
-          const { batch, ...rest } = event;
-          lastSpeed = meanSpeed(batch);
-          const line = JSON.stringify({ ...rest, meanSpeed: lastSpeed, backend });
+          const { batch: _batch, ...rest } = event;
+          const line = JSON.stringify({ ...rest, backend });
           if (metricsFile) appendFileSync(metricsFile, `${line}\n`);
           log(line, {
             update: event.update,
             total: updates,
             meanReturn: event.meanReturn,
-            meanSpeed: lastSpeed,
+            meanSpeed: event.meanSpeed,
           });
         },
       },
     );
     if (options.out) await result.policy.save(join(options.out, 'policy'));
     result.policy.dispose();
-    const { returns, envSteps, wallSeconds } = result.stats;
+    const { returns, speeds, envSteps, wallSeconds } = result.stats;
     return {
       env: options.env,
       algo,
       initialReturn: returns[0]!,
       finalReturn: returns[returns.length - 1]!,
-      ...(lastSpeed === undefined ? {} : { meanSpeed: lastSpeed }),
+      ...(speeds ? { meanSpeed: speeds[speeds.length - 1]! } : {}),
       envSteps,
       wallSeconds,
       backend,
