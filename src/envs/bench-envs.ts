@@ -1,8 +1,9 @@
 import { Rng } from '../core/rng.js';
 import { median } from '../core/summary.js';
 import { BALL_NAV_DEFAULTS, type BallNavTask, buildBallWorld } from './ball-nav.js';
-import { applyJointTorques, buildRobot } from './build-robot.js';
+import { buildRobot } from './build-robot.js';
 import type { LeggedTask } from './legged-env.js';
+import { stepRobot } from './physics-accuracy.js';
 import { initRapier } from './rapier.js';
 import { DEFAULT_FRAME_SKIP } from './rapier-env.js';
 import { envEntry, makeEnv, makeVectorEnv } from './registry.js';
@@ -14,6 +15,7 @@ export interface EnvBenchRow {
   bareStepsPerSec: number;
   ratio: number;
   vectorStepsPerSec: number;
+  /** Rapier world steps a second (env steps x the robot's substeps). */
   physicsStepsPerSec: number;
 }
 
@@ -72,12 +74,12 @@ function bareLoop(id: string, task: unknown, horizon: number, actions: Float32Ar
       robot.world.free();
       robot = buildRobot(spec, t.dynamics, t.terrain);
     }
-    const a = actions[i % ACTION_POOL]!;
-    for (let k = 0; k < DEFAULT_FRAME_SKIP; k++) {
-      applyJointTorques(robot, a);
-      robot.world.step();
-    }
+    stepRobot(robot, spec, actions[i % ACTION_POOL]!);
   };
+}
+
+function substepsOf(id: string): number {
+  return id === 'ant' || id === 'cheetah' ? shippedRobot(id).substeps : DEFAULT_FRAME_SKIP;
 }
 
 /** Env steps/s of each env against a bare Rapier loop of the same world, measured interleaved in one run. */
@@ -124,7 +126,7 @@ export async function benchEnvs(
       bareStepsPerSec: Math.round(median(bareRates)),
       ratio: Number(median(ratios).toFixed(3)),
       vectorStepsPerSec: Math.round(median(vectorRates)),
-      physicsStepsPerSec: Math.round(envStepsPerSec * DEFAULT_FRAME_SKIP),
+      physicsStepsPerSec: Math.round(envStepsPerSec * substepsOf(id)),
     });
     env.close();
     venv.close();

@@ -2,7 +2,7 @@ import type { BodyDescription, ShapeDescription, Vec3 } from './env.js';
 import { normalize, quatFromYTo, rotate, sub } from './math3d.js';
 import { RAPIER } from './rapier.js';
 import type { World } from './rapier-env.js';
-import { PHYSICS_DT } from './rapier-env.js';
+import { CONTROL_DT } from './rapier-env.js';
 import type { RobotSpec, ShapeSpec } from './robot-spec.js';
 import type { Dynamics } from './task.js';
 import { buildTerrain, type Terrain, terrainHeightAt } from './terrain.js';
@@ -124,8 +124,9 @@ function colliderDesc(shape: ShapeSpec, origin: Vec3) {
  */
 export function buildRobot(spec: RobotSpec, dynamics: Dynamics, terrain: Terrain): BuiltRobot {
   const world = new RAPIER.World({ x: 0, y: -9.81 * dynamics.gravityScale, z: 0 });
-  world.timestep = PHYSICS_DT;
+  world.timestep = CONTROL_DT / spec.substeps;
   world.numSolverIterations = spec.solverIterations;
+  world.numInternalPgsIterations = spec.pgsIterations;
   try {
     buildTerrain(world, terrain, dynamics.friction);
     const lift = groundUnder(spec, terrain) + spec.spawnClearance - lowestPoint(spec);

@@ -6,7 +6,6 @@
  */
 import type { BuiltRobot } from './build-robot.js';
 import { rotate } from './math3d.js';
-import { PHYSICS_DT } from './rapier-env.js';
 
 const wrench = new Float64Array(6);
 const local = { x: 0, y: 0, z: 0 };
@@ -20,6 +19,7 @@ export function contactWrench(robot: BuiltRobot, b: number, out: Float64Array = 
   const body = robot.bodies[b]!;
   body.worldCom(com);
   const world = robot.world;
+  const dt = world.timestep;
   for (let c = 0; c < body.numColliders(); c++) {
     const collider = body.collider(c);
     world.contactPairsWith(collider, (other) => {
@@ -34,7 +34,7 @@ export function contactWrench(robot: BuiltRobot, b: number, out: Float64Array = 
           if (impulse === 0) continue;
           const p = flipped ? manifold.localContactPoint2(i, local) : manifold.localContactPoint1(i, local);
           if (!p) continue;
-          const f = (sign * impulse) / PHYSICS_DT;
+          const f = (sign * impulse) / dt;
           const fx = f * normal.x;
           const fy = f * normal.y;
           const fz = f * normal.z;

@@ -90,7 +90,7 @@ export class LeggedEnv extends RapierEnv<LeggedTask> {
     options: Partial<LeggedOptions> = {},
   ) {
     const obsDim = observationSize(spec);
-    super(spec.joints.length, obsDim);
+    super(spec.joints.length, obsDim, spec.substeps, spec.torqueUpdate === 'substep');
     this.observationSpace = box(obsDim, -Infinity, Infinity);
     this.actionSpace = box(spec.joints.length, -1, 1);
     this.options = { ...DEFAULTS, ...options };

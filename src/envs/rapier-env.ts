@@ -6,9 +6,11 @@ import { type Box, boxSize } from './spaces.js';
 
 export type World = InstanceType<typeof RAPIER.World>;
 
-/** Physics timestep (s) and action repeat shared by every env: 5 x 0.01 s = 0.05 s a control step. */
-export const PHYSICS_DT = 0.01;
+/** Simulated time of one env (control) step, s: the same for every env, whatever its physics settings. */
+export const CONTROL_DT = 0.05;
+/** Physics steps per env step unless a robot spec chooses its own (`substeps`): 5 x 0.01 s. */
 export const DEFAULT_FRAME_SKIP = 5;
+export const PHYSICS_DT = CONTROL_DT / DEFAULT_FRAME_SKIP;
 
 /**
  * The shared half of every Terrarium env: owns the Rapier world (built from the task at each reset, freed on
@@ -31,10 +33,21 @@ export abstract class RapierEnv<Task> implements Env<Task> {
   private readonly clipped: Float32Array;
   private readonly lastObs: Float32Array;
   private readonly frameSkip: number;
+  private readonly actionEverySubstep: boolean;
 
-  protected constructor(actDim: number, obsDim: number, frameSkip = DEFAULT_FRAME_SKIP) {
+  /**
+   * `frameSkip` physics steps of CONTROL_DT / frameSkip make one env step. With `actionEverySubstep` false the
+   * action is applied once, before the first of them (torques set on Rapier bodies persist over the others).
+   */
+  protected constructor(
+    actDim: number,
+    obsDim: number,
+    frameSkip = DEFAULT_FRAME_SKIP,
+    actionEverySubstep = true,
+  ) {
     this.frameSkip = frameSkip;
-    this.dt = PHYSICS_DT * frameSkip;
+    this.actionEverySubstep = actionEverySubstep;
+    this.dt = CONTROL_DT;
     this.clipped = new Float32Array(actDim);
     this.lastObs = new Float32Array(obsDim);
   }
@@ -45,7 +58,7 @@ export abstract class RapierEnv<Task> implements Env<Task> {
   protected abstract build(task: Task, rng: Rng): World;
   /** Called once per control step, before the physics steps (e.g. to remember where the robot was). */
   protected beforeStep(): void {}
-  /** Applies the (clipped) action before each physics step. */
+  /** Applies the (clipped) action before each physics step, or before the first only (see the constructor). */
   protected abstract applyAction(action: Float32Array): void;
   protected abstract observe(out: Float32Array): void;
   /** Named reward terms for the step just taken; they sum to the reward. */
@@ -94,7 +107,7 @@ export abstract class RapierEnv<Task> implements Env<Task> {
     const clipped = this.clipAction(action);
     this.beforeStep();
     for (let i = 0; i < this.frameSkip; i++) {
-      this.applyAction(clipped);
+      if (i === 0 || this.actionEverySubstep) this.applyAction(clipped);
       this.world.step();
     }
     this.stepCount++;

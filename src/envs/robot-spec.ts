@@ -71,6 +71,12 @@ export const robotSpecSchema = z
     planar: z.boolean().default(false),
     /** Rapier solver iterations per physics step: 4 keeps joint gaps ~2 mm under full torque; 2 is ~1.5x faster. */
     solverIterations: z.number().int().min(1).max(32).default(4),
+    /** Projected Gauss-Seidel passes per solver iteration: cheaper than solver iterations, less effective. */
+    pgsIterations: z.number().int().min(1).max(16).default(1),
+    /** Physics steps per 0.05 s env step (each of 0.05 / substeps s); docs/physics-settings.md measures the choice. */
+    substeps: z.number().int().min(1).max(50).default(5),
+    /** Set the joint torques before every physics step ("substep") or once per env step ("step"; they persist). */
+    torqueUpdate: z.enum(['substep', 'step']).default('substep'),
     /** Gap (m) between the lowest shape and the ground at spawn. */
     spawnClearance: z.number().min(0).default(0.02),
     bodies: z.array(bodySpecSchema).min(1),
