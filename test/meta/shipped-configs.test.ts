@@ -1,4 +1,4 @@
-import { cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defaultRunDir, readConfigFile } from '../../src/cli/train-command.js';
@@ -82,6 +82,22 @@ describe('shipped configs', () => {
         if (name === 'meta.json') expect(config.algo).not.toBe('pretrain');
       }
     }
+  });
+
+  it('every config the README and docs/ name exists', () => {
+    const pages = [
+      'README.md',
+      ...readdirSync('docs')
+        .filter((name) => name.endsWith('.md'))
+        .map((name) => join('docs', name)),
+    ];
+    const named = pages.flatMap((page) =>
+      [...readFileSync(page, 'utf8').matchAll(/configs\/[a-z0-9./-]+\.json/g)].map(
+        (match) => `${page}: ${match[0]}`,
+      ),
+    );
+    expect(named.length).toBeGreaterThan(50);
+    expect(named.filter((entry) => !existsSync(entry.split(': ')[1]!))).toEqual([]);
   });
 
   it('a run started without --out is named after its experiment and config', () => {
