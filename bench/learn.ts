@@ -18,6 +18,7 @@ import { makeLearner } from '../src/agents/learner.js';
 import { GaussianPolicy } from '../src/agents/policy.js';
 import { machineInfo } from '../src/cli/machine-info.js';
 import { Rng } from '../src/core/rng.js';
+import { mean, median } from '../src/core/summary.js';
 import { envEntry, makeEnv, makeVectorEnv } from '../src/envs/registry.js';
 
 const SECTIONS = ['ppo-ball', 'ppo-cheetah', 'vpg-ball', 'speed'] as const;
@@ -27,7 +28,6 @@ function flag(args: string[], name: string, fallback: number): number {
   return i >= 0 ? Number(args[i + 1]) : fallback;
 }
 
-const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
 const std = (xs: number[]) => Math.sqrt(mean(xs.map((x) => (x - mean(xs)) ** 2)));
 const fmt = (x: number, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : String(x));
 const pm = (xs: number[]) => `${fmt(mean(xs))} +- ${fmt(std(xs))}`;
@@ -243,7 +243,6 @@ function backwardMs(batch: number) {
     times.explicitMs.push(timeIt(explicit) / 1000);
   }
   tf.dispose([x, w1, w2, w3]);
-  const median = (xs: number[]) => xs.sort((a, b) => a - b)[1]!;
   return { flaggedMs: median(times.flaggedMs), explicitMs: median(times.explicitMs) };
 }
 

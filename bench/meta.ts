@@ -12,6 +12,7 @@
  */
 import { machineInfo } from '../src/cli/machine-info.js';
 import { deriveSeed } from '../src/core/rng.js';
+import { mean } from '../src/core/summary.js';
 import { parseTrainConfig, type RlTrainConfig } from '../src/meta/config.js';
 import { createJobRunner, type JobRunner } from '../src/meta/pool.js';
 import { reptileStep } from '../src/meta/reptile.js';
@@ -22,8 +23,6 @@ function option(args: string[], name: string, fallback: string): string {
   const i = args.indexOf(`--${name}`);
   return i >= 0 && args[i + 1] !== undefined ? args[i + 1]! : fallback;
 }
-
-const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
 
 function benchConfig(env: string, tasks: number, episodes: number, workers: number): RlTrainConfig {
   return parseTrainConfig({

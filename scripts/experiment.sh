@@ -4,8 +4,8 @@
 # held-out tasks, and print the tables pooled over the seeds.
 #
 #   scripts/experiment.sh NAME TRAIN_CONFIG [ORACLE_CONFIG|-] [SEEDS] [EVAL_FLAGS...]
-#   scripts/experiment.sh ball-nav configs/ball-nav-reptile.json configs/ball-nav-oracle.json "0 1 2"
-#   scripts/experiment.sh cheetah-vel configs/cheetah-vel-reptile-short.json - "0" --tasks 20 --seeds 3
+#   scripts/experiment.sh ball-nav configs/ball-nav/ablations/reptile.json configs/ball-nav/oracle.json "0 1 2"
+#   scripts/experiment.sh cheetah-vel configs/cheetah-vel/ablations/reptile-short.json - "0" --tasks 20 --seeds 3
 #
 # Runs go to runs/NAME-sSEED (the oracle to runs/NAME-oracle, copied into each run); eval defaults: 40 held-out
 # tasks, k = 0..3, 3 eval seeds. Plots: runs/NAME-sSEED/eval/*.svg.

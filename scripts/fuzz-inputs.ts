@@ -163,9 +163,9 @@ function note(kind: string, input: unknown, what: string) {
 
 async function fuzzConfigs(): Promise<Tally> {
   const bases = [
-    'configs/sine-reptile.json',
-    'configs/ball-nav-reptile.json',
-    'configs/cheetah-vel-reptile.json',
+    'configs/sine/meta.json',
+    'configs/ball-nav/ablations/reptile.json',
+    'configs/cheetah-vel/ablations/reptile.json',
   ].map(json);
   const inputs = fc.sample(fc.oneof(...bases.map(mutated)), { numRuns: CASES, seed: SEED });
   return runKind(

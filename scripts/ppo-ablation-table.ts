@@ -5,6 +5,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { mean } from '../src/core/summary.js';
 
 interface Summary {
   env: string;
@@ -25,7 +26,6 @@ for (const file of readdirSync(dir).filter((f) => f.endsWith('.json'))) {
   list.push({ seed: Number(match[2]), summary: JSON.parse(text) as Summary });
   groups.set(match[1]!, list);
 }
-const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 console.log('| env | variant | seeds | return | mean speed (m/s) | per seed (m/s) | env steps | wall (s) |');
 console.log('|---|---|---|---|---|---|---|---|');
 for (const [name, runs] of [...groups].sort(([a], [b]) => a.localeCompare(b))) {

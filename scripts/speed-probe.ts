@@ -14,6 +14,7 @@ import { type BackendName, initBackend } from '../src/agents/backend.js';
 import { type LearnerConfigInput, makeLearner } from '../src/agents/learner.js';
 import { GaussianPolicy } from '../src/agents/policy.js';
 import { Rng } from '../src/core/rng.js';
+import { mean } from '../src/core/summary.js';
 import type { ContextInput } from '../src/envs/context-input.js';
 import { envEntry, makeEnv, makeVectorEnv } from '../src/envs/registry.js';
 import { loadLatestCheckpoint } from '../src/meta/checkpoint.js';
@@ -142,8 +143,8 @@ for (const [i, task] of tasks.entries()) {
 const targets = tasks.map((t) => t.goal.velocity);
 /** Least-squares slope of y on x. */
 const slope = (x: number[], y: number[]) => {
-  const mx = x.reduce((a, b) => a + b, 0) / x.length;
-  const my = y.reduce((a, b) => a + b, 0) / y.length;
+  const mx = mean(x);
+  const my = mean(y);
   const sxy = x.reduce((a, xi, j) => a + (xi - mx) * (y[j]! - my), 0);
   const sxx = x.reduce((a, xi) => a + (xi - mx) ** 2, 0);
   return sxy / sxx;

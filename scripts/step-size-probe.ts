@@ -11,6 +11,7 @@ import { type BackendName, initBackend } from '../src/agents/backend.js';
 import { makeLearner, type VpgConfig } from '../src/agents/learner.js';
 import { GaussianPolicy } from '../src/agents/policy.js';
 import { collectEpisodes, meanReturn } from '../src/agents/rollout.js';
+import { mean } from '../src/core/summary.js';
 import { envEntry, makeVectorEnv } from '../src/envs/registry.js';
 import { loadLatestCheckpoint } from '../src/meta/checkpoint.js';
 import type { RlTrainConfig } from '../src/meta/config.js';
@@ -72,7 +73,6 @@ for (let i = 0; i < tasks.length; i++) {
   const best = scales[fixed.indexOf(Math.max(...fixed))];
   console.log(`${i} | ${distance} | ${row.map((x) => x.toFixed(1)).join(' | ')} | ${best}`);
 }
-const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
 console.log(`mean | | ${columns.map((_, j) => mean(rows.map((r) => r[j]!)).toFixed(1)).join(' | ')} |`);
 console.log(
   `each task's best fixed scale: ${mean(rows.map((r) => Math.max(...r.slice(0, scales.length)))).toFixed(1)}`,

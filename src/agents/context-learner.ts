@@ -16,6 +16,7 @@
 import { z } from 'zod';
 import { TerrariumError } from '../core/errors.js';
 import { deriveSeed, Rng } from '../core/rng.js';
+import { mean } from '../core/summary.js';
 import { setContexts } from '../envs/context-input.js';
 import type { VectorEnv } from '../envs/vector-env.js';
 import { adaptLoop } from './adapt-loop.js';
@@ -104,8 +105,8 @@ export class ContextLearner implements Learner {
   private step(context: Float32Array, eps: Float32Array, batch: RolloutBatch): Record<string, number> {
     const returns = batch.episodeReturns;
     const dim = context.length;
-    const mean = returns.reduce((a, b) => a + b, 0) / returns.length;
-    const std = Math.sqrt(returns.reduce((a, r) => a + (r - mean) ** 2, 0) / returns.length);
+    const average = mean(returns);
+    const std = Math.sqrt(returns.reduce((a, r) => a + (r - average) ** 2, 0) / returns.length);
     if (!(std > 1e-8)) return { stepNorm: 0, returnStd: std };
     const pairs = returns.length / 2;
     let sq = 0;

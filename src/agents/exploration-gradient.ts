@@ -12,6 +12,7 @@
  * here as a central difference over one v, the step the linearization already assumes.
  */
 import * as tf from '@tensorflow/tfjs';
+import { mean } from '../core/summary.js';
 import type { GaussianPolicy } from './policy.js';
 import type { RolloutBatch } from './rollout.js';
 
@@ -61,10 +62,11 @@ export function episodeWeights(batch: RolloutBatch, perStep: (t: number) => numb
   }
   if (t !== batch.size)
     throw new Error(`episodeWeights: episodes cover ${t} steps, the batch has ${batch.size}`);
-  const mean = sums.reduce((a, b) => a + b, 0) / Math.max(1, sums.length);
+  const baseline = sums.length === 0 ? 0 : mean(sums);
   const weights = new Float32Array(batch.size);
   t = 0;
-  for (const [j, length] of batch.episodeLengths.entries()) weights.fill(sums[j]! - mean, t, (t += length));
+  for (const [j, length] of batch.episodeLengths.entries())
+    weights.fill(sums[j]! - baseline, t, (t += length));
   return weights;
 }
 

@@ -6,6 +6,7 @@
  */
 import { TerrariumError } from '../core/errors.js';
 import { deriveSeed, Rng } from '../core/rng.js';
+import { mean } from '../core/summary.js';
 import type { VectorEnv } from '../envs/vector-env.js';
 import type { GaussianPolicy } from './policy.js';
 
@@ -199,11 +200,11 @@ export function collectEpisodes(
 /** Mean of the batch's episode returns. */
 export function meanReturn(batch: RolloutBatch): number {
   const r = batch.episodeReturns;
-  return r.reduce((a, b) => a + b, 0) / Math.max(1, r.length);
+  return r.length === 0 ? 0 : mean(r);
 }
 
 /** Mean of the batch's episode speeds (m/s), or undefined when the env reports none. */
 export function meanSpeed(batch: RolloutBatch): number | undefined {
   const s = batch.episodeSpeeds;
-  return s.length === 0 ? undefined : s.reduce((a, b) => a + b, 0) / s.length;
+  return s.length === 0 ? undefined : mean(s);
 }

@@ -1,5 +1,5 @@
 import { readFile, writeFile } from 'node:fs/promises';
-import { basename, extname, join } from 'node:path';
+import { extname, join, resolve, sep } from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { TerrariumError } from '../core/errors.js';
@@ -43,9 +43,15 @@ export async function readConfigFile(path: string): Promise<TrainConfig> {
   return parseTrainConfig(json);
 }
 
-function defaultRunDir(configPath: string): string {
+/** runs/NAME-STAMP; NAME is the config's path inside configs/ (`configs/ball-nav/meta.json`: ball-nav-meta; ablations/ left out). */
+export function defaultRunDir(configPath: string): string {
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-  return join('runs', `${basename(configPath, extname(configPath))}-${stamp}`);
+  const parts = resolve(configPath).split(sep);
+  const inConfigs = parts.lastIndexOf('configs');
+  const named =
+    inConfigs >= 0 ? parts.slice(inConfigs + 1).filter((part) => part !== 'ablations') : parts.slice(-1);
+  const name = named.join('-').slice(0, -extname(configPath).length || undefined);
+  return join('runs', `${name}-${stamp}`);
 }
 
 type ServerModule = typeof import('../server/server.js');

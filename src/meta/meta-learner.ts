@@ -73,6 +73,19 @@ export type JobFields = Omit<
   steps?: number;
 };
 
+/** A job's common fields, each optional one at its default; `steps` apart (undefined: the config's inner steps). */
+export function jobBase({ steps, ...fields }: JobFields): { base: JobBase; steps: number | undefined } {
+  const base: JobBase = {
+    ...fields,
+    keepPath: fields.keepPath ?? false,
+    measureFinal: fields.measureFinal ?? true,
+    stepScales: fields.stepScales ?? null,
+    finalGradient: fields.finalGradient ?? false,
+    explorationGradient: fields.explorationGradient ?? false,
+  };
+  return { base, steps };
+}
+
 export interface AdaptResult {
   params: Float32Array;
   obsNorm: unknown | null;

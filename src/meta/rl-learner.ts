@@ -18,7 +18,14 @@ import { envEntry, makeVectorEnv } from '../envs/registry.js';
 import { taskFeatures } from '../envs/task-features.js';
 import type { VectorEnv } from '../envs/vector-env.js';
 import type { RlTrainConfig } from './config.js';
-import type { AdaptJob, AdaptResult, AdaptStats, MetaLearner, RlJobSpec } from './meta-learner.js';
+import {
+  type AdaptJob,
+  type AdaptResult,
+  type AdaptStats,
+  jobBase,
+  type MetaLearner,
+  type RlJobSpec,
+} from './meta-learner.js';
 
 export async function rlMetaLearner(config: RlTrainConfig): Promise<MetaLearner> {
   const backend = await initBackend(config.backend as BackendName);
@@ -50,16 +57,10 @@ export async function rlMetaLearner(config: RlTrainConfig): Promise<MetaLearner>
       }
     },
     sampleTasks: (n, seed) => distribution.sampleTrain(n, seed),
-    job: ({ steps, ...fields }) => ({
-      ...fields,
-      keepPath: fields.keepPath ?? false,
-      measureFinal: fields.measureFinal ?? true,
-      stepScales: fields.stepScales ?? null,
-      finalGradient: fields.finalGradient ?? false,
-      explorationGradient: fields.explorationGradient ?? false,
-      kind: 'rl',
-      spec: { ...spec, steps: steps ?? spec.steps },
-    }),
+    job: (fields) => {
+      const { base, steps } = jobBase(fields);
+      return { ...base, kind: 'rl', spec: { ...spec, steps: steps ?? spec.steps } };
+    },
     mergeObsNorm: (init, adapted) =>
       config.obsNorm === 'frozen' || init === null
         ? init

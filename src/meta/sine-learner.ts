@@ -1,6 +1,6 @@
 import { parseWith, TerrariumError } from '../core/errors.js';
 import type { SineTrainConfig } from './config.js';
-import type { AdaptJob, AdaptResult, MetaLearner } from './meta-learner.js';
+import { type AdaptJob, type AdaptResult, jobBase, type MetaLearner } from './meta-learner.js';
 import {
   adaptSine,
   initSineParams,
@@ -20,16 +20,15 @@ export function sineMetaLearner(config: SineTrainConfig): MetaLearner {
     backend: 'plain-js',
     init: async (seed) => ({ params: initSineParams(config.hidden, seed), obsNorm: null }),
     sampleTasks: (n, seed) => distribution.sampleTrain(n, seed),
-    job: ({ steps, ...fields }) => ({
-      ...fields,
-      keepPath: fields.keepPath ?? false,
-      measureFinal: fields.measureFinal ?? true,
-      stepScales: fields.stepScales ?? null,
-      finalGradient: fields.finalGradient ?? false,
-      explorationGradient: false,
-      kind: 'sine',
-      spec: { ...spec, steps: steps ?? spec.steps },
-    }),
+    job: (fields) => {
+      const { base, steps } = jobBase(fields);
+      return {
+        ...base,
+        explorationGradient: false,
+        kind: 'sine',
+        spec: { ...spec, steps: steps ?? spec.steps },
+      };
+    },
     mergeObsNorm: () => null,
     dispose: () => {},
   };

@@ -8,7 +8,7 @@ import { LIMITS } from '../../src/meta/config-limits.js';
 import { terrarium } from '../run-cli.js';
 import { tempDir } from './helpers.js';
 
-const ballNav = JSON.parse(readFileSync('configs/ball-nav-reptile.json', 'utf8'));
+const ballNav = JSON.parse(readFileSync('configs/ball-nav/ablations/reptile.json', 'utf8'));
 const sine = {
   env: 'sine',
   iterations: 3,
