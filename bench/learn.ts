@@ -9,11 +9,11 @@
  * - speed: policy forward + sampling as a share of rollout wall time (ant, 16 envs; goal <= 25 %), env steps/s
  *   during PPO training vs bare vector-env steps/s (ball-nav), and wasm vs cpu: tfjs forward at batch 1 and 64,
  *   the typed-array forward at batch 1, an Adam step on 2048 samples, for a 27-64-64-8 policy; and on wasm, one
- *   backward pass through a 17-100-100-6 MLP with tfjs's matMul gradient vs denseMatMul's.
+ *   gradient step of that policy with tfjs's plain ops vs the fused dense layers (dense-layer.ts).
  */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/agents/backend.js';
-import { denseMatMul } from '../src/agents/dense-matmul.js';
+import { setFusedDenseLayers } from '../src/agents/dense-layer.js';
 import { makeLearner } from '../src/agents/learner.js';
 import { GaussianPolicy } from '../src/agents/policy.js';
 import { machineInfo } from '../src/cli/machine-info.js';
@@ -215,35 +215,43 @@ function timeIt(fn: () => void): number {
 }
 
 /**
- * Backprop through a 17-100-100-6 ReLU MLP (the cheetah policy's mean) on wasm, ms a gradient: with tfjs's own
- * matMul gradient (transpose flags) against denseMatMul's explicit transposes, timed in alternating windows.
+ * One PPO-style gradient step (log-prob and value losses, Adam) of a 27-64-64-8 tanh policy with its value MLP (the
+ * ant's) on a minibatch, ms a step on wasm: tfjs's plain ops (matMul, add, tanh; flagged matMul gradients) against
+ * the fused dense layer (dense-layer.ts), timed in alternating windows.
  */
-function backwardMs(batch: number) {
+function updateStepMs(batch: number) {
   const r = new Rng(4);
-  const t = (shape: [number, number]) =>
-    tf.tensor2d(
-      Float32Array.from({ length: shape[0] * shape[1] }, () => r.normal() * 0.1),
-      shape,
-    );
-  const [x, w1, w2, w3] = [t([batch, 17]), t([17, 100]), t([100, 100]), t([100, 6])];
-  const gradient = (mm: (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D) => () =>
+  const p = GaussianPolicy.create({}, 27, 8, 0);
+  const x = tf.tensor2d(
+    Float32Array.from({ length: batch * 27 }, () => r.normal()),
+    [batch, 27],
+  );
+  const a = tf.tensor2d(
+    Float32Array.from({ length: batch * 8 }, () => r.normal()),
+    [batch, 8],
+  );
+  const opt: tf.Optimizer = tf.train.adam(1e-5);
+  const step = (fused: boolean) => () => {
+    setFusedDenseLayers(fused);
     tf.tidy(() => {
-      const loss = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
-        mm(tf.relu(mm(tf.relu(mm(x, a as tf.Tensor2D)), b as tf.Tensor2D)), c as tf.Tensor2D)
-          .square()
-          .sum();
-      const grads = tf.grads(loss)([w1, w2, w3]);
-      for (const g of grads) g.dataSync();
+      const { grads } = tf.variableGrads(
+        () => p.logProbTensor(x, a).mean().neg().add(p.valueTensor(x).square().mean()) as tf.Scalar,
+        p.variables,
+      );
+      opt.applyGradients(grads);
     });
-  const flagged = gradient((a, b) => tf.matMul(a, b));
-  const explicit = gradient(denseMatMul);
-  const times = { flaggedMs: [] as number[], explicitMs: [] as number[] };
+    p.variables[0]!.dataSync();
+  };
+  const times = { plainMs: [] as number[], fusedMs: [] as number[] };
   for (let round = 0; round < 3; round++) {
-    times.flaggedMs.push(timeIt(flagged) / 1000);
-    times.explicitMs.push(timeIt(explicit) / 1000);
+    times.plainMs.push(timeIt(step(false)) / 1000);
+    times.fusedMs.push(timeIt(step(true)) / 1000);
   }
-  tf.dispose([x, w1, w2, w3]);
-  return { flaggedMs: median(times.flaggedMs), explicitMs: median(times.explicitMs) };
+  setFusedDenseLayers(true);
+  tf.dispose([x, a]);
+  opt.dispose();
+  p.dispose();
+  return { plainMs: median(times.plainMs), fusedMs: median(times.fusedMs) };
 }
 
 async function speed() {
@@ -317,7 +325,7 @@ async function speed() {
   }
   await initBackend('wasm');
   return {
-    backward: [500, 2000].map((batch) => ({ batch, ...backwardMs(batch) })),
+    update: [64, 512].map((batch) => ({ batch, ...updateStepMs(batch) })),
     antPolicyShareOfRollout: actMs / (actMs + envMs),
     antRolloutStepsPerSec: (200 * 16) / ((actMs + envMs) / 1000),
     ballBareVectorStepsPerSec: bareStepsPerSec,
@@ -391,11 +399,11 @@ export async function run(args: string[]): Promise<void> {
         `bare ball-nav vector env steps/s: ${fmt(r.ballBareVectorStepsPerSec, 0)} (run ppo-ball too for the ratio)`,
       );
     say(
-      '| wasm backward, 17-100-100-6 MLP | tfjs gradient (ms) | denseMatMul (ms) | ratio |\n|---|---|---|---|',
+      '| wasm gradient step, 27-64-64-8 tanh + value | plain ops (ms) | fused layers (ms) | ratio |\n|---|---|---|---|',
     );
-    for (const b of r.backward) {
+    for (const b of r.update) {
       say(
-        `| batch ${b.batch} | ${fmt(b.flaggedMs, 2)} | ${fmt(b.explicitMs, 2)} | ${fmt(b.flaggedMs / b.explicitMs, 2)} |`,
+        `| batch ${b.batch} | ${fmt(b.plainMs, 2)} | ${fmt(b.fusedMs, 2)} | ${fmt(b.plainMs / b.fusedMs, 2)} |`,
       );
     }
     say('| 27-64-64-8 policy | wasm | cpu | cpu / wasm |\n|---|---|---|---|');

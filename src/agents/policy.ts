@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { parseWith, TerrariumError } from '../core/errors.js';
 import { Rng } from '../core/rng.js';
-import { denseMatMul } from './dense-matmul.js';
+import { denseLayer } from './dense-layer.js';
 import { type Activation, type ParamSpec, paramLayout, TypedMlp } from './mlp.js';
 import {
   batchObsNorm,
@@ -349,8 +349,8 @@ export class GaussianPolicy {
     );
     let h: tf.Tensor2D = x;
     kernels.forEach((k, l) => {
-      h = tf.add(denseMatMul(h, this.variables[k] as tf.Tensor2D), this.variables[k + 1]!);
-      if (l < kernels.length - 1) h = activate(h, this.config.activation);
+      const activation = l < kernels.length - 1 ? this.config.activation : 'linear';
+      h = denseLayer(h, this.variables[k] as tf.Tensor2D, this.variables[k + 1] as tf.Tensor1D, activation);
     });
     return h;
   }
@@ -375,10 +375,6 @@ export class GaussianPolicy {
     if (!this.typedMlp) this.typedMlp = new TypedMlp(this.cachedFlat(), this.specs, this.config.activation);
     return this.typedMlp;
   }
-}
-
-function activate(x: tf.Tensor2D, activation: Activation): tf.Tensor2D {
-  return activation === 'tanh' ? tf.tanh(x) : tf.relu(x);
 }
 
 /** Glorot-uniform kernels (gain 0.01 on the mean head so initial actions are near 0), zero biases, log-std init. */
