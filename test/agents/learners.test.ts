@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/agents/backend.js';
+import { setFusedDenseLayers } from '../../src/agents/dense-layer.js';
 import { type LearnerConfigInput, makeLearner } from '../../src/agents/learner.js';
 import { GaussianPolicy } from '../../src/agents/policy.js';
 import { makeVectorEnv } from '../../src/envs/registry.js';
@@ -102,4 +103,34 @@ describe('learners on ball-nav', () => {
     expect(() => makeLearner({ algo: 'sac' } as never)).toThrow(/learner\.algo/);
     expect(() => makeLearner({ algo: 'vpg', alpah: 0.1 } as never)).toThrow(/alpah/);
   });
+});
+
+describe('the fused dense layers leave learning unchanged', () => {
+  it('PPO on a fixed seed gives the same returns and parameters, to float32 drift, with fused or plain ops', async () => {
+    await initBackend('wasm');
+    const run = async (fused: boolean) => {
+      setFusedDenseLayers(fused);
+      const { policy, result } = await adaptOnce(
+        { algo: 'ppo', updateEpochs: 3, numMinibatches: 4 },
+        2,
+        8,
+        2,
+        50,
+      );
+      const out = { returns: result.stats.returns, params: result.policy.getParams() };
+      policy.dispose();
+      result.policy.dispose();
+      return out;
+    };
+    const fused = await run(true);
+    const plain = await run(false);
+    setFusedDenseLayers(true);
+    fused.returns.forEach((r, i) => {
+      expect(Math.abs(r - plain.returns[i]!), `return ${i}`).toBeLessThan(1e-3 * Math.max(1, Math.abs(r)));
+    });
+    let worst = 0;
+    for (let i = 0; i < fused.params.length; i++)
+      worst = Math.max(worst, Math.abs(fused.params[i]! - plain.params[i]!));
+    expect(worst).toBeLessThan(1e-3);
+  }, 60_000);
 });
