@@ -33,6 +33,10 @@ const metadataSchema = z.object({
   activation: z.enum(['tanh', 'relu']),
   /** Observations folded into the statistics inside the model; null: the model has no normalization. */
   obsNormCount: z.number().min(0).nullable(),
+  /** The env the policy acts in, its reward preset and whether it observes the task (absent where unknown). */
+  env: z.string().optional(),
+  reward: z.string().optional(),
+  observeTask: z.boolean().optional(),
   /** Where the policy came from (run, iteration, task, k): informative only. */
   source: z.record(z.string(), z.unknown()).optional(),
 });
@@ -97,11 +101,14 @@ export function policyLayersModel(policy: GaussianPolicy): tf.LayersModel {
   return model;
 }
 
+/** What an export records besides the weights: the policy's env (so `terrarium view` can show it) and provenance. */
+export type ExportInfo = Pick<ExportMetadata, 'env' | 'reward' | 'observeTask' | 'source'>;
+
 /** Writes `dir/model.json` and `dir/weights.bin` for the policy (weights first, so a reader never sees a mix). */
 export async function exportPolicy(
   policy: GaussianPolicy,
   dir: string,
-  source?: Record<string, unknown>,
+  info: ExportInfo = {},
 ): Promise<ExportMetadata> {
   const metadata: ExportMetadata = {
     format: EXPORT_FORMAT,
@@ -112,7 +119,7 @@ export async function exportPolicy(
     hiddenSizes: [...policy.config.hiddenSizes],
     activation: policy.config.activation,
     obsNormCount: policy.config.obsNorm ? policy.getObsNorm().count : null,
-    ...(source ? { source } : {}),
+    ...info,
   };
   const model = policyLayersModel(policy);
   try {
@@ -141,10 +148,10 @@ export async function exportPolicy(
   return metadata;
 }
 
-/** The model and its Terrarium metadata from an exported directory (the caller disposes the model). */
-export async function loadExportedModel(
+/** model.json of an exported directory and its Terrarium metadata (validated). */
+export async function readExportedJson(
   dir: string,
-): Promise<{ model: tf.LayersModel; metadata: ExportMetadata }> {
+): Promise<{ json: tf.io.ModelJSON; metadata: ExportMetadata }> {
   const path = join(dir, MODEL_FILE);
   let json: tf.io.ModelJSON;
   try {
@@ -157,6 +164,14 @@ export async function loadExportedModel(
     (json.userDefinedMetadata as { terrarium?: unknown } | undefined)?.terrarium,
     `${path}: userDefinedMetadata.terrarium`,
   );
+  return { json, metadata };
+}
+
+/** The model and its Terrarium metadata from an exported directory (the caller disposes the model). */
+export async function loadExportedModel(
+  dir: string,
+): Promise<{ model: tf.LayersModel; metadata: ExportMetadata }> {
+  const { json, metadata } = await readExportedJson(dir);
   const bytes = await readFile(join(dir, WEIGHTS_FILE));
   const artifacts = await tf.io.getModelArtifactsForJSON(json, async () => [
     json.weightsManifest.flatMap((group) => group.weights),

@@ -9,7 +9,7 @@ import { exportPolicy } from '../agents/layers-model.js';
 import { envEntry } from '../envs/registry.js';
 import { readRunConfig } from '../meta/checkpoint.js';
 import { isSineConfig } from '../meta/config.js';
-import { loadPolicy, POLICY_PATHS, policyKind } from '../meta/run-policy.js';
+import { loadPolicy, POLICY_PATHS, policyKind, recordedEnv } from '../meta/run-policy.js';
 import { intOption, jsonOption, pathOption } from './options.js';
 import { UsageError } from './usage-error.js';
 
@@ -50,7 +50,10 @@ export function registerExportCommand(program: Command): void {
           k: options.k,
           ...(task === undefined ? {} : { task, seed: options.seed }),
         };
-        const metadata = await exportPolicy(policy, options.out, source);
+        const metadata = await exportPolicy(policy, options.out, {
+          ...(await recordedEnv(options.run)),
+          source,
+        });
         if (options.json) process.stdout.write(`${JSON.stringify({ out: options.out, ...metadata })}\n`);
         else
           process.stdout.write(

@@ -6,15 +6,17 @@
  *   an exported model        DIR/model.json + weights.bin (`terrarium export`).
  */
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { z } from 'zod';
 import { type BackendName, initBackend } from '../agents/backend.js';
-import { loadExportedPolicy, MODEL_FILE } from '../agents/layers-model.js';
+import { type ExportInfo, loadExportedPolicy, MODEL_FILE, readExportedJson } from '../agents/layers-model.js';
 import type { ObsNormState } from '../agents/obs-norm.js';
 import { GaussianPolicy } from '../agents/policy.js';
 import { parseWith, TerrariumError } from '../core/errors.js';
 import { deriveSeed } from '../core/rng.js';
 import { envEntry } from '../envs/registry.js';
-import { type LoadedRun, loadLatestCheckpoint } from './checkpoint.js';
+import { type LoadedRun, loadLatestCheckpoint, readRunConfig } from './checkpoint.js';
 import { isSineConfig, type RlTrainConfig } from './config.js';
 import type { AdaptJob } from './meta-learner.js';
 import { createJobRunner } from './pool.js';
@@ -103,4 +105,45 @@ export async function runPolicy(run: LoadedRun, options: LoadPolicyOptions = {})
   policy.setParams(params);
   if (obsNorm) policy.setObsNorm(obsNorm);
   return policy;
+}
+
+const trainTaskRunSchema = z.object({ env: z.string(), reward: z.string().optional() });
+
+/**
+ * The env the policy at `path` acts in, as recorded beside it: a run's config, a train-task output's run.json, an
+ * exported model's metadata. Null where nothing records it (a policy saved by the library).
+ */
+export async function recordedEnv(
+  path: string,
+): Promise<(Required<Pick<ExportInfo, 'env' | 'observeTask'>> & Pick<ExportInfo, 'reward'>) | null> {
+  const found = policyKind(path);
+  if (!found) throw new TerrariumError('policy', path, POLICY_PATHS);
+  if (found.kind === 'run') {
+    const config = await readRunConfig(found.dir);
+    if (isSineConfig(config)) return null;
+    return {
+      env: config.env,
+      observeTask: config.observeTask,
+      ...(config.reward ? { reward: config.reward } : {}),
+    };
+  }
+  if (found.kind === 'exported') {
+    const { metadata } = await readExportedJson(found.dir);
+    if (metadata.env === undefined) return null;
+    return {
+      env: metadata.env,
+      observeTask: metadata.observeTask ?? false,
+      ...(metadata.reward ? { reward: metadata.reward } : {}),
+    };
+  }
+  const runJson = join(found.dir, '..', 'run.json');
+  if (!existsSync(runJson)) return null;
+  let json: unknown;
+  try {
+    json = JSON.parse(await readFile(runJson, 'utf8'));
+  } catch (error) {
+    throw new TerrariumError(runJson, found.dir, 'a train-task run.json (JSON)', (error as Error).message);
+  }
+  const run = parseWith(trainTaskRunSchema, json, runJson);
+  return { env: run.env, observeTask: false, ...(run.reward ? { reward: run.reward } : {}) };
 }

@@ -53,7 +53,11 @@ describe('terrarium export: a standard tfjs LayersModel that acts as the policy'
     const metaInit = await plainNodeActions(e.metaInit, rows);
     expect(maxAbsDiff(node.actions.flat(), metaInit.actions.flat())).toBeGreaterThan(1e-3);
     const model = JSON.parse(await readFile(join(e.adapted, 'model.json'), 'utf8'));
-    expect(model.userDefinedMetadata.terrarium.source).toMatchObject({ kind: 'run', k: 1, task });
+    expect(model.userDefinedMetadata.terrarium).toMatchObject({
+      env: 'ball-nav',
+      observeTask: false,
+      source: { kind: 'run', k: 1, task },
+    });
   });
 
   it('a train-task policy (tanh, with a value MLP) exports its mean path', async () => {
