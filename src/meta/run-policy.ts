@@ -56,11 +56,8 @@ export async function loadPolicy(path: string, options: LoadPolicyOptions = {}):
   const found = policyKind(path);
   if (!found) throw new TerrariumError('policy', path, POLICY_PATHS);
   if (found.kind !== 'run' && (options.k ?? 0) > 0) {
-    throw new TerrariumError(
-      '--k',
-      options.k,
-      `0 for a ${found.kind} directory (only a meta-training run adapts)`,
-    );
+    const what = found.kind === 'exported' ? 'an exported model' : 'a policy directory';
+    throw new TerrariumError('--k', options.k, `0 for ${what} (only a meta-training run adapts)`);
   }
   if (found.kind === 'exported') return loadExportedPolicy(found.dir);
   if (found.kind === 'policy') return GaussianPolicy.load(found.dir);

@@ -50,7 +50,7 @@ describe.skipIf(!hasChromium)('an exported policy in Chromium', () => {
   let browser: Chromium;
 
   beforeAll(async () => {
-    [e, rows] = await Promise.all([makeExports(), observations()]);
+    [e, rows] = await Promise.all([makeExports(true), observations()]);
     policy = await loadPolicy(e.run);
     server = await serve(e.metaInit);
     browser = await launchChromium({ width: 640, height: 400 });

@@ -35,7 +35,8 @@ async function cli(...args: string[]): Promise<string> {
   return result.stdout;
 }
 
-export async function makeExports(): Promise<Exports> {
+/** The tiny run and its meta-init exported (`metaOnly`), or everything in `Exports`. */
+export async function makeExports(metaOnly = false): Promise<Exports> {
   const dir = await mkdtemp(join(tmpdir(), 'terrarium-export-'));
   const e = {
     dir,
@@ -46,26 +47,15 @@ export async function makeExports(): Promise<Exports> {
     trainTaskModel: join(dir, 'train-task-model'),
   };
   await writeFile(join(dir, 'tiny.json'), JSON.stringify(TINY_RUN));
+  const trainTask = ['--env', 'ball-nav', '--task-seed', '3', '--algo', 'ppo', '--steps', '2000'];
   await Promise.all([
     cli('train', '--config', join(dir, 'tiny.json'), '--out', e.run),
-    cli(
-      'train-task',
-      '--env',
-      'ball-nav',
-      '--task-seed',
-      '3',
-      '--algo',
-      'ppo',
-      '--steps',
-      '2000',
-      '--out',
-      e.trainTask,
-    ),
+    metaOnly ? null : cli('train-task', ...trainTask, '--out', e.trainTask),
   ]);
   await Promise.all([
     cli('export', '--run', e.run, '--out', e.metaInit),
-    cli('export', '--run', e.run, '--k', '1', '--task-seed', '3', '--out', e.adapted),
-    cli('export', '--run', e.trainTask, '--out', e.trainTaskModel),
+    metaOnly ? null : cli('export', '--run', e.run, '--k', '1', '--task-seed', '3', '--out', e.adapted),
+    metaOnly ? null : cli('export', '--run', e.trainTask, '--out', e.trainTaskModel),
   ]);
   return e;
 }
