@@ -69,7 +69,9 @@ describe('terrarium installed as a dependency', () => {
       timeout: 60_000,
     });
     expect(stdout).toMatch(/^fresh policy: return -?\d/m);
+    expect(stdout).toMatch(/^iteration 0: return -?\d+\.\d+ -> -?\d+\.\d+\niteration 1: /m);
     expect(stdout).toMatch(/^trained 2 iterations/m);
+    expect(stdout).toMatch(/^random: -?\d+\.\d+ -> -?\d+\.\d+$/m);
     expect(stdout).toMatch(/^meta: -?\d+\.\d+ -> -?\d+\.\d+$/m);
     const model = JSON.parse(await readFile(join(runDir, 'model', 'model.json'), 'utf8'));
     expect(model.format).toBe('layers-model');
