@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -62,6 +62,7 @@ describe.skipIf(!hasChromium)('an exported policy in Chromium', () => {
   }, 120_000);
   afterAll(async () => {
     policy?.dispose();
+    if (e) await rm(e.dir, { recursive: true, force: true });
     await browser?.close();
     await new Promise((done) => server?.close(done));
   });

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -32,6 +32,7 @@ describe('terrarium export: a standard tfjs LayersModel that acts as the policy'
   }, 120_000);
   afterAll(async () => {
     for (const p of policies) p.dispose();
+    if (e) await rm(e.dir, { recursive: true, force: true });
   });
 
   it("the meta-init, loaded by plain tfjs in Node (file:// router), gives the run's mean actions to 1e-5", async () => {
