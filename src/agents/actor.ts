@@ -1,3 +1,4 @@
+import { TerrariumError } from '../core/errors.js';
 import { Rng } from '../core/rng.js';
 import { type BackendName, initBackend } from './backend.js';
 import { GaussianPolicy } from './policy.js';
@@ -27,7 +28,27 @@ export async function loadPolicyActor(dir: string, options: PolicyActorOptions =
     options.obsDim !== undefined && options.actDim !== undefined
       ? { obsDim: options.obsDim, actDim: options.actDim }
       : undefined;
-  const policy = await GaussianPolicy.load(dir, expected);
+  return policyActor(await GaussianPolicy.load(dir, expected), backend, options);
+}
+
+/** A loaded policy as a batch-1 actor that owns it; dims that differ from `options` are an error naming both. */
+export function policyActor(
+  policy: GaussianPolicy,
+  backend: string,
+  options: PolicyActorOptions = {},
+): PolicyActor {
+  const { obsDim, actDim } = options;
+  if (
+    (obsDim !== undefined && obsDim !== policy.obsDim) ||
+    (actDim !== undefined && actDim !== policy.actDim)
+  ) {
+    policy.dispose();
+    throw new TerrariumError(
+      'policy',
+      `a policy with obs ${policy.obsDim}, act ${policy.actDim}`,
+      `obs ${obsDim}, act ${actDim} to match the env`,
+    );
+  }
   const rng = new Rng(options.seed ?? 0);
   const deterministic = options.deterministic ?? true;
   return {

@@ -99,10 +99,10 @@ function builtinActor(name: string, env: Env<unknown>, seed: number): Actor {
     const { low, high } = env.actionSpace;
     return () => Float32Array.from({ length: n }, (_, i) => rng.uniform(low[i]!, high[i]!));
   }
-  throw new TerrariumError('--policy', name, 'random, zero or a saved policy directory');
+  throw new TerrariumError('--policy', name, 'random, zero, or a run, policy or exported model directory');
 }
 
-/** random | zero, or a policy directory saved by `terrarium train-task` (loaded with TensorFlow.js on demand). */
+/** random | zero, or a run, policy or exported model directory (loaded with TensorFlow.js on demand). */
 async function resolveActor(
   name: string,
   env: Env<unknown>,
@@ -110,8 +110,12 @@ async function resolveActor(
 ): Promise<{ act: Actor; dispose(): void }> {
   if (name === 'random' || name === 'zero' || !existsSync(name))
     return { act: builtinActor(name, env, seed), dispose() {} };
-  const { loadPolicyActor } = await import('../agents/actor.js');
-  const actor = await loadPolicyActor(name, {
+  const [{ policyActor }, { loadPolicy }, { initBackend }] = await Promise.all([
+    import('../agents/actor.js'),
+    import('../meta/run-policy.js'),
+    import('../agents/backend.js'),
+  ]);
+  const actor = policyActor(await loadPolicy(name), await initBackend(), {
     obsDim: boxSize(env.observationSpace),
     actDim: boxSize(env.actionSpace),
     seed,
@@ -126,7 +130,7 @@ export function registerRolloutCommand(program: Command): void {
     .option('--seed <n>', 'episode seed', intOption('--seed', 0), 0)
     .option(
       '--policy <name>',
-      'random | zero | a saved policy directory (terrarium train-task --out)',
+      'random | zero | a run, train-task or policy directory, or an exported model (model.json)',
       'random',
     )
     .option('--robot <path>', 'robot spec JSON replacing the shipped robot (legged envs)')

@@ -19,6 +19,7 @@ import type { AdaptationEvent, TrainingStreams } from '../meta/events.js';
 import { liveRollouts } from '../meta/live-rollouts.js';
 import type { AdaptJob } from '../meta/meta-learner.js';
 import { createJobRunner } from '../meta/pool.js';
+import { policyKind } from '../meta/run-policy.js';
 import { makeMetaLearner } from '../meta/trainer.js';
 import { intOption, pathOption } from './options.js';
 
@@ -50,6 +51,9 @@ export interface ViewSession {
 }
 
 export async function startView(options: ViewOptions): Promise<ViewSession> {
+  const kind = policyKind(options.run)?.kind;
+  if (kind === 'policy' || kind === 'exported')
+    return (await import('./view-policy.js')).startPolicyView(options);
   const server = await import('../server/server.js');
   server.checkViewerOptions(options);
   const loaded = await loadLatestCheckpoint(options.run);
@@ -235,7 +239,11 @@ export function registerViewCommand(program: Command): void {
     .description(
       'replay a trained run in the live viewer: the meta-init adapting to held-out tasks, step by step',
     )
-    .requiredOption('--run <dir>', 'run directory (with config.json and checkpoints/)', pathOption('--run'))
+    .requiredOption(
+      '--run <dir>',
+      'a run directory (config.json, checkpoints/), or a train-task output or exported model (shown without adaptation)',
+      pathOption('--run'),
+    )
     .option('--tasks <split>', 'test (held-out) or train tasks', parseSplit, 'test')
     .option('--count <n>', 'how many tasks to cycle through', intOption('--count', 1, 10_000), 10)
     .option('--seed <n>', 'seed of the adaptation (and of train tasks)', intOption('--seed', 0), 0)
