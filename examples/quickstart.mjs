@@ -30,7 +30,7 @@ fresh.dispose();
 env.close();
 console.log(`fresh policy: return ${episodeReturn.toFixed(2)}`);
 
-// 2. Reptile meta-training (a real run is configs/ball-nav-reptile.json; this one is sized for a smoke test).
+// 2. Reptile meta-training (a real run is configs/ball-nav/ablations/reptile.json; this one is sized for a smoke test).
 const runDir = process.argv[2] ?? (await mkdtemp(join(tmpdir(), 'terrarium-quickstart-')));
 const config = {
   env: 'ball-nav',
