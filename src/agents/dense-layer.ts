@@ -6,8 +6,8 @@
  *   fuses into the matMul; the two agree to float32 rounding (~1e-7 absolute);
  * - its gradient transposes explicitly: backprop through `tf.matMul` sets transposeA / transposeB, and wasm runs a
  *   flagged matMul on a slow path, 8-9x slower than a transpose then a plain matMul for 500x100 by 100x100.
- * Other backends (cpu, tfjs-node) keep tfjs's own ops and gradients. `setFusedDenseLayers(false)` forces the plain
- * ops everywhere (the benchmark's baseline).
+ * Other backends (cpu, tfjs-node) keep tfjs's own ops and gradients. `setFusedDenseLayers(false)` gives the layer as
+ * it was before fusing (matMul with the explicit-transpose gradient, add, activation): the benchmark's baseline.
  */
 import * as tf from '@tensorflow/tfjs';
 
