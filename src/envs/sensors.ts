@@ -28,9 +28,13 @@ export function sensorWriter(spec: RobotSpec, sensor: SensorSpec): SensorWriter 
     case 'contactForce': {
       const bodies = sensor.bodies.map(index);
       return (robot, _action, out, k) => {
+        // Rapier accumulates contact impulses over its n solver substeps plus one stabilization pass: a box at
+        // rest reads (n + 1) / n times its weight (measured for n = 1, 2, 4, 8), so the share n / (n + 1) is force.
+        const n = robot.world.numSolverIterations;
+        const share = n / (n + 1);
         for (const b of bodies) {
           const w = contactWrench(robot, b);
-          for (let i = 0; i < 6; i++) out[k++] = w[i]!;
+          for (let i = 0; i < 6; i++) out[k++] = w[i]! * share;
         }
         return k;
       };
