@@ -3,7 +3,9 @@
  * local `pos`, `quat`, `axisangle`, `euler` of bodies and geoms, and the change from MuJoCo's z-up world to
  * Terrarium's y-up one: (x, y, z) -> (x, z, -y), a rotation, so handedness and joint signs are kept.
  */
+import { TerrariumError } from '../../core/errors.js';
 import type { Vec3 } from '../env.js';
+import type { MjcfContext } from './mjcf-context.js';
 
 export type Quat4 = readonly [number, number, number, number];
 
@@ -69,4 +71,27 @@ export function compose(parent: Frame, local: Frame): Frame {
 export function toYUp(v: Vec3): Vec3 {
   const r = (x: number) => Math.round(x * 1e9) / 1e9 + 0;
   return [r(v[0]), r(v[2]), r(-v[1])];
+}
+
+/** The frame an element's `pos` and one of `quat`, `axisangle`, `euler` give (angles in the model's unit). */
+export function localFrame(attrs: Record<string, string>, ctx: MjcfContext, where: string): Frame {
+  const pos = attrs.pos ? ctx.vec(attrs.pos, 3, `${where}@pos`) : [0, 0, 0];
+  const given = ['quat', 'axisangle', 'euler'].filter((k) => attrs[k] !== undefined);
+  if (given.length > 1)
+    throw new TerrariumError(
+      `${where}@${given[1]}`,
+      attrs[given[1]!],
+      `one orientation, not ${given.join(' and ')}`,
+    );
+  let quat: Quat4 = [1, 0, 0, 0];
+  if (attrs.quat) quat = normalizeQuat(ctx.vec(attrs.quat, 4, `${where}@quat`) as unknown as Quat4);
+  if (attrs.axisangle) {
+    const [x, y, z, angle] = ctx.vec(attrs.axisangle, 4, `${where}@axisangle`);
+    quat = axisAngleQuat([x!, y!, z!], ctx.angle(angle!));
+  }
+  if (attrs.euler) {
+    const [a, b, c] = ctx.vec(attrs.euler, 3, `${where}@euler`);
+    quat = eulerQuat([ctx.angle(a!), ctx.angle(b!), ctx.angle(c!)]);
+  }
+  return { pos: pos as Vec3, quat };
 }
