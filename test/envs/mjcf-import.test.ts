@@ -151,7 +151,9 @@ describe('MJCF errors name what is not supported', () => {
         '<tendon/><sensor/></mujoco>',
       ),
     );
-    expect(e.message).toContain('joint@frictionloss at mujoco/worldbody/body[torso]/body[limb]/joint[j]');
+    expect(e.message).toContain(
+      'joint@frictionloss at model.xml:mujoco/worldbody/body[torso]/body[limb]/joint[j]',
+    );
     expect(e.message).toContain('<tendon> inside <mujoco>');
     expect(e.message).toContain('<sensor> inside <mujoco>');
     expect(e.message).toContain('docs/robot-features.md');

@@ -62,7 +62,7 @@ function defaultClasses(root: MjcfElement): Map<string, Record<string, Record<st
 
 export function mjcfContext(root: MjcfElement): MjcfContext {
   const compiler = root.children.find((c) => c.tag === 'compiler')?.attrs ?? {};
-  const where = 'mujoco/compiler';
+  const where = `${root.where}/compiler`;
   const unit = compiler.angle ?? 'degree';
   if (unit !== 'degree' && unit !== 'radian')
     throw new TerrariumError(`${where}@angle`, unit, '"degree" or "radian"');
@@ -81,10 +81,10 @@ export function mjcfContext(root: MjcfElement): MjcfContext {
     );
   const option = root.children.find((c) => c.tag === 'option')?.attrs ?? {};
   if (option.gravity !== undefined) {
-    const g = numbersOf(option.gravity, 'mujoco/option@gravity');
+    const g = numbersOf(option.gravity, `${root.where}/option@gravity`);
     if (g.length !== 3 || Math.abs(g[0]!) > 1e-9 || Math.abs(g[1]!) > 1e-9 || Math.abs(g[2]! + 9.81) > 1e-6)
       throw new TerrariumError(
-        'mujoco/option@gravity',
+        `${root.where}/option@gravity`,
         option.gravity,
         '"0 0 -9.81" (a task\'s gravityScale changes gravity)',
       );

@@ -11,7 +11,7 @@ export interface MjcfElement {
   tag: string;
   attrs: Record<string, string>;
   children: MjcfElement[];
-  /** Where it sits, for messages: "mujoco/worldbody/body[torso]/geom[2]". */
+  /** Where it sits, for messages: "ant.xml:mujoco/worldbody/body[torso]/geom[2]". */
   where: string;
 }
 
@@ -33,7 +33,7 @@ function toElements(nodes: Ordered[], parent: string, source: string): MjcfEleme
     const n = counts.get(tag) ?? 0;
     counts.set(tag, n + 1);
     const label = attrs.name ? `${tag}[${attrs.name}]` : n > 0 ? `${tag}[${n}]` : tag;
-    const where = parent ? `${parent}/${label}` : label;
+    const where = parent.endsWith(':') ? `${parent}${label}` : `${parent}/${label}`;
     out.push({ tag, attrs, children: toElements(node[tag] as Ordered[], where, source), where });
   }
   return out;
@@ -53,7 +53,9 @@ export function parseMjcfXml(text: string, source: string): MjcfElement {
     trimValues: true,
     processEntities: true,
   });
-  const roots = toElements(parser.parse(text) as Ordered[], '', source).filter((e) => e.tag !== '?xml');
+  const roots = toElements(parser.parse(text) as Ordered[], `${source}:`, source).filter(
+    (e) => e.tag !== '?xml',
+  );
   const root = roots[0];
   if (roots.length !== 1 || root?.tag !== 'mujoco') {
     throw new TerrariumError(
