@@ -102,6 +102,19 @@ describe.each(FIXTURES)('MJCF $file', ({ file, env, obsDim, actDim }) => {
     e.close();
   });
 
+  it('same seed and actions give bitwise the same trajectory', async () => {
+    const run = async () => {
+      const e = await makeEnv(env, { robot: path(file) });
+      const rng = new Rng(5);
+      const out = [e.reset({ seed: 9 }).obs];
+      for (let t = 0; t < 30; t++)
+        out.push(e.step(Array.from({ length: actDim }, () => rng.uniform(-1, 1))).obs);
+      e.close();
+      return out;
+    };
+    expect(await run()).toEqual(await run());
+  });
+
   it.each(['zero', 'random'])(
     'settles under %s actions for 5 s without blowing up or flying off',
     async (policy) => {
@@ -142,6 +155,24 @@ describe('MJCF errors name what is not supported', () => {
   it('a small valid model converts (degrees by default: a 30 degree range is 0.5236 rad)', () => {
     const { spec } = mjcfToSpec(model(ok), 'model.xml');
     expect(movingJoints(spec)[0]!.limits[1]).toBeCloseTo(Math.PI / 6, 9);
+  });
+
+  it('reads boxes (turned to y up), <inertial> and position servos', () => {
+    const xml = `<mujoco><compiler angle="radian"/><worldbody><body name="torso" pos="0 0 1"><freejoint/>
+      <geom type="box" pos="0 0.5 0" size="0.1 0.2 0.3"/>
+      <body name="limb" pos="0.1 0 0"><inertial pos="0.2 0 0" mass="2" diaginertia="0.01 0.02 0.03"/>
+        <joint name="j" axis="0 1 0" range="-1 1"/><geom type="capsule" fromto="0 0 0 0.3 0 0" size="0.05"/></body>
+      </body></worldbody><actuator><position joint="j" kp="50" ctrlrange="-0.5 0.5"/></actuator></mujoco>`;
+    const { spec } = mjcfToSpec(xml, 'model.xml');
+    const [torso, limb] = spec.bodies;
+    expect(torso!.shapes[0]).toEqual({ type: 'box', at: [0, 1, -0.5], halfExtents: [0.1, 0.3, 0.2] });
+    expect(limb).toMatchObject({ mass: 2, inertia: [0.01, 0.03, 0.02], centerOfMass: [0.3, 1, 0] });
+    expect(movingJoints(spec)[0]!.actuator).toEqual({
+      type: 'position',
+      kp: 50,
+      kv: 0,
+      ctrlRange: [-0.5, 0.5],
+    });
   });
 
   it('lists every unsupported element and attribute in one message', () => {
