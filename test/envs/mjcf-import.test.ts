@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
 import { XMLParser } from 'fast-xml-parser';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TerrariumError } from '../../src/core/errors.js';
@@ -234,6 +235,30 @@ describe('MJCF errors name what is not supported', () => {
   it('a joint without an actuator is named', () => {
     const xml = model(ok).replace('<motor joint="j" gear="1" ctrlrange="-1 1"/>', '');
     expect(error(xml).message).toMatch(/expected an actuator for every joint below the root .*got \["j"\]/);
+  });
+
+  it('any attribute value of a fixture replaced by junk ends in a spec or a TerrariumError, never a crash', () => {
+    const text = readFileSync(path('half_cheetah'), 'utf8');
+    const values = [...text.matchAll(/="([^"]*)"/g)].map((m) => m.index! + 2);
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...values),
+        fc.oneof(
+          fc.string(),
+          fc.constantFrom('', 'nan', '1e400', '-1', '0 0 0 0 0 0 0', 'true', 'ball', 'mesh'),
+        ),
+        (at, junk) => {
+          const end = text.indexOf('"', at);
+          const xml = `${text.slice(0, at)}${junk.replace(/["<&]/g, '')}${text.slice(end)}`;
+          try {
+            mjcfToSpec(xml, 'junk.xml');
+          } catch (e) {
+            if (!(e instanceof TerrariumError)) throw e;
+          }
+        },
+      ),
+      { numRuns: 300, seed: 32 },
+    );
   });
 
   it('malformed XML gives the line', () => {
