@@ -2,7 +2,8 @@
  * A legged robot from a robot spec, on a terrain, chasing a goal. Cheetah and ant are this env with their spec.
  *
  * Observation: the spec's `observation` parts in order (rootHeight is above the terrain under the root, m;
- * quaternion x, y, z, w; joint positions rad, or m on slides; velocities m/s and rad/s; sensors: sensors.ts). The goal is not observed: it is the task.
+ * quaternion x, y, z, w; joint positions rad, or m on slides; velocities m/s and rad/s; sensors: sensors.ts).
+ * The goal is not observed: it is the task.
  * Reward terms (sum = reward), in the form of the env's reward preset (reward-presets.ts) with the spec's weights:
  *   forward      direction goal: velocity along the direction (m/s); velocity goal: -|velocity - target|;
  *                "maml": the root's velocity at the end of the step, "gymnasium": its displacement over the step / dt;
@@ -296,7 +297,7 @@ export class LeggedEnv extends RapierEnv<LeggedTask> {
         v = this.displacementSpeed(goal.direction);
       }
       const forward = goal.kind === 'direction' ? v : -Math.abs(v - goal.velocity);
-      terms.forward = w.forwardRewardWeight === 1 ? forward : w.forwardRewardWeight * forward;
+      terms.forward = w.forwardRewardWeight * forward;
     }
     terms.ctrlCost = -w.ctrlCostWeight * ctrl;
     if (w.healthyReward > 0) terms.healthy = this.isHealthy() ? w.healthyReward : 0;
