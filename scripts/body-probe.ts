@@ -15,7 +15,7 @@ import { applyJointTorques, buildRobot } from '../src/envs/build-robot.js';
 import { jointGapMeter } from '../src/envs/joint-gap.js';
 import { initRapier } from '../src/envs/rapier.js';
 import { DEFAULT_FRAME_SKIP } from '../src/envs/rapier-env.js';
-import { parseRobotSpec, type RobotSpec, shippedRobot } from '../src/envs/robot-spec.js';
+import { movingJoints, parseRobotSpec, type RobotSpec, shippedRobot } from '../src/envs/robot-spec.js';
 import { NOMINAL_DYNAMICS } from '../src/envs/task.js';
 import type { Terrain } from '../src/envs/terrain.js';
 
@@ -48,13 +48,20 @@ const base = opts.robot
   : shippedRobot(opts.env);
 const spec: RobotSpec = {
   ...base,
-  bodies: base.bodies.map((b) => ({ ...b, density: b.density * opts.densityScale })),
-  joints: base.joints.map((j) => ({
-    ...j,
-    gear: j.gear * opts.gearScale,
-    damping: j.damping * opts.dampingScale,
-    armature: opts.armature ?? j.armature,
+  bodies: base.bodies.map((b) => ({
+    ...b,
+    density: b.density === undefined ? undefined : b.density * opts.densityScale,
   })),
+  joints: base.joints.map((j) =>
+    j.type === 'fixed'
+      ? j
+      : {
+          ...j,
+          gear: j.gear === undefined ? undefined : j.gear * opts.gearScale,
+          damping: j.damping * opts.dampingScale,
+          armature: opts.armature ?? j.armature,
+        },
+  ),
   solverIterations: opts.solverIterations ?? base.solverIterations,
 };
 const TERRAINS: Terrain[] = [
@@ -70,7 +77,7 @@ const meter = jointGapMeter(spec);
 /** Runs one episode with `policy(t, out)` writing the action; returns speed along +x and joint-gap stats. */
 function episode(terrain: Terrain, policy: (t: number, out: Float64Array) => void) {
   const robot = buildRobot(spec, NOMINAL_DYNAMICS, terrain);
-  const action = new Float64Array(spec.joints.length);
+  const action = new Float64Array(movingJoints(spec).length);
   let maxGap = 0;
   let sumGap = 0;
   let gaps = 0;
@@ -99,14 +106,18 @@ function episode(terrain: Terrain, policy: (t: number, out: Float64Array) => voi
 }
 
 const rng = new Rng(opts.seed);
-const n = spec.joints.length;
+const n = movingJoints(spec).length;
 const massKg = (() => {
   const r = buildRobot(spec, NOMINAL_DYNAMICS, { kind: 'flat' });
   const m = r.bodies.reduce((s, body) => s + body.mass(), 0);
   r.world.free();
   return m;
 })();
-console.log(`${spec.name}: mass ${massKg.toFixed(2)} kg, gears ${spec.joints.map((j) => j.gear).join(',')}`);
+console.log(
+  `${spec.name}: mass ${massKg.toFixed(2)} kg, gears ${movingJoints(spec)
+    .map((j) => j.gear)
+    .join(',')}`,
+);
 
 for (const terrain of TERRAINS) {
   let maxGap = 0;

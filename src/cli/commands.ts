@@ -16,6 +16,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   eval: async () => (await import('./eval-command.js')).registerEvalCommand,
   view: async () => (await import('./view-command.js')).registerViewCommand,
   export: async () => (await import('./export-command.js')).registerExportCommand,
+  robot: async () => (await import('./robot-command.js')).registerRobotCommand,
 };
 
 /** Registers subcommand `name` only, or every subcommand when `name` is not one (help, typos). */

@@ -2,13 +2,15 @@
  * A legged robot from a robot spec, on a terrain, chasing a goal. Cheetah and ant are this env with their spec.
  *
  * Observation: the spec's `observation` parts in order (rootHeight is above the terrain under the root, m;
- * quaternion x, y, z, w; joint angles rad; velocities m/s and rad/s). The goal is not observed: it is the task.
+ * quaternion x, y, z, w; joint positions rad, or m on slides; velocities m/s and rad/s; sensors: sensors.ts).
+ * The goal is not observed: it is the task.
  * Reward terms (sum = reward), in the form of the env's reward preset (reward-presets.ts) with the spec's weights:
  *   forward      direction goal: velocity along the direction (m/s); velocity goal: -|velocity - target|;
  *                "maml": the root's velocity at the end of the step, "gymnasium": its displacement over the step / dt;
  *   goalDistance position goal: -|root xz - goal| (m);
  *   ctrlCost     -ctrlCostWeight * |a|^2;   healthy   healthyReward while healthy (spec.healthy);
- *   contactCost  "maml" with contactCostWeight > 0: -w * sum over bodies of clip(contact wrench, -1, 1)^2.
+ *   contactCost  contactCostWeight > 0: -w * sum over bodies of clip(contact wrench, -1, 1)^2;
+ * the forward term is scaled by the spec's forwardRewardWeight (default 1).
  * `info.speed` is the step's speed along the commanded direction (position goal: towards the goal), m/s, from the
  * root's displacement: the number "walks" is measured by.
  * Episode: terminated when the root leaves the spec's healthy height range above the terrain, or on a physics
@@ -20,10 +22,12 @@ import type { Rng } from '../core/rng.js';
 import { applyJointTorques, type BuiltRobot, buildRobot, describeBodies } from './build-robot.js';
 import { contactCost } from './contact-wrench.js';
 import type { SceneDescription, Vec3 } from './env.js';
+import { jointPosition, jointVelocity } from './joint-state.js';
 import { hingeAngle, normalize, rotate } from './math3d.js';
 import { RapierEnv, type World } from './rapier-env.js';
 import { DEFAULT_REWARD_PRESET, type RewardPreset, type RewardWeights } from './reward-presets.js';
-import { observationSize, type RobotSpec, rewardWeights } from './robot-spec.js';
+import { actionRanges, movingJoints, observationSize, type RobotSpec, rewardWeights } from './robot-spec.js';
+import { type SensorWriter, sensorWriter } from './sensors.js';
 import { box } from './spaces.js';
 import { dynamicsSchema } from './task.js';
 import { type Terrain, terrainHeightAt, terrainSchema, terrainShapes } from './terrain.js';
@@ -77,7 +81,9 @@ export class LeggedEnv extends RapierEnv<LeggedTask> {
   /** Per body: position, quaternion (x, y, z, w), angular velocity, refreshed once per step. */
   private readonly state: Float64Array;
   private readonly quats: { x: number; y: number; z: number; w: number }[];
-  private readonly jointBodies: { parent: number; child: number; axis: Vec3 }[];
+  private readonly jointBodies: { parent: number; child: number; axis: Vec3; slide: boolean }[];
+  private readonly sensors: (SensorWriter | null)[];
+  private lastAction: ArrayLike<number>;
   private readonly rootOffset: number;
   private rootHeight = 0;
   private prevX = 0;
@@ -90,19 +96,29 @@ export class LeggedEnv extends RapierEnv<LeggedTask> {
     options: Partial<LeggedOptions> = {},
   ) {
     const obsDim = observationSize(spec);
-    super(spec.joints.length, obsDim, spec.substeps, spec.torqueUpdate === 'substep');
+    const ranges = actionRanges(spec);
+    super(ranges.length, obsDim, spec.substeps, spec.torqueUpdate === 'substep');
     this.observationSpace = box(obsDim, -Infinity, Infinity);
-    this.actionSpace = box(spec.joints.length, -1, 1);
+    this.actionSpace = {
+      shape: [ranges.length],
+      low: Float32Array.from(ranges, (r) => r[0]),
+      high: Float32Array.from(ranges, (r) => r[1]),
+    };
+    this.lastAction = new Float32Array(ranges.length);
     this.options = { ...DEFAULTS, ...options };
     this.weights = rewardWeights(spec, this.options.reward);
     const index = new Map(spec.bodies.map((b, i) => [b.name, i]));
     this.state = new Float64Array(spec.bodies.length * STATE_STRIDE);
     this.quats = spec.bodies.map(() => ({ x: 0, y: 0, z: 0, w: 1 }));
-    this.jointBodies = spec.joints.map((j) => ({
+    this.jointBodies = movingJoints(spec).map((j) => ({
       parent: index.get(j.parent)!,
       child: index.get(j.child)!,
       axis: normalize(j.axis),
+      slide: j.type === 'slide',
     }));
+    this.sensors = spec.observation.map((part) =>
+      typeof part === 'string' ? null : sensorWriter(spec, part),
+    );
     this.rootOffset = index.get(spec.root)! * STATE_STRIDE;
     this.setTask(task);
   }
@@ -137,6 +153,7 @@ export class LeggedEnv extends RapierEnv<LeggedTask> {
 
   protected build(task: LeggedTask, rng: Rng): World {
     this.robot = buildRobot(this.spec, task.dynamics, task.terrain);
+    this.lastAction = new Float32Array(this.actionSpace.shape[0]!);
     const noise = this.options.resetNoiseScale;
     const jitter = () => rng.uniform(-noise, noise);
     for (const body of this.robot.bodies) {
@@ -158,6 +175,7 @@ export class LeggedEnv extends RapierEnv<LeggedTask> {
   }
 
   protected applyAction(action: Float32Array): void {
+    this.lastAction = action;
     applyJointTorques(this.robot!, action);
   }
 
@@ -203,7 +221,12 @@ export class LeggedEnv extends RapierEnv<LeggedTask> {
     const st = this.state;
     const r = this.rootOffset;
     let k = 0;
-    for (const part of this.spec.observation) {
+    for (let p = 0; p < this.spec.observation.length; p++) {
+      const part = this.spec.observation[p]!;
+      if (typeof part !== 'string') {
+        k = this.sensors[p]!(robot, this.lastAction, out, k);
+        continue;
+      }
       switch (part) {
         case 'rootHeight':
           out[k++] = this.rootHeight;
@@ -215,8 +238,11 @@ export class LeggedEnv extends RapierEnv<LeggedTask> {
           out[k++] = 2 * Math.atan2(st[r + 5]!, st[r + 6]!);
           break;
         case 'jointPositions':
-          for (const j of this.jointBodies)
-            out[k++] = hingeAngle(this.quat(j.parent), this.quat(j.child), j.axis);
+          this.jointBodies.forEach((j, i) => {
+            out[k++] = j.slide
+              ? jointPosition(robot.joints[i]!)
+              : hingeAngle(this.quat(j.parent), this.quat(j.child), j.axis);
+          });
           break;
         case 'rootLinvel':
         case 'rootLinvelPlanar': {
@@ -233,7 +259,12 @@ export class LeggedEnv extends RapierEnv<LeggedTask> {
           out[k++] = st[r + 9]!;
           break;
         case 'jointVelocities':
-          for (const j of this.jointBodies) {
+          for (let i = 0; i < this.jointBodies.length; i++) {
+            const j = this.jointBodies[i]!;
+            if (j.slide) {
+              out[k++] = jointVelocity(robot.joints[i]!);
+              continue;
+            }
             const c = j.child * STATE_STRIDE;
             const p = j.parent * STATE_STRIDE;
             rotate(this.quat(j.parent), j.axis, this.axis);
@@ -265,12 +296,12 @@ export class LeggedEnv extends RapierEnv<LeggedTask> {
       } else {
         v = this.displacementSpeed(goal.direction);
       }
-      terms.forward = goal.kind === 'direction' ? v : -Math.abs(v - goal.velocity);
+      const forward = goal.kind === 'direction' ? v : -Math.abs(v - goal.velocity);
+      terms.forward = w.forwardRewardWeight * forward;
     }
     terms.ctrlCost = -w.ctrlCostWeight * ctrl;
     if (w.healthyReward > 0) terms.healthy = this.isHealthy() ? w.healthyReward : 0;
-    if (this.options.reward === 'maml' && w.contactCostWeight > 0)
-      terms.contactCost = -w.contactCostWeight * contactCost(this.robot!);
+    if (w.contactCostWeight > 0) terms.contactCost = -w.contactCostWeight * contactCost(this.robot!);
     return terms;
   }
 

@@ -9,7 +9,8 @@ import { type LeggedTask, leggedTaskSchema } from './legged-env.js';
 import { leggedTaskDistribution } from './legged-tasks.js';
 import { initRapier } from './rapier.js';
 import { type RewardPreset, rewardPresetSchema } from './reward-presets.js';
-import { loadRobotSpec, type RobotSpec, shippedRobot } from './robot-spec.js';
+import { loadRobotFile } from './robot-file.js';
+import { type RobotSpec, shippedRobot } from './robot-spec.js';
 import type { TaskDistribution } from './task.js';
 import { TaskObservation } from './task-features.js';
 import { TimeLimit } from './time-limit.js';
@@ -126,7 +127,7 @@ const entries: EnvEntry[] = [
 ];
 
 function robotFor(name: 'cheetah' | 'ant', options: MakeEnvOptions): RobotSpec {
-  return options.robot ? loadRobotSpec(options.robot) : shippedRobot(name);
+  return options.robot ? loadRobotFile(options.robot) : shippedRobot(name);
 }
 
 function leggedOptions(options: MakeEnvOptions): { reward?: RewardPreset } {

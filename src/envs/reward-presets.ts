@@ -9,8 +9,10 @@
  *              ant a contact cost -w_c sum clip(cfrc_ext, -1, 1)^2 over every body's contact wrench (force and
  *              torque about its centre of mass, N and N m).
  *   gymnasium  Gymnasium's v4/v5 Ant and HalfCheetah: forward = displacement of the root over the step / dt;
- *              healthy reward while healthy; ctrlCost = -w |a|^2; no contact cost. Terrarium's reward before
- *              presets existed (every result measured before them used it).
+ *              healthy reward while healthy; ctrlCost = -w |a|^2; a contact cost as "maml"'s (Gymnasium v4/v5
+ *              Ant's) only when the spec sets contactCostWeight. Terrarium's reward before presets existed (every
+ *              result measured before them used it).
+ * Both scale the forward term by the spec's forwardRewardWeight (default 1).
  */
 import { z } from 'zod';
 
@@ -21,10 +23,12 @@ export const DEFAULT_REWARD_PRESET: RewardPreset = 'maml';
 
 export const rewardWeightsSchema = z
   .object({
+    /** Multiplies the forward term (velocity along the goal direction, or the velocity-tracking error). */
+    forwardRewardWeight: z.number().min(0).default(1),
     ctrlCostWeight: z.number().min(0).default(0.1),
     /** Survive (healthy) reward a step while healthy. */
     healthyReward: z.number().min(0).default(0),
-    /** Weight of the contact cost (0: not computed). */
+    /** Weight of the contact cost, either preset (0: not computed). */
     contactCostWeight: z.number().min(0).default(0),
   })
   .strict();

@@ -76,7 +76,7 @@ export function checkRobotPhysics(spec: RobotSpec, source = 'robot'): void {
   for (const body of spec.bodies) {
     const path = `${source}.bodies["${body.name}"]`;
     checkPoint(`${path}.position`, body.position);
-    if (body.density > MAX_DENSITY) {
+    if (body.density !== undefined && body.density > MAX_DENSITY) {
       throw new TerrariumError(`${path}.density`, body.density, `a density <= ${MAX_DENSITY} kg/m^3`);
     }
     body.shapes.forEach((shape, i) => {
@@ -87,8 +87,7 @@ export function checkRobotPhysics(spec: RobotSpec, source = 'robot'): void {
   for (const joint of spec.joints) {
     const path = `${source}.joints["${joint.name}"]`;
     checkPoint(`${path}.anchor`, joint.anchor);
-    const length = norm(joint.axis);
-    if (!(length > 1e-6)) {
+    if (joint.type !== 'fixed' && !(norm(joint.axis) > 1e-6)) {
       throw new TerrariumError(`${path}.axis`, joint.axis, 'a non-zero direction (unit length, or close)');
     }
     if (joint.parent === joint.child) {
