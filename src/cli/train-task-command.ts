@@ -3,7 +3,6 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import writeFileAtomic from 'write-file-atomic';
 import { BACKEND_NAMES, type BackendName, initBackend } from '../agents/backend.js';
 import { type LearnerConfigInput, learnerConfigSchema, makeLearner } from '../agents/learner.js';
 import { GaussianPolicy, type PolicyConfigInput } from '../agents/policy.js';
@@ -11,7 +10,9 @@ import { parseWith, TerrariumError } from '../core/errors.js';
 import { envEntry, makeVectorEnv } from '../envs/registry.js';
 import { REWARD_PRESETS } from '../envs/reward-presets.js';
 import { addTaskOptions, intOption, jsonOption, pathOption, rewardFlag } from './options.js';
+import { robotFlag } from './robot-option.js';
 import { resolveTask } from './rollout-command.js';
+import { writeTrainTaskRun } from './train-task-run.js';
 
 export interface TrainTaskOptions {
   env: string;
@@ -80,10 +81,11 @@ export async function trainTask(
     ...((options.policyConfig as PolicyConfigInput) ?? {}),
   };
   const numEnvs = options.numEnvs ?? largestDivisor(episodesPerUpdate, 10);
+  const robot = robotFlag(options.robot, options.env);
   const venv = await makeVectorEnv(options.env, numEnvs, {
     task,
     contextDim: policyConfig.contextDim,
-    robot: options.robot,
+    robot,
     reward: rewardFlag(options.reward),
   });
   const policy = GaussianPolicy.create(policyConfig, venv.obsDim, venv.actDim, options.seed);
@@ -95,16 +97,12 @@ export async function trainTask(
       env: options.env,
       task,
       algo,
-      ...(options.robot ? { robot: options.robot } : {}),
       ...(options.reward ? { reward: options.reward } : {}),
       learner: learnerConfig,
       policy: policy.config,
       seed: options.seed,
     };
-    await writeFileAtomic(
-      join(options.out, 'run.json'),
-      `${JSON.stringify({ ...run, updates, episodesPerUpdate, numEnvs, backend }, null, 2)}\n`,
-    );
+    await writeTrainTaskRun(options.out, { ...run, updates, episodesPerUpdate, numEnvs, backend }, robot);
   }
   try {
     const result = await makeLearner(learnerConfig).adapt(
@@ -157,6 +155,11 @@ export function registerTrainTaskCommand(program: Command): void {
       .description('learn one task from scratch with VPG or PPO; writes the policy and metrics.jsonl'),
   )
     .option('--algo <name>', 'vpg | ppo', 'ppo')
+    .option(
+      '--robot <file>',
+      'robot spec JSON replacing the shipped robot (legged envs; see docs/robots.md)',
+      pathOption('--robot'),
+    )
     .option('--steps <n>', `env steps budget (default ${DEFAULT_STEPS})`, intOption('--steps', 1))
     .option('--seed <n>', 'seed of the policy init, rollouts and minibatches', intOption('--seed', 0), 0)
     .option('--out <dir>', 'write policy/, metrics.jsonl and run.json here', pathOption('--out'))
@@ -181,7 +184,6 @@ export function registerTrainTaskCommand(program: Command): void {
       'policy config, e.g. {"hiddenSizes":[32,32]}',
       jsonOption('--policy-config'),
     )
-    .option('--robot <path>', 'robot spec JSON replacing the shipped robot (legged envs)')
     .option(
       '--reward <preset>',
       `reward preset of a legged env: ${REWARD_PRESETS.join(' | ')} (default maml)`,
