@@ -57,7 +57,7 @@ export async function trainTask(
   options: TrainTaskOptions,
   log: (
     line: string,
-    progress: { update: number; total: number; meanReturn: number; meanSpeed?: number },
+    progress: { update: number; envSteps: number; total: number; meanReturn: number; meanSpeed?: number },
   ) => void = () => {},
 ): Promise<TrainTaskSummary> {
   if (!(options.algo in ALGO_DEFAULTS)) throw new TerrariumError('--algo', options.algo, 'one of vpg, ppo');
@@ -75,6 +75,8 @@ export async function trainTask(
   const task = resolveTask(options);
   const episodesPerUpdate = options.episodesPerUpdate ?? ALGO_DEFAULTS[algo].episodesPerUpdate;
   const steps = options.steps ?? DEFAULT_STEPS;
+  // `steps` env steps in all, batches of whole episodes until the last, which is cut at the budget. The planned
+  // updates (whole-length episodes; PPO anneals its learning rate over them) are what a robot that never falls makes.
   const updates = Math.max(1, Math.round(steps / (episodesPerUpdate * entry.maxEpisodeSteps)) - 1);
   const policyConfig = {
     ...ALGO_DEFAULTS[algo].policy,
@@ -102,13 +104,17 @@ export async function trainTask(
       policy: policy.config,
       seed: options.seed,
     };
-    await writeTrainTaskRun(options.out, { ...run, updates, episodesPerUpdate, numEnvs, backend }, robot);
+    await writeTrainTaskRun(
+      options.out,
+      { ...run, steps, plannedUpdates: updates, episodesPerUpdate, numEnvs, backend },
+      robot,
+    );
   }
   try {
     const result = await makeLearner(learnerConfig).adapt(
       policy,
       venv,
-      { updates, episodesPerUpdate },
+      { updates, episodesPerUpdate, envSteps: steps },
       options.seed,
       {
         onBatch: (event) => {
@@ -117,7 +123,8 @@ export async function trainTask(
           if (metricsFile) appendFileSync(metricsFile, `${line}\n`);
           log(line, {
             update: event.update,
-            total: updates,
+            envSteps: event.envSteps,
+            total: steps,
             meanReturn: event.meanReturn,
             meanSpeed: event.meanSpeed,
           });
@@ -200,17 +207,17 @@ export function registerTrainTaskCommand(program: Command): void {
           if (!bar) {
             bar = new cliProgress.SingleBar(
               {
-                format: 'update {value}/{total} [{bar}] return {ret} speed {speed} | ETA {eta_formatted}',
+                format: 'env steps {value}/{total} [{bar}] return {ret} speed {speed} | ETA {eta_formatted}',
                 hideCursor: true,
               },
               cliProgress.Presets.shades_classic,
             );
             bar.start(p.total, 0, { ret: '-', speed: '-' });
           }
-          bar.update(p.update, { ret: p.meanReturn.toFixed(2), speed: p.meanSpeed?.toFixed(2) ?? '-' });
+          bar.update(p.envSteps, { ret: p.meanReturn.toFixed(2), speed: p.meanSpeed?.toFixed(2) ?? '-' });
         } else {
           process.stderr.write(
-            `update ${p.update}/${p.total}  return ${p.meanReturn.toFixed(2)}` +
+            `update ${p.update}  env steps ${p.envSteps}/${p.total}  return ${p.meanReturn.toFixed(2)}` +
               `${p.meanSpeed === undefined ? '' : `  speed ${p.meanSpeed.toFixed(2)}`}\n`,
           );
         }
