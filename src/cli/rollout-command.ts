@@ -117,13 +117,6 @@ function savedPolicyRun(policy: string): { dir: string; run: TrainTaskRun } | nu
 
 /** A saved policy runs on the robot it was trained on; `--robot` may only name that one. */
 function savedRunRobot(saved: { dir: string; run: TrainTaskRun }, options: RolloutOptions) {
-  if (saved.run.env !== options.env) {
-    throw new TerrariumError(
-      '--env',
-      options.env,
-      `the env the policy in ${saved.dir} was trained on, "${saved.run.env}"`,
-    );
-  }
   checkRunRobotFlag(options.robot, saved.run, saved.dir);
   return saved.run.robot;
 }

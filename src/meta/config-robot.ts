@@ -3,7 +3,7 @@
  * load into the validated spec, with `robotSha256` set to its hash. A run's config.json names its own copy
  * ("robot.json", beside it) with the hash recorded when the run started; a copy edited since is an error.
  */
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { TerrariumError } from '../core/errors.js';
 import { envEntry, listEnvs } from '../envs/registry.js';
 import { fileHash, loadRobotFile, robotHash } from '../envs/robot-file.js';
@@ -25,7 +25,7 @@ export function resolveConfigRobot<C extends UnresolvedRobot>(
       throw new TerrariumError('robotSha256', robotSha256, 'absent without a robot (it is the robot’s hash)');
     return config as Omit<C, 'robot'>;
   }
-  const source = typeof robot === 'string' ? robot : 'an inline robot spec';
+  const source = typeof robot === 'string' ? join(baseDir, robot) : 'an inline robot spec';
   if (!envEntry(config.env).robot) {
     const legged = listEnvs()
       .filter((e) => e.robot)
@@ -49,8 +49,7 @@ export function resolveConfigRobot<C extends UnresolvedRobot>(
     throw new TerrariumError(
       'robotSha256',
       robotSha256,
-      `the sha256 of the robot in ${source} (${fileSha ?? hash})`,
-      'the robot file was changed after the run recorded it',
+      `the sha256 of the robot in ${source}, which is now ${fileSha ?? hash} (the robot was changed after its hash was recorded)`,
     );
   }
   return { ...config, robot: spec, robotSha256: hash };
