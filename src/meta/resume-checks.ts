@@ -31,11 +31,11 @@ export async function checkSameConfig(runDir: string, config: TrainConfig): Prom
       JSON.stringify((saved as Record<string, unknown>)[key]) !==
         JSON.stringify((config as Record<string, unknown>)[key]),
   );
-  if (differing.includes('robot') && !isSineConfig(config) && !isSineConfig(saved)) {
-    const named = (c: RlTrainConfig, source: string): NamedRobot => {
-      const shipped = shippedRobotFor(envEntry(c.env).robot!);
-      return c.robot ? { spec: c.robot, source } : shipped;
-    };
+  const legged = (c: TrainConfig): c is RlTrainConfig =>
+    !isSineConfig(c) && envEntry(c.env).robot !== undefined;
+  if (differing.includes('robot') && legged(config) && legged(saved)) {
+    const named = (c: RlTrainConfig, source: string): NamedRobot =>
+      c.robot ? { spec: c.robot, source } : shippedRobotFor(envEntry(c.env).robot!);
     checkSameRobot(
       named(config, 'the robot of --config'),
       named(saved, join(runDir, RUN_ROBOT_FILE)),
