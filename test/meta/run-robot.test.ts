@@ -127,6 +127,29 @@ describe('a run made with a robot', () => {
     );
   });
 
+  it('train --robot gives a new run that robot in place of the config’s; a robot for ball-nav is refused', async () => {
+    const out = join(dir, 'flag');
+    writeFileSync(join(dir, 'flag.json'), JSON.stringify({ ...tinyAnt, robot: ant }));
+    const restore = quiet();
+    try {
+      expect(
+        await runTrain({
+          config: join(dir, 'flag.json'),
+          out,
+          robot: join(runDir, 'robot.json'),
+          json: true,
+        }),
+      ).toBe(0);
+    } finally {
+      restore();
+    }
+    expect(JSON.parse(readFileSync(join(out, 'robot.json'), 'utf8')).name).toBe('weak-ant');
+    writeFileSync(join(dir, 'ball.json'), JSON.stringify({ ...tinyAnt, env: 'ball-nav' }));
+    await expect(
+      runTrain({ config: join(dir, 'ball.json'), out: join(dir, 'ball'), robot: join(runDir, 'robot.json') }),
+    ).rejects.toThrow(/^--robot: expected unset for ball-nav/);
+  }, 60_000);
+
   it('a run without a robot keeps the shipped one, and --robot naming it is accepted', async () => {
     const plain = join(dir, 'plain');
     writeFileSync(join(dir, 'plain.json'), JSON.stringify(tinyAnt));
