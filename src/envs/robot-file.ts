@@ -18,7 +18,9 @@ export function loadRobotFile(path: string, field = '--robot'): RobotSpec {
     return loadRobotSpec(path);
   } catch (error) {
     if (!(error instanceof TerrariumError) || field === '--robot') throw error;
-    throw new TerrariumError(error.path.replace(/^--robot/, field), error.value, error.expected);
+    const renamed = new TerrariumError(error.path.replace(/^--robot/, field), error.value, error.expected);
+    renamed.message = error.message.replace(/^--robot/, field);
+    throw renamed;
   }
 }
 
