@@ -8,7 +8,8 @@ import { collectEpisodes, meanReturn, meanSpeed, type RolloutBatch } from './rol
 /**
  * The loop both learners share: on a clone of `policy`, collect a batch (seeded deriveSeed(seed, u)), record its
  * mean return, update, fold the batch into the observation statistics; then one last batch to measure the result
- * (unless `budget.measureFinal` is false).
+ * (unless `budget.measureFinal` is false). With `budget.envSteps`, batches go on until that many env steps are used,
+ * the last one cut at the budget and measuring the last update (`updates` is then the number planned, for annealing).
  * Yields to the event loop between updates so live displays and signals get a turn, then honours `hooks.signal`.
  */
 export async function adaptLoop(
@@ -18,7 +19,17 @@ export async function adaptLoop(
   seed: number,
   step: {
     needsValues: boolean;
-    update: (policy: GaussianPolicy, batch: RolloutBatch, update: number) => Record<string, number>;
+    /**
+     * `progress` in [0, 1): how far through its budget the adaptation is at this update (learning-rate annealing):
+     * update / updates; with an env-step budget, the env steps used before this batch over the budget less one
+     * planned batch (budget.updates planned updates of whole batches), which is the same for whole batches.
+     */
+    update: (
+      policy: GaussianPolicy,
+      batch: RolloutBatch,
+      update: number,
+      progress: number,
+    ) => Record<string, number>;
     /** Called with the batch that measures the last update (when one is collected). */
     measured?: (policy: GaussianPolicy, batch: RolloutBatch) => void;
   },
@@ -30,6 +41,10 @@ export async function adaptLoop(
   if (!Number.isInteger(budget.episodesPerUpdate) || budget.episodesPerUpdate < 1) {
     throw new TerrariumError('budget.episodesPerUpdate', budget.episodesPerUpdate, 'an integer >= 1');
   }
+  const stepBudget = budget.envSteps;
+  if (stepBudget !== undefined && !(Number.isInteger(stepBudget) && stepBudget >= 1)) {
+    throw new TerrariumError('budget.envSteps', stepBudget, 'an integer >= 1');
+  }
   const start = performance.now();
   const adapted = policy.clone();
   const returns: number[] = [];
@@ -37,11 +52,21 @@ export async function adaptLoop(
   let envSteps = 0;
   let info: Record<string, number> = {};
   const paramsBeforeUpdates: Float32Array[] = [];
-  const batches = budget.measureFinal === false ? budget.updates : budget.updates + 1;
+  const batches =
+    stepBudget !== undefined
+      ? Number.POSITIVE_INFINITY
+      : budget.measureFinal === false
+        ? budget.updates
+        : budget.updates + 1;
+  // With an env-step budget, the steps before the last planned update (budget.updates planned of budget.updates + 1
+  // whole batches): annealing then ends where it would with whole-length episodes.
+  const annealSteps = stepBudget === undefined ? 0 : (stepBudget * budget.updates) / (budget.updates + 1);
   try {
     for (let u = 0; u < batches; u++) {
+      const stepsBefore = envSteps;
       const batch = collectEpisodes(adapted, venv, budget.episodesPerUpdate, deriveSeed(seed, u), {
         values: step.needsValues,
+        ...(stepBudget === undefined ? {} : { maxEnvSteps: stepBudget - envSteps }),
       });
       envSteps += batch.envSteps;
       returns.push(meanReturn(batch));
@@ -56,12 +81,18 @@ export async function adaptLoop(
         info,
         batch,
       });
-      if (u === budget.updates) {
+      if (stepBudget === undefined ? u === budget.updates : envSteps >= stepBudget) {
         step.measured?.(adapted, batch);
         break;
       }
+      const progress =
+        stepBudget === undefined
+          ? u / budget.updates
+          : annealSteps > 0
+            ? Math.min(1, stepsBefore / annealSteps)
+            : 0;
       paramsBeforeUpdates.push(adapted.getParams());
-      info = step.update(adapted, batch, u);
+      info = step.update(adapted, batch, u, progress);
       adapted.markUpdated();
       adapted.updateObsNorm(batch.obs);
       await new Promise<void>((resolve) => setImmediate(resolve));

@@ -20,6 +20,13 @@ export const adaptBudgetSchema = z
     episodesPerUpdate: z.number().int().min(1).max(10_000),
     /** Collect one more batch after the last update to measure it (default true). */
     measureFinal: z.boolean().optional(),
+    /**
+     * Env steps to use in all (train-task's --steps): batches of episodesPerUpdate episodes, each followed by an
+     * update, until the budget is spent; the batch that spends it (cut where it does) measures the last update, and
+     * `updates` is the number planned (whole-length episodes; learning rates anneal over it). Without it, `updates`
+     * updates of whole batches.
+     */
+    envSteps: z.number().int().min(1).optional(),
   })
   .strict();
 

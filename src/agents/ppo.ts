@@ -86,9 +86,9 @@ export class PpoLearner implements Learner {
         seed,
         {
           needsValues: true,
-          update: (p, batch, u) => {
+          update: (p, batch, _u, progress) => {
             // tfjs keeps Adam's learning rate protected; it is read at each applyGradients, so setting it anneals.
-            if (cfg.annealLr) setLearningRate(optimizer, cfg.learningRate * (1 - u / budget.updates));
+            if (cfg.annealLr) setLearningRate(optimizer, cfg.learningRate * (1 - progress));
             return this.update(p, batch, optimizer, rng, scaler);
           },
         },

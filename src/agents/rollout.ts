@@ -3,6 +3,10 @@
  * reset with `seed` at the start; copy i runs until it has finished its share of the episodes (copies that are done
  * keep stepping, since a VectorEnv steps all copies, and those steps are counted in `envSteps` but discarded).
  * Steps come back flat, copy by copy, so every episode is contiguous and ends with terminated or truncated.
+ *
+ * With `maxEnvSteps` (an env-step budget) only the copies still collecting step, none past the budget: the batch
+ * stops when it is spent, and the episodes running then end there as truncated (bootstrapped like a time limit).
+ * Their partial returns count in the batch's episode statistics only when no episode of the batch finished.
  */
 import { TerrariumError } from '../core/errors.js';
 import { deriveSeed, Rng } from '../core/rng.js';
@@ -46,6 +50,8 @@ export interface CollectOptions {
   deterministic?: boolean;
   /** Safety stop: at most this many vector steps (default 100000). */
   maxVectorSteps?: number;
+  /** Env-step budget of the batch: only copies still collecting step, and the batch ends when it is spent. */
+  maxEnvSteps?: number;
 }
 
 interface StepRecord {
@@ -95,9 +101,14 @@ export function collectEpisodes(
   const steps: StepRecord[] = [];
   const rng = new Rng(deriveSeed(seed, 1));
   const maxVectorSteps = options.maxVectorSteps ?? 100_000;
+  const budget = options.maxEnvSteps;
+  if (budget !== undefined && !(Number.isInteger(budget) && budget >= 1)) {
+    throw new TerrariumError('maxEnvSteps', budget, 'an integer >= 1');
+  }
+  let envSteps = 0;
 
   let obs = venv.reset(deriveSeed(seed, 0));
-  while (done.some((d, i) => d < quota[i]!)) {
+  while (done.some((d, i) => d < quota[i]!) && (budget === undefined || envSteps < budget)) {
     if (steps.length >= maxVectorSteps) {
       throw new TerrariumError(
         'rollout',
@@ -107,10 +118,12 @@ export function collectEpisodes(
     }
     const normObs = policy.normalize(obs);
     const out = policy.actNormalized(normObs, rng, options.deterministic ?? false, { values: wantValues });
-    const result = venv.step(out.actions);
+    const active = budget === undefined ? undefined : budgetedCopies(done, quota, budget - envSteps);
+    const result = venv.step(out.actions, active);
+    envSteps += active ? active.reduce((n, a) => n + a, 0) : num;
     const keep = new Uint8Array(num);
     for (let i = 0; i < num; i++) {
-      if (done[i]! >= quota[i]!) continue;
+      if (done[i]! >= quota[i]! || (active && !active[i])) continue;
       keep[i] = 1;
       timestepRows[i]!.push(lengths[i]!);
       running[i]! += result.rewards[i]!;
@@ -144,6 +157,19 @@ export function collectEpisodes(
     });
     obs = result.obs;
   }
+  // Episodes the budget cut: truncated at their last step, bootstrapped from the observation after it.
+  const cut: { step: number; copy: number }[] = [];
+  const noneFinished = episodeStats.every((e) => e.length === 0);
+  for (let i = 0; i < num; i++) {
+    if (lengths[i]! === 0) continue;
+    let t = steps.length - 1;
+    while (!steps[t]!.keep[i]) t--;
+    cut.push({ step: t, copy: i });
+    if (wantValues) finals.push({ step: t, copy: i, obs: obs.slice(i * obsDim, (i + 1) * obsDim) });
+    if (noneFinished)
+      episodeStats[i]!.push({ ret: running[i]!, len: lengths[i]!, speed: speedSum[i]! / lengths[i]! });
+  }
+  const cutAt = new Set(cut.map((c) => `${c.step}:${c.copy}`));
 
   const finalValues = new Map<string, number>();
   if (finals.length > 0) {
@@ -175,7 +201,7 @@ export function collectEpisodes(
     episodeReturns: episodeStats.flat().map((e) => e.ret),
     episodeLengths: episodeStats.flat().map((e) => e.len),
     episodeSpeeds: hasSpeed ? episodeStats.flat().map((e) => e.speed) : [],
-    envSteps: steps.length * num,
+    envSteps,
   };
   let k = 0;
   for (let i = 0; i < num; i++) {
@@ -189,12 +215,25 @@ export function collectEpisodes(
       batch.values[k] = s.values ? s.values[i]! : 0;
       batch.rewards[k] = s.rewards[i]!;
       batch.terminated[k] = s.terminated[i]!;
-      batch.truncated[k] = s.truncated[i]! && !s.terminated[i] ? 1 : 0;
+      batch.truncated[k] = (s.truncated[i]! && !s.terminated[i]) || cutAt.has(`${t}:${i}`) ? 1 : 0;
       batch.bootstrapValues[k] = finalValues.get(`${t}:${i}`) ?? 0;
       k++;
     }
   }
   return batch;
+}
+
+/** Under a budget of `left` env steps: the copies still collecting, at most `left` of them (the first ones). */
+function budgetedCopies(done: number[], quota: number[], left: number): Uint8Array {
+  const active = new Uint8Array(done.length);
+  let n = 0;
+  for (let i = 0; i < done.length && n < left; i++) {
+    if (done[i]! < quota[i]!) {
+      active[i] = 1;
+      n++;
+    }
+  }
+  return active;
 }
 
 /** Mean of the batch's episode returns. */

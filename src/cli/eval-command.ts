@@ -7,6 +7,7 @@ import { isSineConfig, type RlTrainConfig } from '../meta/config.js';
 import { evalDir, runEval } from '../meta/eval/run-eval.js';
 import { evaluateSineRun } from '../meta/eval/sine-eval.js';
 import { intOption, pathOption } from './options.js';
+import { checkRunRobotFlag, RUN_ROBOT_HELP } from './robot-option.js';
 
 interface EvalCliOptions {
   run: string;
@@ -20,6 +21,7 @@ interface EvalCliOptions {
   plot?: boolean;
   out?: string;
   baselineSteps: 'scalar' | 'meta';
+  robot?: string;
 }
 
 /** Progress on stderr (stdout stays clean for --json): a cli-progress bar on a TTY, else a line every 5 %. */
@@ -95,8 +97,10 @@ export function registerEvalCommand(program: Command): void {
       parseBaselineSteps,
       'scalar',
     )
+    .option('--robot <file>', RUN_ROBOT_HELP, pathOption('--robot'))
     .action(async (options: EvalCliOptions) => {
       const run = await loadLatestCheckpoint(options.run);
+      checkRunRobotFlag(options.robot, run.config, options.run);
       if (isSineConfig(run.config)) {
         const result = await evaluateSineRun(options.run, run, {
           k: options.k,

@@ -1,10 +1,12 @@
 import type { Command } from 'commander';
 import { TerrariumError } from '../core/errors.js';
+import { checkSameRobot } from '../envs/robot-file.js';
 import { loadLatestCheckpoint } from '../meta/checkpoint.js';
 import { isSineConfig, parseTrainConfig, type RlTrainConfig, type TrainConfig } from '../meta/config.js';
 import { baselineDir } from '../meta/eval/methods.js';
 import { needsContextInputs, widenBaseline } from '../meta/eval/widen-baseline.js';
 import { intOption, pathOption } from './options.js';
+import { checkRunRobotFlag, RUN_ROBOT_HELP, runRobot } from './robot-option.js';
 import { readConfigFile, runTrainer, type TrainOptions } from './train-command.js';
 
 interface PretrainCliOptions extends TrainOptions {
@@ -30,6 +32,7 @@ async function pretrainPlan(
   options: PretrainCliOptions,
 ): Promise<{ config: TrainConfig; runConfig: TrainConfig }> {
   const run = await loadLatestCheckpoint(options.run);
+  checkRunRobotFlag(options.robot, run.config, options.run);
   const base = options.config ? await readConfigFile(options.config) : withoutContextLearner(run.config);
   if (isSineConfig(base)) {
     // No env steps to match: the same number of iterations (k pooled SGD steps each, the meta-run's k per task).
@@ -42,6 +45,16 @@ async function pretrainPlan(
   if (base.env !== run.config.env) {
     throw new TerrariumError('--config: env', base.env, `the run's env "${run.config.env}"`);
   }
+  const runConfig = run.config as RlTrainConfig;
+  // The baseline learns on the run's robot: a --config file may leave it out, not name another.
+  if (base.robot && JSON.stringify(base.robot) !== JSON.stringify(runConfig.robot)) {
+    checkSameRobot(
+      { spec: base.robot, source: `the robot of ${options.config}` },
+      runRobot(runConfig, options.run)!,
+      options.run,
+      '--config: robot',
+    );
+  }
   const budget = options.envSteps ?? run.checkpoint.envSteps;
   const config = {
     ...base,
@@ -52,6 +65,8 @@ async function pretrainPlan(
     // The budget ends the run; the iteration count is only a cap. A pretrain iteration uses k of the meta-run's
     // k + 1 batches per task, so it needs more iterations than the meta-run for the same budget.
     iterations: Math.max(base.iterations, run.iteration) * 4,
+    robot: runConfig.robot,
+    robotSha256: undefined,
     observeTask: options.oracle === true || (base as RlTrainConfig).observeTask === true,
     // Baselines adapt with the learner's own scalar step size, whatever the meta-run learned for itself.
     metaSgd: undefined,
@@ -97,6 +112,7 @@ export function registerPretrainCommand(program: Command): void {
     .option('--backend <name>', 'tfjs backend: auto, wasm, cpu, node, node-gpu')
     .option('--resume', 'continue an interrupted baseline from its latest checkpoint')
     .option('--force', 'train the baseline again from scratch, deleting the earlier one')
+    .option('--robot <file>', RUN_ROBOT_HELP, pathOption('--robot'))
     .option('--json', 'print metrics and the summary as JSON lines')
     .action(async (options: PretrainCliOptions) => {
       const { config, runConfig } = await pretrainPlan(options);

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import { TerrariumError } from '../core/errors.js';
 import { Rng } from '../core/rng.js';
@@ -9,6 +10,8 @@ import { boxSize } from '../envs/spaces.js';
 import { DEFAULT_TERRAIN_RANGES, sampleTerrain } from '../envs/task.js';
 import { TERRAIN_KINDS, type TerrainKind } from '../envs/terrain.js';
 import { addTaskOptions, intOption, rewardFlag } from './options.js';
+import { addRobotOption, checkRunRobotFlag, robotFlag } from './robot-option.js';
+import { readTrainTaskRun, type TrainTaskRun } from './train-task-run.js';
 import { UsageError } from './usage-error.js';
 
 interface RolloutOptions {
@@ -102,6 +105,22 @@ function builtinActor(name: string, env: Env<unknown>, seed: number): Actor {
   throw new TerrariumError('--policy', name, 'random, zero, or a run, policy or exported model directory');
 }
 
+/** The train-task run a saved policy belongs to (`--policy OUT` or `--policy OUT/policy`), or null. */
+function savedPolicyRun(policy: string): { dir: string; run: TrainTaskRun } | null {
+  if (policy === 'random' || policy === 'zero') return null;
+  for (const dir of [policy, dirname(policy)]) {
+    if (existsSync(join(dir, 'run.json')) && existsSync(join(dir, 'policy', 'policy.json')))
+      return { dir, run: readTrainTaskRun(dir) };
+  }
+  return null;
+}
+
+/** A saved policy runs on the robot it was trained on; `--robot` may only name that one. */
+function savedRunRobot(saved: { dir: string; run: TrainTaskRun }, options: RolloutOptions) {
+  checkRunRobotFlag(options.robot, saved.run, saved.dir);
+  return saved.run.robot;
+}
+
 /** random | zero, or a run, policy or exported model directory (loaded with TensorFlow.js on demand). */
 async function resolveActor(
   name: string,
@@ -124,7 +143,10 @@ async function resolveActor(
 }
 
 export function registerRolloutCommand(program: Command): void {
-  addTaskOptions(program.command('rollout').description('run one episode of an env with a simple policy'))
+  addRobotOption(
+    addTaskOptions(program.command('rollout').description('run one episode of an env with a simple policy')),
+    "robot spec JSON replacing the shipped robot (with a saved policy: the policy's own)",
+  )
     .option('--terrain <kind>', `terrain kind (${TERRAIN_KINDS.join(', ')})`)
     .option('--steps <n>', 'time limit in steps (default: the env horizon)', intOption('--steps', 1))
     .option('--seed <n>', 'episode seed', intOption('--seed', 0), 0)
@@ -133,7 +155,6 @@ export function registerRolloutCommand(program: Command): void {
       'random | zero | a run, train-task or policy directory, or an exported model (model.json)',
       'random',
     )
-    .option('--robot <path>', 'robot spec JSON replacing the shipped robot (legged envs)')
     .option(
       '--reward <preset>',
       `reward preset of a legged env: ${REWARD_PRESETS.join(' | ')} (default maml)`,
@@ -141,10 +162,12 @@ export function registerRolloutCommand(program: Command): void {
     .option('--json', 'print { env, return, steps, terminated, truncated, meanSpeed }')
     .action(async (options: RolloutOptions) => {
       const task = resolveTask(options);
+      const saved = savedPolicyRun(options.policy);
+      const robot = saved ? savedRunRobot(saved, options) : robotFlag(options.robot, options.env);
       const env = await makeEnv(options.env, {
         task,
         maxEpisodeSteps: options.steps,
-        robot: options.robot,
+        robot,
         reward: rewardFlag(options.reward),
       });
       try {

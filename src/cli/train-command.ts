@@ -1,5 +1,6 @@
+import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
-import { extname, join, resolve, sep } from 'node:path';
+import { dirname, extname, join, resolve, sep } from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { TerrariumError } from '../core/errors.js';
@@ -8,6 +9,7 @@ import { isSineConfig, parseTrainConfig, type TrainConfig, withOverrides } from 
 import { evaluateSine } from '../meta/sine-learner.js';
 import { createTrainer, initSeed, type Trainer } from '../meta/trainer.js';
 import { intOption, pathOption } from './options.js';
+import { checkRunRobotFlag, robotFlag } from './robot-option.js';
 import { UsageError } from './usage-error.js';
 
 export interface TrainOptions {
@@ -25,6 +27,8 @@ export interface TrainOptions {
   host?: string;
   token?: string;
   json?: boolean;
+  /** `--robot FILE`: the robot of a new run (replacing the config's); on --resume it must be the run's own. */
+  robot?: string;
 }
 
 export async function readConfigFile(path: string): Promise<TrainConfig> {
@@ -40,7 +44,7 @@ export async function readConfigFile(path: string): Promise<TrainConfig> {
   } catch (error) {
     throw new TerrariumError('--config', path, 'valid JSON', (error as Error).message);
   }
-  return parseTrainConfig(json);
+  return parseTrainConfig(json, dirname(path));
 }
 
 /** runs/NAME-STAMP; NAME is the config's path inside configs/ (`configs/ball-nav/meta.json`: ball-nav-meta; ablations/ left out). */
@@ -161,8 +165,19 @@ export async function runTrain(options: TrainOptions): Promise<number> {
     throw new UsageError('--resume: give the run to continue with --out DIR');
   if (!options.config && !options.resume) throw new UsageError('--config FILE is required');
   const base = options.config ? await readConfigFile(options.config) : await readRunConfig(options.out!);
-  const config = withOverrides(base, options);
+  if (options.resume) {
+    if (options.robot !== undefined)
+      checkRunRobotFlag(options.robot, await runOrConfig(options.out!, base), options.out!);
+    return runTrainer(withOverrides(base, { ...options, robot: undefined }), options.out!, options);
+  }
+  const robot = robotFlag(options.robot, base.env);
+  const config = withOverrides(base, { ...options, robot });
   return runTrainer(config, options.out ?? defaultRunDir(options.config!), options);
+}
+
+/** The config of the run in `dir`; a directory without one yet (nothing to compare) gives `fallback`. */
+async function runOrConfig(dir: string, fallback: TrainConfig): Promise<TrainConfig> {
+  return existsSync(join(dir, 'config.json')) ? readRunConfig(dir) : fallback;
 }
 
 /** Trains `config` into `outDir` with progress, Ctrl-C handling and (--view) the live viewer; the exit code. */
@@ -252,6 +267,11 @@ export function registerTrainCommand(program: Command): void {
     )
     .option('--backend <name>', 'tfjs backend: auto, wasm, cpu, node, node-gpu')
     .option('--seed <n>', 'run seed', intOption('--seed', 0))
+    .option(
+      '--robot <file>',
+      "robot spec JSON replacing the config's robot (legged envs; with --resume: the run's own; see docs/robots.md)",
+      pathOption('--robot'),
+    )
     .option(
       '--iterations <n>',
       "iterations (the config's otherwise); with --resume, extends a run whose eps does not anneal",

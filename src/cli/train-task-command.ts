@@ -3,7 +3,6 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import writeFileAtomic from 'write-file-atomic';
 import { BACKEND_NAMES, type BackendName, initBackend } from '../agents/backend.js';
 import { type LearnerConfigInput, learnerConfigSchema, makeLearner } from '../agents/learner.js';
 import { GaussianPolicy, type PolicyConfigInput } from '../agents/policy.js';
@@ -11,7 +10,9 @@ import { parseWith, TerrariumError } from '../core/errors.js';
 import { envEntry, makeVectorEnv } from '../envs/registry.js';
 import { REWARD_PRESETS } from '../envs/reward-presets.js';
 import { addTaskOptions, intOption, jsonOption, pathOption, rewardFlag } from './options.js';
+import { robotFlag } from './robot-option.js';
 import { resolveTask } from './rollout-command.js';
+import { writeTrainTaskRun } from './train-task-run.js';
 
 export interface TrainTaskOptions {
   env: string;
@@ -56,7 +57,7 @@ export async function trainTask(
   options: TrainTaskOptions,
   log: (
     line: string,
-    progress: { update: number; total: number; meanReturn: number; meanSpeed?: number },
+    progress: { update: number; envSteps: number; total: number; meanReturn: number; meanSpeed?: number },
   ) => void = () => {},
 ): Promise<TrainTaskSummary> {
   if (!(options.algo in ALGO_DEFAULTS)) throw new TerrariumError('--algo', options.algo, 'one of vpg, ppo');
@@ -74,16 +75,19 @@ export async function trainTask(
   const task = resolveTask(options);
   const episodesPerUpdate = options.episodesPerUpdate ?? ALGO_DEFAULTS[algo].episodesPerUpdate;
   const steps = options.steps ?? DEFAULT_STEPS;
+  // `steps` env steps in all, batches of whole episodes until the last, which is cut at the budget. The planned
+  // updates (whole-length episodes; PPO anneals its learning rate over them) are what a robot that never falls makes.
   const updates = Math.max(1, Math.round(steps / (episodesPerUpdate * entry.maxEpisodeSteps)) - 1);
   const policyConfig = {
     ...ALGO_DEFAULTS[algo].policy,
     ...((options.policyConfig as PolicyConfigInput) ?? {}),
   };
   const numEnvs = options.numEnvs ?? largestDivisor(episodesPerUpdate, 10);
+  const robot = robotFlag(options.robot, options.env);
   const venv = await makeVectorEnv(options.env, numEnvs, {
     task,
     contextDim: policyConfig.contextDim,
-    robot: options.robot,
+    robot,
     reward: rewardFlag(options.reward),
   });
   const policy = GaussianPolicy.create(policyConfig, venv.obsDim, venv.actDim, options.seed);
@@ -95,22 +99,22 @@ export async function trainTask(
       env: options.env,
       task,
       algo,
-      ...(options.robot ? { robot: options.robot } : {}),
       ...(options.reward ? { reward: options.reward } : {}),
       learner: learnerConfig,
       policy: policy.config,
       seed: options.seed,
     };
-    await writeFileAtomic(
-      join(options.out, 'run.json'),
-      `${JSON.stringify({ ...run, updates, episodesPerUpdate, numEnvs, backend }, null, 2)}\n`,
+    await writeTrainTaskRun(
+      options.out,
+      { ...run, steps, plannedUpdates: updates, episodesPerUpdate, numEnvs, backend },
+      robot,
     );
   }
   try {
     const result = await makeLearner(learnerConfig).adapt(
       policy,
       venv,
-      { updates, episodesPerUpdate },
+      { updates, episodesPerUpdate, envSteps: steps },
       options.seed,
       {
         onBatch: (event) => {
@@ -119,7 +123,8 @@ export async function trainTask(
           if (metricsFile) appendFileSync(metricsFile, `${line}\n`);
           log(line, {
             update: event.update,
-            total: updates,
+            envSteps: event.envSteps,
+            total: steps,
             meanReturn: event.meanReturn,
             meanSpeed: event.meanSpeed,
           });
@@ -157,6 +162,11 @@ export function registerTrainTaskCommand(program: Command): void {
       .description('learn one task from scratch with VPG or PPO; writes the policy and metrics.jsonl'),
   )
     .option('--algo <name>', 'vpg | ppo', 'ppo')
+    .option(
+      '--robot <file>',
+      'robot spec JSON replacing the shipped robot (legged envs; see docs/robots.md)',
+      pathOption('--robot'),
+    )
     .option('--steps <n>', `env steps budget (default ${DEFAULT_STEPS})`, intOption('--steps', 1))
     .option('--seed <n>', 'seed of the policy init, rollouts and minibatches', intOption('--seed', 0), 0)
     .option('--out <dir>', 'write policy/, metrics.jsonl and run.json here', pathOption('--out'))
@@ -181,7 +191,6 @@ export function registerTrainTaskCommand(program: Command): void {
       'policy config, e.g. {"hiddenSizes":[32,32]}',
       jsonOption('--policy-config'),
     )
-    .option('--robot <path>', 'robot spec JSON replacing the shipped robot (legged envs)')
     .option(
       '--reward <preset>',
       `reward preset of a legged env: ${REWARD_PRESETS.join(' | ')} (default maml)`,
@@ -198,17 +207,17 @@ export function registerTrainTaskCommand(program: Command): void {
           if (!bar) {
             bar = new cliProgress.SingleBar(
               {
-                format: 'update {value}/{total} [{bar}] return {ret} speed {speed} | ETA {eta_formatted}',
+                format: 'env steps {value}/{total} [{bar}] return {ret} speed {speed} | ETA {eta_formatted}',
                 hideCursor: true,
               },
               cliProgress.Presets.shades_classic,
             );
             bar.start(p.total, 0, { ret: '-', speed: '-' });
           }
-          bar.update(p.update, { ret: p.meanReturn.toFixed(2), speed: p.meanSpeed?.toFixed(2) ?? '-' });
+          bar.update(p.envSteps, { ret: p.meanReturn.toFixed(2), speed: p.meanSpeed?.toFixed(2) ?? '-' });
         } else {
           process.stderr.write(
-            `update ${p.update}/${p.total}  return ${p.meanReturn.toFixed(2)}` +
+            `update ${p.update}  env steps ${p.envSteps}/${p.total}  return ${p.meanReturn.toFixed(2)}` +
               `${p.meanSpeed === undefined ? '' : `  speed ${p.meanSpeed.toFixed(2)}`}\n`,
           );
         }

@@ -22,6 +22,7 @@ import { createJobRunner } from '../meta/pool.js';
 import { policyKind } from '../meta/run-policy.js';
 import { makeMetaLearner } from '../meta/trainer.js';
 import { intOption, pathOption } from './options.js';
+import { checkRunRobotFlag, RUN_ROBOT_HELP } from './robot-option.js';
 
 export interface ViewOptions {
   run: string;
@@ -33,6 +34,8 @@ export interface ViewOptions {
   seed: number;
   /** Worker threads for the adaptation (0: the main thread, for tests). */
   workers?: number;
+  /** `--robot FILE`: must be the run's own robot (the view always uses that). */
+  robot?: string;
 }
 
 /** What is shown for one display episode: a task, its index (-1: sent by a page) and the params after k updates. */
@@ -65,8 +68,9 @@ export async function startView(options: ViewOptions): Promise<ViewSession> {
     );
   }
   const config = loaded.config as RlTrainConfig;
+  checkRunRobotFlag(options.robot, config, options.run);
   const entry = envEntry(config.env);
-  const distribution = entry.distribution(config.tasks);
+  const distribution = entry.distribution(config.tasks, config.robot);
   const tasks =
     options.tasks === 'test'
       ? distribution.testTasks(options.count)
@@ -108,6 +112,7 @@ export async function startView(options: ViewOptions): Promise<ViewSession> {
   const { scenes$, frames$ } = liveRollouts({
     runId,
     envId: config.env,
+    robot: config.robot,
     policy: config.policy,
     maxEpisodeSteps: config.maxEpisodeSteps,
     reward: config.reward,
@@ -250,6 +255,7 @@ export function registerViewCommand(program: Command): void {
     .option('--port <n>', 'viewer port (0: any free port)', intOption('--port', 0, 65535), 0)
     .option('--host <host>', 'viewer interface (default 127.0.0.1; others need a token)')
     .option('--token <token>', 'viewer access token')
+    .option('--robot <file>', RUN_ROBOT_HELP, pathOption('--robot'))
     .action(async (options: ViewOptions) => {
       const session = await startView(options);
       process.stdout.write(`viewer: ${session.url}\n`);

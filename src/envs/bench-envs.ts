@@ -6,11 +6,13 @@ import type { LeggedTask } from './legged-env.js';
 import { stepRobot } from './physics-accuracy.js';
 import { initRapier } from './rapier.js';
 import { DEFAULT_FRAME_SKIP } from './rapier-env.js';
-import { envEntry, makeEnv, makeVectorEnv } from './registry.js';
-import { shippedRobot } from './robot-spec.js';
+import { envDims, envEntry, makeEnv, makeVectorEnv } from './registry.js';
+import { type RobotSpec, shippedRobot } from './robot-spec.js';
 
 export interface EnvBenchRow {
   id: string;
+  /** The robot's name, when a robot replaced the env's shipped one. */
+  robot?: string;
   envStepsPerSec: number;
   bareStepsPerSec: number;
   ratio: number;
@@ -45,7 +47,13 @@ function rate(seconds: number, stepOnce: (i: number) => void): number {
  * A bare Rapier loop over the same world as env `id`: same builder, bodies, joints, timestep and action repeat,
  * motors driven by the same function, rebuilt at the same horizon; no observation, reward or checks.
  */
-function bareLoop(id: string, task: unknown, horizon: number, actions: Float32Array[]): (i: number) => void {
+function bareLoop(
+  id: string,
+  task: unknown,
+  horizon: number,
+  actions: Float32Array[],
+  robotSpec?: RobotSpec,
+): (i: number) => void {
   if (id === 'ball-nav') {
     const t = task as BallNavTask;
     let built = buildBallWorld(t, BALL_NAV_DEFAULTS);
@@ -67,7 +75,7 @@ function bareLoop(id: string, task: unknown, horizon: number, actions: Float32Ar
     };
   }
   const t = task as LeggedTask;
-  const spec = shippedRobot(id as 'cheetah' | 'ant');
+  const spec = robotSpec ?? shippedRobot(id as 'cheetah' | 'ant');
   let robot = buildRobot(spec, t.dynamics, t.terrain);
   return (i) => {
     if (i % horizon === horizon - 1) {
@@ -78,33 +86,39 @@ function bareLoop(id: string, task: unknown, horizon: number, actions: Float32Ar
   };
 }
 
-function substepsOf(id: string): number {
-  return id === 'ant' || id === 'cheetah' ? shippedRobot(id).substeps : DEFAULT_FRAME_SKIP;
+function substepsOf(id: string, robot?: RobotSpec): number {
+  if (id !== 'ant' && id !== 'cheetah') return DEFAULT_FRAME_SKIP;
+  return (robot ?? shippedRobot(id)).substeps;
 }
 
-/** Env steps/s of each env against a bare Rapier loop of the same world, measured interleaved in one run. */
+/**
+ * Env steps/s of each env against a bare Rapier loop of the same world, measured interleaved in one run; with
+ * `robot`, the legged envs (default ids: cheetah and ant) with that robot in place of their own.
+ */
 export async function benchEnvs(
   seconds: number,
-  ids: readonly string[] = ['ball-nav', 'cheetah', 'ant'],
+  ids: readonly string[] = robotIds(undefined),
+  robot?: RobotSpec,
 ): Promise<EnvBenchRow[]> {
   await initRapier();
   const rows: EnvBenchRow[] = [];
   for (const id of ids) {
     const entry = envEntry(id);
     const task = entry.defaultTask();
-    const actions = actionPool(entry.actDim);
-    const env = await makeEnv(id, { task });
+    const { actDim } = envDims(id, robot);
+    const actions = actionPool(actDim);
+    const env = await makeEnv(id, { task, robot });
     env.reset({ seed: 0 });
     const envStep = (i: number) => {
       const r = env.step(actions[i % ACTION_POOL]!);
       if (r.terminated || r.truncated) env.reset();
     };
-    const bare = bareLoop(id, task, entry.maxEpisodeSteps, actions);
-    const venv = await makeVectorEnv(id, 16, { task });
+    const bare = bareLoop(id, task, entry.maxEpisodeSteps, actions, robot);
+    const venv = await makeVectorEnv(id, 16, { task, robot });
     venv.reset(0);
-    const batch = new Float32Array(16 * entry.actDim);
+    const batch = new Float32Array(16 * actDim);
     actions.slice(0, 16).forEach((a, k) => {
-      batch.set(a, k * entry.actDim);
+      batch.set(a, k * actDim);
     });
     // Alternate short windows so machine noise hits both loops alike; the ratio is the median of paired ratios.
     const rounds = Math.max(6, Math.round(seconds * 4));
@@ -122,14 +136,20 @@ export async function benchEnvs(
     const envStepsPerSec = median(envRates);
     rows.push({
       id,
+      ...(robot ? { robot: robot.name } : {}),
       envStepsPerSec: Math.round(envStepsPerSec),
       bareStepsPerSec: Math.round(median(bareRates)),
       ratio: Number(median(ratios).toFixed(3)),
       vectorStepsPerSec: Math.round(median(vectorRates)),
-      physicsStepsPerSec: Math.round(envStepsPerSec * substepsOf(id)),
+      physicsStepsPerSec: Math.round(envStepsPerSec * substepsOf(id, robot)),
     });
     env.close();
     venv.close();
   }
   return rows;
+}
+
+/** The envs benchmarked by default: all of them, or with a robot those that take one. */
+export function robotIds(robot: RobotSpec | undefined): string[] {
+  return ['ball-nav', 'cheetah', 'ant'].filter((id) => !robot || envEntry(id).robot);
 }

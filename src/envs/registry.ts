@@ -9,8 +9,7 @@ import { type LeggedTask, leggedTaskSchema } from './legged-env.js';
 import { leggedTaskDistribution } from './legged-tasks.js';
 import { initRapier } from './rapier.js';
 import { type RewardPreset, rewardPresetSchema } from './reward-presets.js';
-import { loadRobotFile } from './robot-file.js';
-import { type RobotSpec, shippedRobot } from './robot-spec.js';
+import { observationSize, type RobotSpec, shippedRobot } from './robot-spec.js';
 import type { TaskDistribution } from './task.js';
 import { TaskObservation } from './task-features.js';
 import { TimeLimit } from './time-limit.js';
@@ -20,8 +19,8 @@ export interface MakeEnvOptions {
   task?: unknown;
   /** Time limit in steps (default: the env's own). */
   maxEpisodeSteps?: number;
-  /** Path of a robot spec JSON replacing the shipped robot (legged envs only). */
-  robot?: string;
+  /** A robot spec replacing the shipped robot (legged envs only; `loadRobotFile` reads one from a file). */
+  robot?: RobotSpec;
   /** Reward preset of a legged env (reward-presets.ts; default "maml"). */
   reward?: RewardPreset;
   /** Append the task's parameters to the observation (the oracle baseline). */
@@ -42,9 +41,14 @@ export interface EnvEntry {
   taskSchema: z.ZodType;
   /** The env takes a reward preset (`makeEnv({ reward })`, reward-presets.ts). */
   rewardPresets?: boolean;
+  /** The shipped robot of a legged env (any robot spec may replace it); absent: the env takes no robot. */
+  robot?: 'cheetah' | 'ant';
   defaultTask(): unknown;
-  /** The env's task distribution; `options` (e.g. a train config's `tasks` field) override its ranges. */
-  distribution(options?: unknown): TaskDistribution<unknown>;
+  /**
+   * The env's task distribution; `options` (e.g. a train config's `tasks` field) override its ranges; `robot` (a
+   * legged env's robot, default the shipped one) names the bodies whose masses it scales.
+   */
+  distribution(options?: unknown, robot?: RobotSpec): TaskDistribution<unknown>;
   create(task: unknown, options: MakeEnvOptions): Env<unknown>;
 }
 
@@ -76,7 +80,7 @@ const entries: EnvEntry[] = [
           'unset for ball-nav (one reward; presets are for legged envs)',
         );
       if (options.robot !== undefined)
-        throw new TerrariumError('--robot', options.robot, 'unset for ball-nav (it has no robot spec)');
+        throw new TerrariumError('robot', options.robot.name, 'unset for ball-nav (it has no robot spec)');
       return new BallNavEnv(task as never) as Env<unknown>;
     },
   },
@@ -90,12 +94,13 @@ const entries: EnvEntry[] = [
     terrains: ['flat', 'slope', 'stairs', 'rough'],
     taskSchema: leggedTaskSchema,
     rewardPresets: true,
+    robot: 'cheetah',
     defaultTask: defaultCheetahTask,
-    distribution: (options) =>
+    distribution: (options, robot) =>
       leggedTaskDistribution(
         'cheetah',
         true,
-        bodyNames('cheetah'),
+        bodyNames(robot ?? shippedRobot('cheetah')),
         { goal: 'velocity' },
         options,
       ) as TaskDistribution<unknown>,
@@ -112,12 +117,13 @@ const entries: EnvEntry[] = [
     terrains: ['flat', 'slope', 'stairs', 'rough'],
     taskSchema: leggedTaskSchema,
     rewardPresets: true,
+    robot: 'ant',
     defaultTask: defaultAntTask,
-    distribution: (options) =>
+    distribution: (options, robot) =>
       leggedTaskDistribution(
         'ant',
         false,
-        bodyNames('ant'),
+        bodyNames(robot ?? shippedRobot('ant')),
         { goal: 'direction' },
         options,
       ) as TaskDistribution<unknown>,
@@ -127,7 +133,7 @@ const entries: EnvEntry[] = [
 ];
 
 function robotFor(name: 'cheetah' | 'ant', options: MakeEnvOptions): RobotSpec {
-  return options.robot ? loadRobotFile(options.robot) : shippedRobot(name);
+  return options.robot ?? shippedRobot(name);
 }
 
 function leggedOptions(options: MakeEnvOptions): { reward?: RewardPreset } {
@@ -136,8 +142,15 @@ function leggedOptions(options: MakeEnvOptions): { reward?: RewardPreset } {
     : { reward: parseWith(rewardPresetSchema, options.reward, 'reward') };
 }
 
-function bodyNames(name: 'cheetah' | 'ant'): string[] {
-  return shippedRobot(name).bodies.map((b) => b.name);
+function bodyNames(robot: RobotSpec): string[] {
+  return robot.bodies.map((b) => b.name);
+}
+
+/** Observation and action sizes of env `id` with `robot` (a legged env's; default its shipped robot). */
+export function envDims(id: string, robot?: RobotSpec): { obsDim: number; actDim: number } {
+  const entry = envEntry(id);
+  if (!robot || !entry.robot) return { obsDim: entry.obsDim, actDim: entry.actDim };
+  return { obsDim: observationSize(robot), actDim: robot.joints.length };
 }
 
 export function registerEnv(entry: EnvEntry): void {

@@ -60,8 +60,11 @@ export class VectorEnv<Task> {
     return this.obsBuffer.slice();
   }
 
-  /** `actions` is num x actDim, row-major. */
-  step(actions: Float32Array): VectorStepResult {
+  /**
+   * `actions` is num x actDim, row-major. With `active`, only the copies i with active[i] = 1 step; the others keep
+   * their state and observation and report reward 0, no episode end and an empty info.
+   */
+  step(actions: Float32Array, active?: Uint8Array): VectorStepResult {
     if (actions.length !== this.num * this.actDim) {
       throw new TerrariumError(
         'actions',
@@ -74,6 +77,10 @@ export class VectorEnv<Task> {
     const truncated = new Uint8Array(this.num);
     const infos: StepInfo[] = new Array(this.num);
     for (let i = 0; i < this.num; i++) {
+      if (active && !active[i]) {
+        infos[i] = { rewardTerms: {} };
+        continue;
+      }
       const env = this.envs[i]!;
       const result = env.step(actions.subarray(i * this.actDim, (i + 1) * this.actDim));
       rewards[i] = result.reward;

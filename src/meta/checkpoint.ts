@@ -1,7 +1,8 @@
 /**
  * Run directory and checkpoints.
  *
- *   RUN/config.json             the resolved train config
+ *   RUN/config.json             the resolved train config (its `robot`: "robot.json", with the robot's sha256)
+ *   RUN/robot.json              the run's robot spec, when it has its own (config-robot.ts)
  *   RUN/metrics.jsonl           one line per meta-iteration
  *   RUN/checkpoints/ckpt-NNNNNN.json   meta-params, optimizer state, RNG states, counters after NNNNNN iterations
  *   RUN/checkpoints/latest      the file name of the newest complete checkpoint
@@ -18,8 +19,9 @@ import { writeDurable } from '../core/durable-write.js';
 import { TerrariumError } from '../core/errors.js';
 import { faultPoint } from '../core/fault-point.js';
 import type { RngState } from '../core/rng.js';
+import { robotHash, robotJson } from '../envs/robot-file.js';
 import { checkpointBytes, readCheckpointBytes } from './checkpoint-file.js';
-import { parseRunConfig, type TrainConfig } from './config.js';
+import { isSineConfig, parseRunConfig, type TrainConfig } from './config.js';
 import type { StepScales } from './meta-sgd.js';
 import type { AdamState } from './reptile.js';
 
@@ -55,10 +57,21 @@ function checkpointName(iteration: number): string {
   return `ckpt-${String(iteration).padStart(6, '0')}.json`;
 }
 
-/** Writes the resolved config (at the start of a run, and again on resume). */
+/** The file beside config.json that holds a run's robot spec. */
+export const RUN_ROBOT_FILE = 'robot.json';
+
+/**
+ * Writes the resolved config (at the start of a run, and again on resume); a config with a robot writes the spec to
+ * RUN/robot.json first and names it in config.json, with its hash.
+ */
 export async function writeRunConfig(runDir: string, config: TrainConfig): Promise<void> {
   await mkdir(checkpointDir(runDir), { recursive: true });
-  await writeDurable(join(runDir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
+  let saved: unknown = config;
+  if (!isSineConfig(config) && config.robot) {
+    await writeDurable(join(runDir, RUN_ROBOT_FILE), robotJson(config.robot));
+    saved = { ...config, robot: RUN_ROBOT_FILE, robotSha256: robotHash(config.robot) };
+  }
+  await writeDurable(join(runDir, 'config.json'), `${JSON.stringify(saved, null, 2)}\n`);
 }
 
 /** The run's config.json, parsed; a missing, corrupt or invalid file is an error naming it. */
@@ -77,7 +90,7 @@ export async function readRunConfig(runDir: string): Promise<TrainConfig> {
     throw new TerrariumError(path, `${text.length} characters`, 'valid JSON', (error as Error).message);
   }
   try {
-    return parseRunConfig(json);
+    return parseRunConfig(json, runDir);
   } catch (error) {
     if (!(error instanceof TerrariumError)) throw error;
     throw new TerrariumError(`${path}: ${error.path}`, error.value, error.expected);

@@ -4,7 +4,7 @@
  * a meta-iteration holds for every task, the rollout batches the workers hold at once) to 8 GiB each.
  */
 import { TerrariumError } from '../core/errors.js';
-import { envEntry } from '../envs/registry.js';
+import { envDims, envEntry } from '../envs/registry.js';
 import type { RlTrainConfig, SineTrainConfig, TrainConfig } from './config.js';
 import { sineNumParams } from './sine.js';
 
@@ -48,10 +48,11 @@ function bytes(n: number): string {
 export function checkMemory(config: TrainConfig): void {
   const sine = config.env === 'sine';
   const entry = sine ? null : envEntry(config.env);
+  const dims = sine ? null : envDims(config.env, (config as RlTrainConfig).robot);
   // A margin of 64 inputs covers the task features an oracle observes and the context.
   const params = sine
     ? sineNumParams((config as SineTrainConfig).hidden)
-    : policyParams(config as RlTrainConfig, entry!.obsDim + 64, entry!.actDim);
+    : policyParams(config as RlTrainConfig, dims!.obsDim + 64, dims!.actDim);
   // Each task keeps its adapted parameters and, for FOMAML and Meta-SGD, those before every update.
   const perTask = (config.inner.steps + 2) * params * 4;
   if (perTask > MEMORY_SHARE) {
@@ -74,7 +75,7 @@ export function checkMemory(config: TrainConfig): void {
   const rl = config as RlTrainConfig;
   const horizon = rl.maxEpisodeSteps ?? entry!.maxEpisodeSteps;
   // A stored step: observation, action, reward, value, log-prob, advantage, return, done (4-byte floats).
-  const stepBytes = (entry!.obsDim + 64 + entry!.actDim + 6) * 4;
+  const stepBytes = (dims!.obsDim + 64 + dims!.actDim + 6) * 4;
   const batch = rl.inner.episodesPerUpdate * horizon * stepBytes;
   const held = batch * Math.max(1, rl.workers);
   if (held > MEMORY_SHARE) {

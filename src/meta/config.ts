@@ -12,7 +12,9 @@ import { policyConfigSchema } from '../agents/policy.js';
 import { parseWith, TerrariumError } from '../core/errors.js';
 import { envEntry, listEnvs } from '../envs/registry.js';
 import { DEFAULT_REWARD_PRESET, rewardPresetSchema } from '../envs/reward-presets.js';
+import type { RobotSpec } from '../envs/robot-spec.js';
 import { checkMemory, LIMITS } from './config-limits.js';
+import { resolveConfigRobot } from './config-robot.js';
 
 /** An integer in [min, max], with the message the house style asks for. */
 export function intField(min: number, max = Number.POSITIVE_INFINITY) {
@@ -143,6 +145,16 @@ export const rlTrainConfigSchema = z
     maxEpisodeSteps: intField(1, LIMITS.maxEpisodeSteps).optional(),
     /** Reward preset of a legged env (src/envs/reward-presets.ts); filled in as "maml" for legged envs. */
     reward: rewardPresetSchema.optional(),
+    /**
+     * The robot of a legged env (absent: its shipped robot): a robot file's path, relative to the config file, or a
+     * spec written inline. Resolved and validated at load (config-robot.ts); a run stores it as RUN/robot.json.
+     */
+    robot: z.union([z.string().min(1), z.record(z.string(), z.unknown())]).optional(),
+    /** sha256 of the robot's canonical JSON (robot-file.ts), recorded by the trainer; given, the robot must match. */
+    robotSha256: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/, 'a sha256 as 64 lowercase hex digits')
+      .optional(),
     inner: rlInnerSchema,
     /** The policy network (src/agents). */
     policy: policyConfigSchema,
@@ -224,7 +236,8 @@ export const sineTrainConfigSchema = z
   })
   .strict();
 
-export type RlTrainConfig = z.infer<typeof rlTrainConfigSchema>;
+/** A parsed RL config: `robot`, when set, is the resolved spec (a path has been read). */
+export type RlTrainConfig = Omit<z.infer<typeof rlTrainConfigSchema>, 'robot'> & { robot?: RobotSpec };
 export type SineTrainConfig = z.infer<typeof sineTrainConfigSchema>;
 export type TrainConfig = RlTrainConfig | SineTrainConfig;
 
@@ -250,7 +263,7 @@ function checkRewardPreset(config: RlTrainConfig): void {
  * predates that field: it gets the value that was in force before it existed, not today's default (a run from
  * before reward presets resumes and evaluates with the reward and PPO settings it was trained with).
  */
-export function parseRunConfig(input: unknown): TrainConfig {
+export function parseRunConfig(input: unknown, baseDir?: string): TrainConfig {
   if (input === null || typeof input !== 'object' || Array.isArray(input)) return parseTrainConfig(input);
   const saved = structuredClone(input) as Record<string, unknown>;
   const entry = listEnvs().find((e) => e.id === saved.env);
@@ -265,10 +278,11 @@ export function parseRunConfig(input: unknown): TrainConfig {
       ppo.numMinibatches ??= 8;
     }
   }
-  return parseTrainConfig(saved);
+  return parseTrainConfig(saved, baseDir);
 }
 
-export function parseTrainConfig(input: unknown): TrainConfig {
+/** `baseDir`: where a `robot` path is read from (the config file's directory; default the working directory). */
+export function parseTrainConfig(input: unknown, baseDir?: string): TrainConfig {
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
     throw new TerrariumError('config', input, 'a JSON object');
   }
@@ -281,7 +295,7 @@ export function parseTrainConfig(input: unknown): TrainConfig {
   if (typeof env !== 'string' || !listEnvs().some((e) => e.id === env)) {
     throw new TerrariumError('env', env, `one of ${['sine', ...listEnvs().map((e) => e.id)].join(', ')}`);
   }
-  const config = parseWith(rlTrainConfigSchema, input, '');
+  const config = resolveConfigRobot(parseWith(rlTrainConfigSchema, input, ''), baseDir);
   checkRewardPreset(config);
   const envCopies = config.inner.numEnvs ?? config.inner.episodesPerUpdate;
   if (config.pretrainMode === 'sequential' && config.metaBatchSize !== envCopies) {
@@ -327,7 +341,7 @@ export function parseTrainConfig(input: unknown): TrainConfig {
     }
   }
   // The env validates its own distribution options (errors rooted at "tasks").
-  envEntry(env).distribution(config.tasks);
+  envEntry(env).distribution(config.tasks, config.robot);
   checkMemory(config);
   return config;
 }
@@ -379,12 +393,17 @@ export function metaSgdVectors(config: RlTrainConfig): number {
   return config.metaSgd?.perStep ? metaSgdReach(config) : 1;
 }
 
-/** Applies command-line overrides (--seed, --iterations, --workers, --backend) to a parsed config. */
+/** Applies command-line overrides (--seed, --iterations, --workers, --backend, --robot) to a parsed config. */
 export function withOverrides(
   config: TrainConfig,
-  overrides: { seed?: number; workers?: number; backend?: string; iterations?: number },
+  overrides: { seed?: number; workers?: number; backend?: string; iterations?: number; robot?: RobotSpec },
 ): TrainConfig {
   const merged = { ...config };
+  if (overrides.robot !== undefined) {
+    if (isSineConfig(merged)) throw new TerrariumError('--robot', overrides.robot.name, 'unset for sine');
+    merged.robot = overrides.robot;
+    delete merged.robotSha256;
+  }
   if (overrides.seed !== undefined) merged.seed = overrides.seed;
   if (overrides.iterations !== undefined) merged.iterations = overrides.iterations;
   if (overrides.workers !== undefined) merged.workers = overrides.workers;

@@ -11,6 +11,7 @@ import { filter, type Observable as Obs, Observable, share, shareReplay } from '
 import type { Env } from '../envs/env.js';
 import { makeEnv } from '../envs/registry.js';
 import type { RewardPreset } from '../envs/reward-presets.js';
+import type { RobotSpec } from '../envs/robot-spec.js';
 import type { FrameEvent, SceneEvent } from './events.js';
 
 /** What one episode shows: the task, where it sits in the meta-batch and adaptation, and the actions. */
@@ -32,6 +33,8 @@ export interface DisplayActor {
 export interface DisplayEpisodesOptions {
   runId: string;
   envId: string;
+  /** The robot of a legged env (absent: the shipped one). */
+  robot?: RobotSpec;
   maxEpisodeSteps?: number;
   reward?: RewardPreset;
   /** The env appends the task's parameters to the observation (an oracle's policy). */
@@ -75,6 +78,7 @@ export function displayEpisodes(options: DisplayEpisodesOptions): DisplayStreams
     let actor: DisplayActor | null = null;
     const loop = async () => {
       env = await makeEnv(options.envId, {
+        robot: options.robot,
         maxEpisodeSteps: options.maxEpisodeSteps,
         reward: options.reward,
         observeTask: options.observeTask,

@@ -9,12 +9,15 @@ import type { ObsNormState } from '../agents/obs-norm.js';
 import { GaussianPolicy, type PolicyConfigInput } from '../agents/policy.js';
 import { deriveSeed, Rng } from '../core/rng.js';
 import type { RewardPreset } from '../envs/reward-presets.js';
+import type { RobotSpec } from '../envs/robot-spec.js';
 import { boxSize } from '../envs/spaces.js';
 import { type DisplayActor, type DisplayStreams, displayEpisodes } from './display-episodes.js';
 
 export interface LiveRolloutOptions {
   runId: string;
   envId: string;
+  /** The robot of a legged env (absent: the shipped one). */
+  robot?: RobotSpec;
   /** The policy architecture the params belong to. */
   policy: PolicyConfigInput;
   maxEpisodeSteps?: number;
@@ -61,6 +64,16 @@ export function liveRollouts(options: LiveRolloutOptions): LiveRollouts {
       close: () => policy?.dispose(),
     };
   };
-  const { runId, envId, maxEpisodeSteps, reward, observeTask, speed$, paused$ } = options;
-  return displayEpisodes({ runId, envId, maxEpisodeSteps, reward, observeTask, speed$, paused$, actor });
+  const { runId, envId, robot, maxEpisodeSteps, reward, observeTask, speed$, paused$ } = options;
+  return displayEpisodes({
+    runId,
+    envId,
+    robot,
+    maxEpisodeSteps,
+    reward,
+    observeTask,
+    speed$,
+    paused$,
+    actor,
+  });
 }

@@ -7,6 +7,7 @@
  * and the sine-regression toy (sine-learner.ts).
  */
 import type { RewardPreset } from '../envs/reward-presets.js';
+import type { RobotSpec } from '../envs/robot-spec.js';
 import type { SineSpec } from './sine.js';
 
 export interface AdaptStats {
@@ -19,6 +20,8 @@ export interface AdaptStats {
 /** Settings of an RL adaptation: everything a fresh worker needs to build the env, policy and learner. */
 export interface RlJobSpec {
   env: string;
+  /** The robot of a legged env, as data (absent: the env's shipped robot). */
+  robot?: RobotSpec;
   maxEpisodeSteps?: number;
   /** Reward preset of a legged env (absent: the env's default). */
   reward?: RewardPreset;

@@ -1,16 +1,24 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TerrariumError } from '../core/errors.js';
-import { parseRunConfig, type TrainConfig } from './config.js';
+import { envEntry } from '../envs/registry.js';
+import { checkSameRobot, type NamedRobot, shippedRobotFor } from '../envs/robot-file.js';
+import { RUN_ROBOT_FILE } from './checkpoint.js';
+import { isSineConfig, parseRunConfig, type RlTrainConfig, type TrainConfig } from './config.js';
 
 /** --resume continues a run only with the config it was started with (seed, workers and backend may differ). */
 export async function checkSameConfig(runDir: string, config: TrainConfig): Promise<void> {
   let saved: TrainConfig;
   try {
     // Parsed, so fields added to the schema since the run started compare as their defaults.
-    saved = parseRunConfig(JSON.parse(await readFile(join(runDir, 'config.json'), 'utf8')));
-  } catch {
-    throw new TerrariumError('--resume', runDir, 'a run directory with a valid config.json to resume');
+    saved = parseRunConfig(JSON.parse(await readFile(join(runDir, 'config.json'), 'utf8')), runDir);
+  } catch (error) {
+    throw new TerrariumError(
+      '--resume',
+      runDir,
+      'a run directory with a valid config.json to resume',
+      error instanceof TerrariumError ? error.message : undefined,
+    );
   }
   const fields = new Set([...Object.keys(saved), ...Object.keys(config)]);
   // A run whose eps does not anneal over its iterations can be extended: with more iterations or env steps it
@@ -23,6 +31,18 @@ export async function checkSameConfig(runDir: string, config: TrainConfig): Prom
       JSON.stringify((saved as Record<string, unknown>)[key]) !==
         JSON.stringify((config as Record<string, unknown>)[key]),
   );
+  const legged = (c: TrainConfig): c is RlTrainConfig =>
+    !isSineConfig(c) && envEntry(c.env).robot !== undefined;
+  if (differing.includes('robot') && legged(config) && legged(saved)) {
+    const named = (c: RlTrainConfig, source: string): NamedRobot =>
+      c.robot ? { spec: c.robot, source } : shippedRobotFor(envEntry(c.env).robot!);
+    checkSameRobot(
+      named(config, 'the robot of --config'),
+      named(saved, join(runDir, RUN_ROBOT_FILE)),
+      runDir,
+      '--config: robot',
+    );
+  }
   if (differing.length > 0) {
     throw new TerrariumError(
       '--config',

@@ -14,7 +14,7 @@ import { mergeObsNorm, type ObsNormState } from '../agents/obs-norm.js';
 import { GaussianPolicy } from '../agents/policy.js';
 import { deriveSeed } from '../core/rng.js';
 import { setContexts } from '../envs/context-input.js';
-import { envEntry, makeVectorEnv } from '../envs/registry.js';
+import { envDims, envEntry, makeVectorEnv } from '../envs/registry.js';
 import { taskFeatures } from '../envs/task-features.js';
 import type { VectorEnv } from '../envs/vector-env.js';
 import type { RlTrainConfig } from './config.js';
@@ -30,9 +30,10 @@ import {
 export async function rlMetaLearner(config: RlTrainConfig): Promise<MetaLearner> {
   const backend = await initBackend(config.backend as BackendName);
   const entry = envEntry(config.env);
-  const distribution = entry.distribution(config.tasks);
+  const distribution = entry.distribution(config.tasks, config.robot);
   const spec: RlJobSpec = {
     env: config.env,
+    ...(config.robot ? { robot: config.robot } : {}),
     maxEpisodeSteps: config.maxEpisodeSteps,
     ...(config.reward ? { reward: config.reward } : {}),
     observeTask: config.observeTask,
@@ -49,7 +50,12 @@ export async function rlMetaLearner(config: RlTrainConfig): Promise<MetaLearner>
     backend,
     init: async (seed) => {
       const obsDim = policyObsDim(config);
-      const policy = GaussianPolicy.create(config.policy, obsDim, entry.actDim, seed);
+      const policy = GaussianPolicy.create(
+        config.policy,
+        obsDim,
+        envDims(config.env, config.robot).actDim,
+        seed,
+      );
       try {
         return { params: policy.getParams(), obsNorm: policy.getObsNorm() };
       } finally {
@@ -74,12 +80,16 @@ export async function rlMetaLearner(config: RlTrainConfig): Promise<MetaLearner>
 
 /** The policy's input size: the env's observation, then (observeTask) the task's features, then the context. */
 export function policyObsDim(
-  config: Pick<RlTrainConfig, 'env' | 'tasks' | 'observeTask'> & { policy: { contextDim?: number } },
+  config: Pick<RlTrainConfig, 'env' | 'tasks' | 'observeTask' | 'robot'> & {
+    policy: { contextDim?: number };
+  },
 ): number {
   const entry = envEntry(config.env);
+  const { obsDim } = envDims(config.env, config.robot);
   const context = config.policy.contextDim ?? 0;
-  if (!config.observeTask) return entry.obsDim + context;
-  return entry.obsDim + taskFeatures(entry.distribution(config.tasks).testTasks(1)[0]).length + context;
+  if (!config.observeTask) return obsDim + context;
+  const task = entry.distribution(config.tasks, config.robot).testTasks(1)[0];
+  return obsDim + taskFeatures(task).length + context;
 }
 
 /**
@@ -128,6 +138,7 @@ function workspace(spec: RlJobSpec, key: string): Promise<Workspace> {
       await initBackend(spec.backend as BackendName);
       const { contextDim } = spec.policy as { contextDim?: number };
       const venv = await makeVectorEnv(spec.env, spec.numEnvs, {
+        robot: spec.robot,
         maxEpisodeSteps: spec.maxEpisodeSteps,
         reward: spec.reward,
         observeTask: spec.observeTask,

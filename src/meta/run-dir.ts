@@ -1,13 +1,13 @@
 /**
  * A run directory is never overwritten by mistake: `train` without `--resume` needs a new or empty directory, and
- * `--force` (starting over on purpose) deletes the trainer's own files there first (config.json, metrics.jsonl,
- * checkpoints/, sine-eval.json); anything else in the directory is left alone.
+ * `--force` (starting over on purpose) deletes the trainer's own files there first (config.json, robot.json,
+ * metrics.jsonl, checkpoints/, sine-eval.json); anything else in the directory is left alone.
  */
 import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TerrariumError } from '../core/errors.js';
 
-const OWN_FILES = ['checkpoints', 'metrics.jsonl', 'config.json', 'sine-eval.json'];
+const OWN_FILES = ['checkpoints', 'metrics.jsonl', 'config.json', 'robot.json', 'sine-eval.json'];
 
 /** Throws unless `runDir` is absent or empty (or `force` is set); changes nothing on disk. */
 export async function checkNewRunDir(runDir: string, force = false): Promise<void> {

@@ -244,6 +244,7 @@ export async function createTrainer(options: TrainerOptions): Promise<Trainer> {
     ({ scenes$, frames$ } = liveRollouts({
       runId,
       envId: config.env,
+      robot: config.robot,
       policy: config.policy,
       maxEpisodeSteps: config.maxEpisodeSteps,
       reward: config.reward,

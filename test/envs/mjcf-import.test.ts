@@ -97,7 +97,7 @@ describe.each(FIXTURES)('MJCF $file', ({ file, env, obsDim, actDim }) => {
   });
 
   it("has Gymnasium's observation and action sizes", async () => {
-    const e = await makeEnv(env, { robot: path(file) });
+    const e = await makeEnv(env, { robot: loadRobotFile(path(file)) });
     expect(e.observationSpace.shape).toEqual([obsDim]);
     expect(e.actionSpace.shape).toEqual([actDim]);
     e.close();
@@ -105,7 +105,7 @@ describe.each(FIXTURES)('MJCF $file', ({ file, env, obsDim, actDim }) => {
 
   it('same seed and actions give bitwise the same trajectory', async () => {
     const run = async () => {
-      const e = await makeEnv(env, { robot: path(file) });
+      const e = await makeEnv(env, { robot: loadRobotFile(path(file)) });
       const rng = new Rng(5);
       const out = [e.reset({ seed: 9 }).obs];
       for (let t = 0; t < 30; t++)
@@ -119,7 +119,7 @@ describe.each(FIXTURES)('MJCF $file', ({ file, env, obsDim, actDim }) => {
   it.each(['zero', 'random'])(
     'settles under %s actions for 5 s without blowing up or flying off',
     async (policy) => {
-      const e = await makeEnv(env, { robot: path(file), maxEpisodeSteps: 1000 });
+      const e = await makeEnv(env, { robot: loadRobotFile(path(file)), maxEpisodeSteps: 1000 });
       const rng = new Rng(11);
       e.reset({ seed: 4 });
       for (let t = 0; t < 100; t++) {

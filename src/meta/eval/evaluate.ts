@@ -90,7 +90,7 @@ export function publicReport(report: EvalReport) {
 
 /** The held-out tasks eval uses: the first n of the env's test split (never a training task). */
 export function evalTasks(config: RlTrainConfig, n: number): unknown[] {
-  const distribution = envEntry(config.env).distribution(config.tasks);
+  const distribution = envEntry(config.env).distribution(config.tasks, config.robot);
   if (!Number.isInteger(n) || n < 1 || n > distribution.testSize) {
     throw new TerrariumError(
       '--tasks',
@@ -275,6 +275,7 @@ export function pairedDifferences(
 async function adaptRunner(config: RlTrainConfig, method: EvalMethod) {
   const episodesPerUpdate = config.inner.episodesPerUpdate;
   const venv = await makeVectorEnv(config.env, config.inner.numEnvs ?? episodesPerUpdate, {
+    robot: config.robot,
     maxEpisodeSteps: config.maxEpisodeSteps,
     reward: config.reward,
     observeTask: method.observeTask,

@@ -13,7 +13,7 @@ import type { ObsNormState } from '../../agents/obs-norm.js';
 import { GaussianPolicy, type PolicyConfig } from '../../agents/policy.js';
 import { TerrariumError } from '../../core/errors.js';
 import { deriveSeed } from '../../core/rng.js';
-import { envEntry } from '../../envs/registry.js';
+import { envDims } from '../../envs/registry.js';
 import { type LoadedRun, loadRunIfCheckpointed } from '../checkpoint.js';
 import type { RlTrainConfig } from '../config.js';
 import { stepMultipliers } from '../meta-sgd.js';
@@ -65,7 +65,7 @@ export function metaMethod(run: LoadedRun): EvalMethod {
 
 /** Fresh initializations (tfjs must be initialized). */
 export function randomMethod(config: RlTrainConfig): EvalMethod {
-  const entry = envEntry(config.env);
+  const { actDim } = envDims(config.env, config.robot);
   return {
     name: 'random',
     observeTask: false,
@@ -73,7 +73,7 @@ export function randomMethod(config: RlTrainConfig): EvalMethod {
     init: (seed) => {
       const policySeed = seed === 0 ? initSeed(config) : deriveSeed(initSeed(config), seed);
       const obsDim = policyObsDim({ ...config, observeTask: false });
-      const policy = GaussianPolicy.create(config.policy, obsDim, entry.actDim, policySeed);
+      const policy = GaussianPolicy.create(config.policy, obsDim, actDim, policySeed);
       try {
         return { params: policy.getParams(), obsNorm: policy.getObsNorm() };
       } finally {

@@ -12,7 +12,7 @@ import { withContextInputs } from '../../agents/context-inputs.js';
 import type { ObsNormState } from '../../agents/obs-norm.js';
 import { GaussianPolicy } from '../../agents/policy.js';
 import { TerrariumError } from '../../core/errors.js';
-import { envEntry } from '../../envs/registry.js';
+import { envDims } from '../../envs/registry.js';
 import { loadLatestCheckpoint, saveCheckpoint, writeRunConfig } from '../checkpoint.js';
 import { parseTrainConfig, type RlTrainConfig } from '../config.js';
 import { policyObsDim } from '../rl-learner.js';
@@ -37,7 +37,7 @@ export async function widenBaseline(fromDir: string, target: RlTrainConfig, toDi
   const policy = GaussianPolicy.create(
     trained.policy,
     policyObsDim(trained),
-    envEntry(trained.env).actDim,
+    envDims(trained.env, trained.robot).actDim,
     0,
   );
   let widened: GaussianPolicy | null = null;
