@@ -8,6 +8,7 @@ import { isSineConfig, parseTrainConfig, type TrainConfig, withOverrides } from 
 import { evaluateSine } from '../meta/sine-learner.js';
 import { createTrainer, initSeed, type Trainer } from '../meta/trainer.js';
 import { intOption, pathOption } from './options.js';
+import { stopOnSignals } from './signals.js';
 import { UsageError } from './usage-error.js';
 
 export interface TrainOptions {
@@ -192,14 +193,7 @@ export async function runTrainer(
         `${trainer.startIteration > 0 ? ` (resuming at iteration ${trainer.startIteration})` : ''}\n`,
     );
   }
-  let interrupted = false;
-  const onSigint = () => {
-    if (interrupted) process.exit(130);
-    interrupted = true;
-    process.stderr.write('\nterrarium: interrupted; saving a checkpoint (Ctrl-C again to quit at once)\n');
-    trainer.stop();
-  };
-  process.on('SIGINT', onSigint);
+  const signals = stopOnSignals('a checkpoint', () => trainer.stop());
   const progress = reportProgress(trainer, options);
   try {
     const summary = await trainer.run();
@@ -229,10 +223,10 @@ export async function runTrainer(
         );
       }
     }
-    return interrupted ? 130 : 0;
+    return signals.exitCode() ?? 0;
   } finally {
     progress.done();
-    process.off('SIGINT', onSigint);
+    signals.dispose();
     await viewer?.close();
   }
 }
