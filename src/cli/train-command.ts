@@ -7,6 +7,8 @@ import { loadLatestCheckpoint, readRunConfig } from '../meta/checkpoint.js';
 import { isSineConfig, parseTrainConfig, type TrainConfig, withOverrides } from '../meta/config.js';
 import { evaluateSine } from '../meta/sine-learner.js';
 import { createTrainer, initSeed, type Trainer } from '../meta/trainer.js';
+import { followJobs, iterationLabel } from './iteration-progress.js';
+import { ITERATIONS_HELP, noteIterations } from './iterations-note.js';
 import { intOption, pathOption } from './options.js';
 import { stopOnSignals } from './signals.js';
 import { UsageError } from './usage-error.js';
@@ -103,7 +105,7 @@ function reportProgress(trainer: Trainer, options: TrainOptions): { done(): void
   if (!options.json && process.stdout.isTTY) {
     bar = new cliProgress.SingleBar(
       {
-        format: `${budget ? 'env steps' : 'iter'} {value}/{total} [{bar}] {stepsPerSec} steps/s | return before {before} after {after} | ETA {eta_formatted}`,
+        format: `${budget ? 'env steps' : 'iter'} {value}/{total} [{bar}] {stepsPerSec} steps/s | return before {before} after {after} | ETA {eta_formatted}{jobs}`,
         hideCursor: true,
         etaBuffer: 20,
       },
@@ -116,9 +118,11 @@ function reportProgress(trainer: Trainer, options: TrainOptions): { done(): void
         stepsPerSec: '-',
         before: '-',
         after: '-',
+        jobs: '',
       },
     );
   }
+  const jobsSub = options.json ? null : followJobs(trainer, bar);
   // Env steps/s of the last iteration, from the cumulative counters of consecutive events.
   let previous = trainer.startTotals;
   const metricsSub = trainer.streams.metrics$.subscribe((event) => {
@@ -135,7 +139,7 @@ function reportProgress(trainer: Trainer, options: TrainOptions): { done(): void
       });
     } else {
       process.stdout.write(
-        `iter ${event.iteration + 1}/${total}  return before ${formatReturn(event.returnBefore)}` +
+        `${iterationLabel(event.iteration, total)}  return before ${formatReturn(event.returnBefore)}` +
           `  after ${formatReturn(event.returnAfter)}${showEps ? `  eps ${event.eps.toFixed(3)}` : ''}` +
           `${event.envSteps > 0 ? `  ${rate} steps/s` : ''}` +
           `${budget ? `  env steps ${event.envSteps}/${budget}` : ''}` +
@@ -153,6 +157,7 @@ function reportProgress(trainer: Trainer, options: TrainOptions): { done(): void
       bar?.stop();
       metricsSub.unsubscribe();
       noticeSub.unsubscribe();
+      jobsSub?.unsubscribe();
     },
   };
 }
@@ -162,6 +167,7 @@ export async function runTrain(options: TrainOptions): Promise<number> {
     throw new UsageError('--resume: give the run to continue with --out DIR');
   if (!options.config && !options.resume) throw new UsageError('--config FILE is required');
   const base = options.config ? await readConfigFile(options.config) : await readRunConfig(options.out!);
+  noteIterations(base, options);
   const config = withOverrides(base, options);
   return runTrainer(config, options.out ?? defaultRunDir(options.config!), options);
 }
@@ -190,7 +196,7 @@ export async function runTrainer(
     process.stdout.write(
       `training ${config.algo} on ${config.env}: ${config.iterations} iterations${budget} x ${config.metaBatchSize} tasks, ` +
         `${config.workers} worker(s), backend ${trainer.streams.info.backend}; run dir ${outDir}` +
-        `${trainer.startIteration > 0 ? ` (resuming at iteration ${trainer.startIteration})` : ''}\n`,
+        `${trainer.startIteration > 0 ? ` (resuming at ${iterationLabel(trainer.startIteration, config.iterations)})` : ''}\n`,
     );
   }
   const signals = stopOnSignals('a checkpoint', () => trainer.stop());
@@ -246,11 +252,7 @@ export function registerTrainCommand(program: Command): void {
     )
     .option('--backend <name>', 'tfjs backend: auto, wasm, cpu, node, node-gpu')
     .option('--seed <n>', 'run seed', intOption('--seed', 0))
-    .option(
-      '--iterations <n>',
-      "iterations (the config's otherwise); with --resume, extends a run whose eps does not anneal",
-      intOption('--iterations', 1),
-    )
+    .option('--iterations <n>', ITERATIONS_HELP, intOption('--iterations', 1))
     .option(
       '--stop-after <n>',
       'stop (with a checkpoint) after this many iterations',
