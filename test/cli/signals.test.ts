@@ -70,6 +70,46 @@ describe('SIGTERM (docker stop, job schedulers) saves like Ctrl-C', () => {
     );
   });
 
+  it("pretrain: SIGTERM mid-run exits 143 with the baseline's checkpoint, and --resume continues it", async () => {
+    const dir = tempDir();
+    const config = join(dir, 'ball-nav.json');
+    writeFileSync(
+      config,
+      JSON.stringify({
+        env: 'ball-nav',
+        iterations: 50,
+        metaBatchSize: 2,
+        maxEpisodeSteps: 20,
+        inner: { steps: 1, episodesPerUpdate: 2, learner: { algo: 'vpg', alpha: 0.3, baseline: 'linear' } },
+        policy: { hiddenSizes: [8], activation: 'relu', obsNorm: true, valueFunction: false },
+        checkpointEvery: 1,
+        workers: 0,
+        backend: 'cpu',
+      }),
+    );
+    const run = join(dir, 'run');
+    const trained = await terrarium(['train', '--config', config, '--out', run, '--stop-after', '1']);
+    expect(trained.code, trained.stderr).toBe(0);
+    // The baseline's cap is 4 x 50 iterations: far more than the test lets it run.
+    const pretrain = ['pretrain', '--run', run, '--env-steps', '100000000'];
+    expect(await stopMidRun(pretrain, /^iter 1\/200 /m, 'SIGTERM')).toBe(143);
+    const baseline = join(run, 'pretrained');
+    const stopped = await loadLatestCheckpoint(baseline);
+    expect(stopped.iteration).toBeGreaterThan(0);
+    expect(readMetrics(baseline)).toHaveLength(stopped.iteration);
+    expect(
+      await stopMidRun(
+        [...pretrain, '--resume'],
+        new RegExp(`^iter ${stopped.iteration + 2}/200 `, 'm'),
+        'SIGINT',
+      ),
+    ).toBe(130);
+    const resumed = await loadLatestCheckpoint(baseline);
+    expect(resumed.iteration).toBeGreaterThan(stopped.iteration);
+    // One metrics line per iteration, none lost or repeated across the stop.
+    expect(readMetrics(baseline).map((m) => m.iteration)).toEqual([...Array(resumed.iteration).keys()]);
+  });
+
   it('train-task: SIGTERM mid-run exits 143 and saves the policy trained so far, which rollout loads', async () => {
     const out = join(tempDir(), 'task');
     const args = ['train-task', '--env', 'ball-nav', '--algo', 'vpg', '--steps', '100000000', '--out', out];
