@@ -49,6 +49,7 @@ export async function main(argv: string[]): Promise<number> {
     let command = program.commands.some((c) => c.name() === name) ? name : undefined;
     if (error instanceof CommandParseError) {
       if (error.error.exitCode === 0) return 0; // --help, --version
+      if (error.error.code === 'commander.help') return 2; // no command given: the help went to stderr
       command = error.command;
       error = commanderUsageError(error.error, error.command);
     }

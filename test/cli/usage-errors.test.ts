@@ -38,6 +38,13 @@ describe('terrarium CLI: --version and usage errors', () => {
     expect(stdout).toBe('');
   });
 
+  it('no command prints the help on stderr and exits 2', async () => {
+    const { code, stderr } = await terrarium([]);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/^Usage: terrarium /);
+    expect(stderr).not.toContain('terrarium: ');
+  });
+
   it('--help still prints the help and exits 0', async () => {
     const { code, stdout } = await terrarium(['train', '--help']);
     expect(code).toBe(0);
