@@ -97,6 +97,7 @@ export async function adaptLoop(
       adapted.updateObsNorm(batch.obs);
       await new Promise<void>((resolve) => setImmediate(resolve));
       hooks.signal?.throwIfAborted();
+      if (hooks.until?.aborted) break;
     }
   } catch (error) {
     adapted.dispose();

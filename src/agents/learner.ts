@@ -92,6 +92,8 @@ export interface AdaptHooks {
   onBatch?: (event: UpdateEvent) => void;
   /** Checked after each update: once aborted, the adaptation throws the signal's reason (a stop in this thread). */
   signal?: AbortSignal;
+  /** Checked after each update: once aborted, adaptation ends there and returns the policy so far (no measuring). */
+  until?: AbortSignal;
 }
 
 export interface Learner {

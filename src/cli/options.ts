@@ -39,7 +39,12 @@ export function jsonOption(flag: string) {
 export function addTaskOptions(command: Command): Command {
   return command
     .requiredOption('--env <id>', 'environment id (see `terrarium envs`)')
-    .option('--task <json>', 'task as JSON (see the env task schema)', jsonOption('--task'))
+    .option(
+      '--task <json>',
+      'task fields as JSON over the env\'s default task, e.g. {"dynamics":{"friction":0.3}} or, for dynamics, ' +
+        '{"friction":0.3} (fields: `terrarium envs`)',
+      jsonOption('--task'),
+    )
     .option(
       '--task-seed <n>',
       'sample the task from the env distribution with this seed',

@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
-import { TerrariumError } from '../core/errors.js';
+import { parseWith, TerrariumError } from '../core/errors.js';
 import { Rng } from '../core/rng.js';
 import type { Env } from '../envs/env.js';
+import { completeTask } from '../envs/partial-task.js';
 import { envEntry, makeEnv } from '../envs/registry.js';
 import { REWARD_PRESETS } from '../envs/reward-presets.js';
 import { boxSize } from '../envs/spaces.js';
@@ -40,7 +41,10 @@ export interface RolloutSummary {
 /** A policy for one episode: obs in, action out. */
 export type Actor = (obs: Float32Array) => ArrayLike<number>;
 
-/** Resolves the task a rollout runs on from --task, --task-seed and --terrain. */
+/**
+ * Resolves the task a rollout runs on from --task (fields over the env's default task, see completeTask),
+ * --task-seed and --terrain, and validates it.
+ */
 export function resolveTask(options: Pick<RolloutOptions, 'env' | 'task' | 'taskSeed' | 'terrain'>): unknown {
   const entry = envEntry(options.env);
   if (options.task !== undefined && options.taskSeed !== undefined) {
@@ -48,7 +52,7 @@ export function resolveTask(options: Pick<RolloutOptions, 'env' | 'task' | 'task
   }
   let task: Record<string, unknown> =
     options.task !== undefined
-      ? (options.task as Record<string, unknown>)
+      ? (completeTask(entry.defaultTask(), options.task, '--task') as Record<string, unknown>)
       : options.taskSeed !== undefined
         ? (entry.distribution().sample(1, options.taskSeed)[0] as Record<string, unknown>)
         : (entry.defaultTask() as Record<string, unknown>);
@@ -63,6 +67,7 @@ export function resolveTask(options: Pick<RolloutOptions, 'env' | 'task' | 'task
     const ranges = { ...DEFAULT_TERRAIN_RANGES, kinds: [options.terrain as TerrainKind] };
     task = { ...task, terrain: sampleTerrain(new Rng(options.taskSeed ?? 0), ranges) };
   }
+  parseWith(entry.taskSchema, task, 'task');
   return task;
 }
 

@@ -8,8 +8,11 @@ import { loadLatestCheckpoint, readRunConfig } from '../meta/checkpoint.js';
 import { isSineConfig, parseTrainConfig, type TrainConfig, withOverrides } from '../meta/config.js';
 import { evaluateSine } from '../meta/sine-learner.js';
 import { createTrainer, initSeed, type Trainer } from '../meta/trainer.js';
+import { followJobs, iterationLabel } from './iteration-progress.js';
+import { ITERATIONS_HELP, noteIterations } from './iterations-note.js';
 import { intOption, pathOption } from './options.js';
 import { checkRunRobotFlag, robotFlag } from './robot-option.js';
+import { stopOnSignals } from './signals.js';
 import { UsageError } from './usage-error.js';
 
 export interface TrainOptions {
@@ -106,7 +109,7 @@ function reportProgress(trainer: Trainer, options: TrainOptions): { done(): void
   if (!options.json && process.stdout.isTTY) {
     bar = new cliProgress.SingleBar(
       {
-        format: `${budget ? 'env steps' : 'iter'} {value}/{total} [{bar}] {stepsPerSec} steps/s | return before {before} after {after} | ETA {eta_formatted}`,
+        format: `${budget ? 'env steps' : 'iter'} {value}/{total} [{bar}] {stepsPerSec} steps/s | return before {before} after {after} | ETA {eta_formatted}{jobs}`,
         hideCursor: true,
         etaBuffer: 20,
       },
@@ -119,9 +122,11 @@ function reportProgress(trainer: Trainer, options: TrainOptions): { done(): void
         stepsPerSec: '-',
         before: '-',
         after: '-',
+        jobs: '',
       },
     );
   }
+  const jobsSub = options.json ? null : followJobs(trainer, bar);
   // Env steps/s of the last iteration, from the cumulative counters of consecutive events.
   let previous = trainer.startTotals;
   const metricsSub = trainer.streams.metrics$.subscribe((event) => {
@@ -138,7 +143,7 @@ function reportProgress(trainer: Trainer, options: TrainOptions): { done(): void
       });
     } else {
       process.stdout.write(
-        `iter ${event.iteration + 1}/${total}  return before ${formatReturn(event.returnBefore)}` +
+        `${iterationLabel(event.iteration, total)}  return before ${formatReturn(event.returnBefore)}` +
           `  after ${formatReturn(event.returnAfter)}${showEps ? `  eps ${event.eps.toFixed(3)}` : ''}` +
           `${event.envSteps > 0 ? `  ${rate} steps/s` : ''}` +
           `${budget ? `  env steps ${event.envSteps}/${budget}` : ''}` +
@@ -156,6 +161,7 @@ function reportProgress(trainer: Trainer, options: TrainOptions): { done(): void
       bar?.stop();
       metricsSub.unsubscribe();
       noticeSub.unsubscribe();
+      jobsSub?.unsubscribe();
     },
   };
 }
@@ -165,6 +171,7 @@ export async function runTrain(options: TrainOptions): Promise<number> {
     throw new UsageError('--resume: give the run to continue with --out DIR');
   if (!options.config && !options.resume) throw new UsageError('--config FILE is required');
   const base = options.config ? await readConfigFile(options.config) : await readRunConfig(options.out!);
+  noteIterations(base, options);
   if (options.resume) {
     if (options.robot !== undefined)
       checkRunRobotFlag(options.robot, await runOrConfig(options.out!, base), options.out!);
@@ -204,17 +211,10 @@ export async function runTrainer(
     process.stdout.write(
       `training ${config.algo} on ${config.env}: ${config.iterations} iterations${budget} x ${config.metaBatchSize} tasks, ` +
         `${config.workers} worker(s), backend ${trainer.streams.info.backend}; run dir ${outDir}` +
-        `${trainer.startIteration > 0 ? ` (resuming at iteration ${trainer.startIteration})` : ''}\n`,
+        `${trainer.startIteration > 0 ? ` (resuming at ${iterationLabel(trainer.startIteration, config.iterations)})` : ''}\n`,
     );
   }
-  let interrupted = false;
-  const onSigint = () => {
-    if (interrupted) process.exit(130);
-    interrupted = true;
-    process.stderr.write('\nterrarium: interrupted; saving a checkpoint (Ctrl-C again to quit at once)\n');
-    trainer.stop();
-  };
-  process.on('SIGINT', onSigint);
+  const signals = stopOnSignals('a checkpoint', () => trainer.stop());
   const progress = reportProgress(trainer, options);
   try {
     const summary = await trainer.run();
@@ -244,10 +244,10 @@ export async function runTrainer(
         );
       }
     }
-    return interrupted ? 130 : 0;
+    return signals.exitCode() ?? 0;
   } finally {
     progress.done();
-    process.off('SIGINT', onSigint);
+    signals.dispose();
     await viewer?.close();
   }
 }
@@ -272,11 +272,7 @@ export function registerTrainCommand(program: Command): void {
       "robot spec JSON replacing the config's robot (legged envs; with --resume: the run's own; see docs/robots.md)",
       pathOption('--robot'),
     )
-    .option(
-      '--iterations <n>',
-      "iterations (the config's otherwise); with --resume, extends a run whose eps does not anneal",
-      intOption('--iterations', 1),
-    )
+    .option('--iterations <n>', ITERATIONS_HELP, intOption('--iterations', 1))
     .option(
       '--stop-after <n>',
       'stop (with a checkpoint) after this many iterations',

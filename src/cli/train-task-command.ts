@@ -12,6 +12,7 @@ import { REWARD_PRESETS } from '../envs/reward-presets.js';
 import { addTaskOptions, intOption, jsonOption, pathOption, rewardFlag } from './options.js';
 import { robotFlag } from './robot-option.js';
 import { resolveTask } from './rollout-command.js';
+import { stopOnSignals } from './signals.js';
 import { writeTrainTaskRun } from './train-task-run.js';
 
 export interface TrainTaskOptions {
@@ -31,6 +32,8 @@ export interface TrainTaskOptions {
   policyConfig?: unknown;
   robot?: string;
   reward?: string;
+  /** Ends training after the current update; the policy so far is saved (Ctrl-C, SIGTERM). */
+  stop?: AbortSignal;
 }
 
 export interface TrainTaskSummary {
@@ -117,6 +120,7 @@ export async function trainTask(
       { updates, episodesPerUpdate, envSteps: steps },
       options.seed,
       {
+        until: options.stop,
         onBatch: (event) => {
           const { batch: _batch, ...rest } = event;
           const line = JSON.stringify({ ...rest, backend });
@@ -201,7 +205,10 @@ export function registerTrainTaskCommand(program: Command): void {
     )
     .action(async (options: TrainTaskOptions) => {
       let bar: cliProgress.SingleBar | null = null;
-      const summary = await trainTask(options, (_line, p) => {
+      const signals = stopOnSignals(
+        options.out ? `the policy trained so far to ${options.out}` : 'nothing (no --out)',
+      );
+      const summary = await trainTask({ ...options, stop: signals.signal }, (_line, p) => {
         if (options.json) return;
         if (process.stderr.isTTY) {
           if (!bar) {
@@ -221,7 +228,10 @@ export function registerTrainTaskCommand(program: Command): void {
               `${p.meanSpeed === undefined ? '' : `  speed ${p.meanSpeed.toFixed(2)}`}\n`,
           );
         }
-      }).finally(() => (bar as cliProgress.SingleBar | null)?.stop());
+      }).finally(() => {
+        (bar as cliProgress.SingleBar | null)?.stop();
+        signals.dispose();
+      });
       if (options.json) {
         const { env, algo, initialReturn, finalReturn, meanSpeed, envSteps, wallSeconds, backend } = summary;
         process.stdout.write(
@@ -235,5 +245,6 @@ export function registerTrainTaskCommand(program: Command): void {
             `${options.out ? `; wrote ${options.out}` : ''}\n`,
         );
       }
+      process.exitCode = signals.exitCode() ?? 0;
     });
 }

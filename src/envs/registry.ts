@@ -12,6 +12,7 @@ import { type RewardPreset, rewardPresetSchema } from './reward-presets.js';
 import { observationSize, type RobotSpec, shippedRobot } from './robot-spec.js';
 import type { TaskDistribution } from './task.js';
 import { TaskObservation } from './task-features.js';
+import { taskFieldPaths } from './task-fields.js';
 import { TimeLimit } from './time-limit.js';
 import { VectorEnv } from './vector-env.js';
 
@@ -36,6 +37,7 @@ export interface EnvEntry {
   obsDim: number;
   actDim: number;
   maxEpisodeSteps: number;
+  /** The task's field paths that the env uses (`goal.position`, `dynamics.friction`, ...), from its schema. */
   taskParams: string[];
   terrains: string[];
   taskSchema: z.ZodType;
@@ -52,14 +54,6 @@ export interface EnvEntry {
   create(task: unknown, options: MakeEnvOptions): Env<unknown>;
 }
 
-const LEGGED_DYNAMICS = [
-  'dynamics.massScale',
-  'dynamics.friction',
-  'dynamics.motorStrength',
-  'dynamics.jointDamping',
-  'dynamics.gravityScale',
-];
-
 const entries: EnvEntry[] = [
   {
     id: 'ball-nav',
@@ -67,7 +61,8 @@ const entries: EnvEntry[] = [
     obsDim: 4,
     actDim: 2,
     maxEpisodeSteps: 100,
-    taskParams: ['goal.position', 'massScale', 'friction'],
+    // The ball has no joints or named bodies.
+    taskParams: taskFieldPaths(ballNavTaskSchema, ['dynamics.jointDamping', 'dynamics.bodyMassScale']),
     terrains: ['flat'],
     taskSchema: ballNavTaskSchema,
     defaultTask: defaultBallNavTask,
@@ -90,7 +85,7 @@ const entries: EnvEntry[] = [
     obsDim: 17,
     actDim: 6,
     maxEpisodeSteps: 200,
-    taskParams: ['goal.velocity|direction', ...LEGGED_DYNAMICS, 'terrain'],
+    taskParams: taskFieldPaths(leggedTaskSchema),
     terrains: ['flat', 'slope', 'stairs', 'rough'],
     taskSchema: leggedTaskSchema,
     rewardPresets: true,
@@ -113,7 +108,7 @@ const entries: EnvEntry[] = [
     obsDim: 27,
     actDim: 8,
     maxEpisodeSteps: 200,
-    taskParams: ['goal.direction|position|velocity', ...LEGGED_DYNAMICS, 'terrain'],
+    taskParams: taskFieldPaths(leggedTaskSchema),
     terrains: ['flat', 'slope', 'stairs', 'rough'],
     taskSchema: leggedTaskSchema,
     rewardPresets: true,

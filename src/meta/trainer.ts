@@ -20,6 +20,7 @@ import { mean, spread } from '../core/summary.js';
 import { type Checkpoint, findCheckpoint, saveCheckpoint, writeRunConfig } from './checkpoint.js';
 import { isSineConfig, metaSgdVectors, type TrainConfig } from './config.js';
 import type { AdaptationEvent, FrameEvent, MetricsEvent, SceneEvent, TrainingStreams } from './events.js';
+import { type JobProgress, jobCounter } from './job-progress.js';
 import type { AdaptJob, AdaptResult, MetaLearner } from './meta-learner.js';
 import { type StepScales, stepMultipliers, stepScalesInit } from './meta-sgd.js';
 import { innerMultipliers, outerStep } from './outer-step.js';
@@ -108,6 +109,8 @@ export interface Trainer {
   readonly streams: TrainingStreams;
   /** Notices for the user: worker crashes, checkpoints. */
   readonly notices$: Observable<string>;
+  /** Each finished adaptation job: progress inside the running meta-iteration. */
+  readonly jobs$: Observable<JobProgress>;
   readonly config: TrainConfig;
   /** Iterations already done when `run()` starts (non-zero after --resume). */
   readonly startIteration: number;
@@ -171,7 +174,7 @@ export async function createTrainer(options: TrainerOptions): Promise<Trainer> {
     resumeNotes.push(...metricsPlan.notes);
     state = { ...state, metricsLines: metricsPlan.text.split('\n').length - 1 };
   } else {
-    if (options.resume) resumeNotes.push(`no checkpoint yet in ${runDir}: starting at iteration 0`);
+    if (options.resume) resumeNotes.push(`no checkpoint yet in ${runDir}: starting at iteration 1`);
     const init = await learner.init(initSeed(config));
     state = {
       version: 1,
@@ -202,6 +205,8 @@ export async function createTrainer(options: TrainerOptions): Promise<Trainer> {
   const metrics$ = new Subject<MetricsEvent>();
   const adaptation$ = new Subject<AdaptationEvent>();
   const notices$ = new Subject<string>();
+  const jobs$ = new Subject<JobProgress>();
+  const jobDone = jobCounter(config, jobs$);
   const info = {
     runId,
     env: config.env,
@@ -279,7 +284,7 @@ export async function createTrainer(options: TrainerOptions): Promise<Trainer> {
       onWorkerCrash: ({ iteration, taskIndex, attempt, error }) => {
         crashes++;
         notices$.next(
-          `worker died during iteration ${iteration}, task ${taskIndex} (${error.message}); ` +
+          `worker died during iteration ${iteration + 1}, task ${taskIndex} (${error.message}); ` +
             `retrying (attempt ${attempt + 2})`,
         );
       },
@@ -393,7 +398,7 @@ export async function createTrainer(options: TrainerOptions): Promise<Trainer> {
     const { workers } = runner;
     const run = runner.run;
     if (workers > 0) {
-      const all = Promise.all(jobs.map((job) => run(job)));
+      const all = Promise.all(jobs.map((job) => run(job).then((result) => jobDone(job, result))));
       all.catch(() => {});
       return Promise.race([all, stopEvent]);
     }
@@ -401,7 +406,7 @@ export async function createTrainer(options: TrainerOptions): Promise<Trainer> {
     for (const job of jobs) {
       if (stopRequested()) return 'stop' as const;
       try {
-        results.push(await run(job, stop.signal));
+        results.push(jobDone(job, await run(job, stop.signal)));
       } catch (error) {
         if (stopRequested()) return 'stop' as const;
         throw error;
@@ -431,6 +436,7 @@ export async function createTrainer(options: TrainerOptions): Promise<Trainer> {
     runDir,
     streams,
     notices$,
+    jobs$,
     config,
     startIteration: state.iteration,
     startTotals: { envSteps: state.envSteps, wallSeconds: state.wallSeconds },
@@ -442,6 +448,7 @@ export async function createTrainer(options: TrainerOptions): Promise<Trainer> {
         metrics$.complete();
         adaptation$.complete();
         notices$.complete();
+        jobs$.complete();
         learner.dispose();
       }
     },

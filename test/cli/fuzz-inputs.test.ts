@@ -34,7 +34,9 @@ describe('fuzzed inputs end in a valid result or a named error', () => {
     ] as const) {
       const result = await cli([...argv]);
       expect(result.code, argv.join(' ')).toBe(2);
-      expect(result.stderr).toMatch(new RegExp(`^terrarium: ${flag}: expected a path, got "\\s*"\n$`));
+      expect(result.stderr).toMatch(
+        new RegExp(`^terrarium: ${flag}: expected a path, got "\\s*"; see terrarium ${argv[0]} --help\n$`),
+      );
     }
   });
 

@@ -249,7 +249,7 @@ describe('terrarium eval (command line)', () => {
     expect(bad.stderr).toMatch(/^terrarium: --return-gap\.typicalGap: expected .*, got -5/);
     const one = await cli(...args, '--return-gap', '7');
     expect(one.stderr.trim()).toBe(
-      'terrarium: --return-gap: expected off or BEST,GAP (two numbers), got "7"',
+      'terrarium: --return-gap: expected off or BEST,GAP (two numbers), got "7"; see terrarium eval --help',
     );
   });
 
@@ -257,11 +257,14 @@ describe('terrarium eval (command line)', () => {
     const bad = await cli('eval', '--run', runDir, '--baselines', 'random,magic');
     expect(bad.code).toBe(2);
     expect(bad.stderr.trim()).toBe(
-      'terrarium: --baselines: expected a comma-separated list of random, pretrained, oracle, got "magic"',
+      'terrarium: --baselines: expected a comma-separated list of random, pretrained, oracle, got "magic"; ' +
+        'see terrarium eval --help',
     );
     const steps = await cli('eval', '--run', runDir, '--baseline-steps', 'learned');
     expect(steps.code).toBe(2);
-    expect(steps.stderr.trim()).toBe('terrarium: --baseline-steps: expected scalar or meta, got "learned"');
+    expect(steps.stderr.trim()).toBe(
+      'terrarium: --baseline-steps: expected scalar or meta, got "learned"; see terrarium eval --help',
+    );
     const empty = mkdtempSync(join(tmpdir(), 'terrarium-eval-none-'));
     const none = await cli('eval', '--run', empty);
     expect(none.code).toBe(2);

@@ -51,7 +51,9 @@ describe('terrarium view holds at most one task sent by pages, and fails fast on
     await train(tinyBallNav({ iterations: 1 }), dir);
     const range = await terrarium(['view', '--run', dir, '--port', '70000']);
     expect(range.code).toBe(2);
-    expect(range.stderr).toBe('terrarium: --port: expected an integer in [0, 65535], got "70000"\n');
+    expect(range.stderr).toBe(
+      'terrarium: --port: expected an integer in [0, 65535], got "70000"; see terrarium view --help\n',
+    );
     const busy = createServer();
     await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
     cleanups.push(() => new Promise((resolve) => busy.close(resolve)));

@@ -72,7 +72,7 @@ export class Charts {
   }
 
   addMetrics(event: MetricsMessage): void {
-    this.iterations.push(event.iteration);
+    this.iterations.push(event.iteration + 1); // from 1, as the CLI and the plots count
     this.before.push(event.returnBefore);
     this.after.push(event.returnAfter);
     this.meta.setData([this.iterations, this.before, this.after]);

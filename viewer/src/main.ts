@@ -52,13 +52,14 @@ function onMessage(message: ServerMessage): void {
       charts.showTask(message.taskIndex);
       if (document.activeElement !== taskJson) taskJson.value = JSON.stringify(message.scene.task, null, 1);
       break;
+    // Shown from 1, as the CLI counts them; the messages carry metrics.jsonl's 0-based index.
     case 'metrics':
       charts.addMetrics(message);
-      hud.set('iteration', message.iteration);
+      hud.set('iteration', message.iteration + 1);
       break;
     case 'adaptation':
       charts.addAdaptation(message);
-      hud.set('iteration', message.iteration);
+      hud.set('iteration', message.iteration + 1);
       break;
     case 'state':
       controls.paused = message.paused;
