@@ -15,10 +15,13 @@
  *   restartSeconds   what pausing adds: the later start-ups and the checkpoints saved at each pause;
  *   evalSeconds      the evals between segments, and referenceSeconds the one before training;
  *   oracleSeconds    training the oracle, when this measurement had to.
+ * A context run's oracle (trained without a context) is widened with zero context rows first, as `terrarium
+ * pretrain --oracle` leaves it for `terrarium eval` (widen-baseline.ts).
  */
 
 import os from 'node:os';
 import { join } from 'node:path';
+import { type BackendName, initBackend } from '../src/agents/backend.js';
 import { machineInfo } from '../src/cli/machine-info.js';
 import { TerrariumError } from '../src/core/errors.js';
 import { type LoadedRun, loadLatestCheckpoint } from '../src/meta/checkpoint.js';
@@ -27,6 +30,7 @@ import { evaluate } from '../src/meta/eval/evaluate.js';
 import { type EvalMethod, metaMethod, randomMethod } from '../src/meta/eval/methods.js';
 import { readMetrics } from '../src/meta/eval/run-eval.js';
 import { normalizedScore } from '../src/meta/eval/stats.js';
+import { needsContextInputs, widenBaseline } from '../src/meta/eval/widen-baseline.js';
 import { createTrainer } from '../src/meta/trainer.js';
 
 export interface TimeToResultOptions {
@@ -245,7 +249,12 @@ async function prepareOracle(options: TimeToResultOptions): Promise<{
   }
   const run = await loadLatestCheckpoint(dir);
   checkOracleConfig(run.config, options.config, '--oracle-run');
-  return { run, dir, trained };
+  if (!needsContextInputs(options.config, run.config as RlTrainConfig)) return { run, dir, trained };
+  // A context run adapts the oracle with its context learner: widened with zero rows as `terrarium pretrain` does.
+  const widened = join(options.outDir, 'oracle-widened');
+  await initBackend(options.config.backend as BackendName);
+  await widenBaseline(dir, options.config, widened);
+  return { run: await loadLatestCheckpoint(widened), dir, trained };
 }
 
 /** The oracle must act in the meta-run's env, reward and task distribution (its obs then differ only by the task). */

@@ -153,6 +153,38 @@ describe('bench time-to-result', () => {
     expect((await loadLatestCheckpoint(r.runDir)).iteration).toBe(hit.iteration);
   });
 
+  it("adapts a context run's oracle with the context learner, widened with zero rows as eval's baselines are", async () => {
+    const contextConfig = parseTrainConfig({
+      ...metaJson,
+      algo: 'reptile',
+      metaSgd: undefined,
+      inner: {
+        steps: 1,
+        episodesPerUpdate: 2,
+        measureFinal: false,
+        learner: { algo: 'context', lr: 2, sigma: 1 },
+        weights: { updates: 1, learner: { algo: 'vpg', alpha: 0.3, baseline: 'linear' } },
+      },
+      policy: { ...metaJson.policy, contextDim: 2 },
+    }) as RlTrainConfig;
+    const outDir = tempDir();
+    const r = await measureTimeToResult({
+      config: contextConfig,
+      oracle: { run: oracleRun },
+      target: 1e6,
+      every: 1,
+      tasks: 2,
+      seeds: 1,
+      outDir,
+      maxIterations: 1,
+    });
+    const widened = await loadLatestCheckpoint(join(outDir, 'oracle-widened'));
+    expect((widened.config as RlTrainConfig).policy.contextDim).toBe(2);
+    // Zero rows: the context perturbations of k = 0 leave the steering oracle as good as it was.
+    expect(r.references.oracle0).toBeCloseTo(unreached.references.oracle0, 6);
+    expect(r.curve.map((p) => p.iteration)).toEqual([1]);
+  });
+
   it('refuses an oracle run of another env, naming the flag', async () => {
     const sineRun = tempDir();
     await (await createTrainer({ config: tinySine({ iterations: 1 }), outDir: sineRun })).run();
