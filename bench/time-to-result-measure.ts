@@ -11,8 +11,10 @@
  * new trainer resumes from it. A resumed run continues bit-exactly, so the run is the one an unpaused `terrarium
  * train` makes (tested). The clocks are kept apart:
  *   trainingSeconds  the trainer's own clock (metrics.jsonl totalWallSeconds: each iteration from sampling its tasks
- *                    to the meta step) plus the first start-up (worker pool, learner), as one unpaused run pays it;
- *   restartSeconds   what pausing adds: the later start-ups and the checkpoints saved at each pause;
+ *                    to the meta step) plus the first start-up (learner, run directory), as one unpaused run pays it;
+ *                    the worker pool is made once and kept across the pauses, so its start-up (workers loading tfjs
+ *                    and Rapier, inside the first iteration's time) is paid once, as in an unpaused run;
+ *   restartSeconds   what pausing adds: the later trainer start-ups and the checkpoints saved at each pause;
  *   evalSeconds      the evals between segments, and referenceSeconds the one before training;
  *   oracleSeconds    training the oracle, when this measurement had to.
  * A context run's oracle (trained without a context) is widened with zero context rows first, as `terrarium
@@ -31,6 +33,7 @@ import { type EvalMethod, metaMethod, randomMethod } from '../src/meta/eval/meth
 import { readMetrics } from '../src/meta/eval/run-eval.js';
 import { normalizedScore } from '../src/meta/eval/stats.js';
 import { needsContextInputs, widenBaseline } from '../src/meta/eval/widen-baseline.js';
+import { createJobRunner } from '../src/meta/pool.js';
 import { createTrainer } from '../src/meta/trainer.js';
 
 export interface TimeToResultOptions {
@@ -99,6 +102,8 @@ export interface TimeToResultReport {
     wall: number;
   };
   oracleEnvSteps: number | null;
+  /** Worker threads that died during meta-training (their jobs were retried: the run is the same, its time is not). */
+  workerCrashes: number;
   machine: ReturnType<typeof machineInfo>;
   /** os.loadavg() (1, 5, 15 minutes) at the start and the end: the load a result was measured under. */
   loadAverage: { start: number[]; end: number[] };
@@ -143,53 +148,63 @@ export async function measureTimeToResult(options: TimeToResultOptions): Promise
   let startup = 0;
   let restarts = 0;
   let evalSeconds = 0;
-  while (done < maxIterations) {
-    const segmentStarted = now();
-    const trainer = await createTrainer({
-      config,
-      outDir: runDir,
-      resume: done > 0,
-      stopAfter: Math.min(done + every, maxIterations),
-    });
-    trainer.streams.metrics$.subscribe((m) =>
-      onProgress?.({ phase: 'train', iteration: m.iteration + 1, of: maxIterations }),
-    );
-    const summary = await trainer.run();
-    const segmentSeconds = now() - segmentStarted;
-    const metrics = await readMetrics(runDir);
-    const segmentIterations = metrics.filter((m) => m.iteration >= done && m.iteration < summary.iterations);
-    const overhead = segmentSeconds - segmentIterations.reduce((sum, m) => sum + m.wallSeconds, 0);
-    if (done === 0) startup = overhead;
-    else restarts += overhead;
-    if (summary.iterations === done) break; // the env-step budget was already spent
-    done = summary.iterations;
-    const last = metrics[metrics.length - 1]!;
+  // One pool for every segment: its workers stay warm across the pauses, as in one unpaused run.
+  let workerCrashes = 0;
+  const runner = createJobRunner({ workers: config.workers, onWorkerCrash: () => workerCrashes++ });
+  try {
+    while (done < maxIterations) {
+      const segmentStarted = now();
+      const trainer = await createTrainer({
+        config,
+        outDir: runDir,
+        resume: done > 0,
+        stopAfter: Math.min(done + every, maxIterations),
+        jobRunner: runner,
+      });
+      trainer.streams.metrics$.subscribe((m) =>
+        onProgress?.({ phase: 'train', iteration: m.iteration + 1, of: maxIterations }),
+      );
+      const summary = await trainer.run();
+      const segmentSeconds = now() - segmentStarted;
+      const metrics = await readMetrics(runDir);
+      const segmentIterations = metrics.filter(
+        (m) => m.iteration >= done && m.iteration < summary.iterations,
+      );
+      const overhead = segmentSeconds - segmentIterations.reduce((sum, m) => sum + m.wallSeconds, 0);
+      if (done === 0) startup = overhead;
+      else restarts += overhead;
+      if (summary.iterations === done) break; // the env-step budget was already spent
+      done = summary.iterations;
+      const last = metrics[metrics.length - 1]!;
 
-    const evalStarted = now();
-    const run = await loadLatestCheckpoint(runDir);
-    const report = await evaluate({
-      config,
-      methods: [metaMethod(run)],
-      tasks,
-      k: 1,
-      seeds,
-      onProgress: (d, of) => onProgress?.({ phase: 'eval', done: d, of }),
-    });
-    const meta = report.methods.meta!;
-    const point: CurvePoint = {
-      iteration: done,
-      envSteps: last.totalEnvSteps,
-      trainingSeconds: startup + last.totalWallSeconds,
-      returnAfterOneUpdate: meta.mean[1]!,
-      norm: toNorm(meta.mean[1]!),
-      normCi95: [toNorm(meta.ci95[1]![0]), toNorm(meta.ci95[1]![1])],
-      evalSeconds: now() - evalStarted,
-      loadAverage1: os.loadavg()[0]!,
-    };
-    evalSeconds += point.evalSeconds;
-    curve.push(point);
-    onProgress?.({ phase: 'point', point, of: maxIterations });
-    if (point.norm >= target || !summary.stopped) break;
+      const evalStarted = now();
+      const run = await loadLatestCheckpoint(runDir);
+      const report = await evaluate({
+        config,
+        methods: [metaMethod(run)],
+        tasks,
+        k: 1,
+        seeds,
+        onProgress: (d, of) => onProgress?.({ phase: 'eval', done: d, of }),
+      });
+      const meta = report.methods.meta!;
+      const point: CurvePoint = {
+        iteration: done,
+        envSteps: last.totalEnvSteps,
+        trainingSeconds: startup + last.totalWallSeconds,
+        returnAfterOneUpdate: meta.mean[1]!,
+        norm: toNorm(meta.mean[1]!),
+        normCi95: [toNorm(meta.ci95[1]![0]), toNorm(meta.ci95[1]![1])],
+        evalSeconds: now() - evalStarted,
+        loadAverage1: os.loadavg()[0]!,
+      };
+      evalSeconds += point.evalSeconds;
+      curve.push(point);
+      onProgress?.({ phase: 'point', point, of: maxIterations });
+      if (point.norm >= target || !summary.stopped) break;
+    }
+  } finally {
+    await runner.close();
   }
 
   const hit = curve.find((p) => p.norm >= target) ?? null;
@@ -219,6 +234,7 @@ export async function measureTimeToResult(options: TimeToResultOptions): Promise
       wall: now() - started,
     },
     oracleEnvSteps: oracle.trained?.envSteps ?? null,
+    workerCrashes,
     machine: machineInfo(),
     loadAverage: { start: loadStart, end: os.loadavg() },
     runDir,

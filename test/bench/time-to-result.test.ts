@@ -10,6 +10,7 @@ import { measureTimeToResult } from '../../bench/time-to-result-measure.js';
 import { GaussianPolicy, policyConfigSchema } from '../../src/agents/policy.js';
 import { loadLatestCheckpoint, saveCheckpoint } from '../../src/meta/checkpoint.js';
 import { parseTrainConfig, type RlTrainConfig } from '../../src/meta/config.js';
+import { createJobRunner } from '../../src/meta/pool.js';
 import { createTrainer } from '../../src/meta/trainer.js';
 import { readMetrics, tinySine } from '../meta/helpers.js';
 
@@ -35,7 +36,8 @@ const metaJson = {
   workers: 0,
   backend: 'cpu',
 };
-const config = parseTrainConfig(metaJson) as RlTrainConfig;
+/** On a worker thread, as the recipe trains: the pool is kept across the pauses. */
+const config = parseTrainConfig({ ...metaJson, workers: 1 }) as RlTrainConfig;
 
 /** An oracle run whose policy reads the goal it is told and steers to it (a linear PD controller). */
 async function steeringOracleRun(): Promise<string> {
@@ -183,6 +185,13 @@ describe('bench time-to-result', () => {
     // Zero rows: the context perturbations of k = 0 leave the steering oracle as good as it was.
     expect(r.references.oracle0).toBeCloseTo(unreached.references.oracle0, 6);
     expect(r.curve.map((p) => p.iteration)).toEqual([1]);
+  });
+
+  it("a trainer refuses a job runner whose worker count is not the config's", async () => {
+    const runner = createJobRunner({ workers: 0 });
+    await expect(createTrainer({ config, outDir: tempDir(), jobRunner: runner })).rejects.toThrow(
+      /^jobRunner.workers: expected config.workers \(1\), got 0$/,
+    );
   });
 
   it('refuses an oracle run of another env, naming the flag', async () => {
