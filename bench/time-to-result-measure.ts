@@ -21,6 +21,7 @@
  * pretrain --oracle` leaves it for `terrarium eval` (widen-baseline.ts).
  */
 
+import { readdir } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
 import { type BackendName, initBackend } from '../src/agents/backend.js';
@@ -28,7 +29,7 @@ import { machineInfo } from '../src/cli/machine-info.js';
 import { TerrariumError } from '../src/core/errors.js';
 import { type LoadedRun, loadLatestCheckpoint } from '../src/meta/checkpoint.js';
 import { isSineConfig, type RlTrainConfig, type TrainConfig } from '../src/meta/config.js';
-import { evaluate } from '../src/meta/eval/evaluate.js';
+import { evalTasks, evaluate } from '../src/meta/eval/evaluate.js';
 import { type EvalMethod, metaMethod, randomMethod } from '../src/meta/eval/methods.js';
 import { readMetrics } from '../src/meta/eval/run-eval.js';
 import { normalizedScore } from '../src/meta/eval/stats.js';
@@ -117,6 +118,9 @@ export async function measureTimeToResult(options: TimeToResultOptions): Promise
   const loadStart = os.loadavg();
   const started = now();
   const maxIterations = Math.min(config.iterations, options.maxIterations ?? config.iterations);
+  // Bad input fails now, not after the oracle has trained.
+  evalTasks(config, tasks);
+  await checkNewOut(options.outDir);
 
   const oracle = await prepareOracle(options);
   const referencesStarted = now();
@@ -281,5 +285,14 @@ function checkOracleConfig(oracle: TrainConfig, meta: RlTrainConfig, field: stri
       : `env "${c.env}", reward ${c.reward ?? '-'}, tasks ${JSON.stringify(c.tasks ?? {})}`;
   if (describe(oracle) !== describe(meta)) {
     throw new TerrariumError(field, describe(oracle), `a run of the meta config's ${describe(meta)}`);
+  }
+}
+
+/** OUT must be new or empty: the meta-run (and a trained oracle) start there from nothing. */
+async function checkNewOut(outDir: string): Promise<void> {
+  const entries = await readdir(outDir).catch(() => [] as string[]);
+  if (entries.length > 0) {
+    const shown = entries.sort().slice(0, 5).join(', ');
+    throw new TerrariumError('--out', outDir, 'a new or empty directory', `it holds ${shown}`);
   }
 }

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -191,6 +191,18 @@ describe('bench time-to-result', () => {
     const runner = createJobRunner({ workers: 0 });
     await expect(createTrainer({ config, outDir: tempDir(), jobRunner: runner })).rejects.toThrow(
       /^jobRunner.workers: expected config.workers \(1\), got 0$/,
+    );
+  });
+
+  it('refuses more held-out tasks than the test split has, or a used --out, before training anything', async () => {
+    const options = { config, oracle: { config }, target: 0.8, every: 1, seeds: 1 };
+    const out = tempDir();
+    await expect(measureTimeToResult({ ...options, tasks: 101, outDir: out })).rejects.toThrow(
+      /^--tasks: expected an integer in \[1, 100\] \(the test split's size\), got 101$/,
+    );
+    expect(readdirSync(out)).toEqual([]);
+    await expect(measureTimeToResult({ ...options, tasks: 2, outDir: unreached.runDir })).rejects.toThrow(
+      /^--out: expected a new or empty directory, got ".*meta" \(it holds checkpoints, config.json, metrics.jsonl\)$/,
     );
   });
 
