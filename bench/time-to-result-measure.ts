@@ -123,27 +123,7 @@ export async function measureTimeToResult(options: TimeToResultOptions): Promise
   await checkNewOut(options.outDir);
 
   const oracle = await prepareOracle(options);
-  const referencesStarted = now();
-  const oracleMethod: EvalMethod = { ...metaMethod(oracle.run), name: 'oracle' };
-  const references = await evaluate({
-    config,
-    methods: [randomMethod(config), oracleMethod],
-    tasks,
-    k: 0,
-    seeds,
-    onProgress: (done, of) => onProgress?.({ phase: 'references', done, of }),
-  });
-  const referenceSeconds = now() - referencesStarted;
-  const random0 = references.normReference.random0!;
-  const oracle0 = references.normReference.oracle0!;
-  if (normalizedScore(0, random0, oracle0) === null) {
-    throw new TerrariumError(
-      '--oracle-run',
-      oracle.dir,
-      `an oracle whose mean return before any update is above the random init's on the ${tasks} held-out tasks`,
-      `oracle ${oracle0.toFixed(2)}, random ${random0.toFixed(2)}: no norm scale; train the oracle longer`,
-    );
-  }
+  const { random0, oracle0, seconds: referenceSeconds } = await measureReferences(options, oracle);
   const toNorm = (r: number) => (r - random0) / (oracle0 - random0);
 
   const runDir = join(options.outDir, 'meta');
@@ -181,25 +161,11 @@ export async function measureTimeToResult(options: TimeToResultOptions): Promise
       done = summary.iterations;
       const last = metrics[metrics.length - 1]!;
 
-      const evalStarted = now();
-      const run = await loadLatestCheckpoint(runDir);
-      const report = await evaluate({
-        config,
-        methods: [metaMethod(run)],
-        tasks,
-        k: 1,
-        seeds,
-        onProgress: (d, of) => onProgress?.({ phase: 'eval', done: d, of }),
-      });
-      const meta = report.methods.meta!;
       const point: CurvePoint = {
         iteration: done,
         envSteps: last.totalEnvSteps,
         trainingSeconds: startup + last.totalWallSeconds,
-        returnAfterOneUpdate: meta.mean[1]!,
-        norm: toNorm(meta.mean[1]!),
-        normCi95: [toNorm(meta.ci95[1]![0]), toNorm(meta.ci95[1]![1])],
-        evalSeconds: now() - evalStarted,
+        ...(await evalAfterOneUpdate(options, await loadLatestCheckpoint(runDir), toNorm)),
         loadAverage1: os.loadavg()[0]!,
       };
       evalSeconds += point.evalSeconds;
@@ -242,6 +208,59 @@ export async function measureTimeToResult(options: TimeToResultOptions): Promise
     machine: machineInfo(),
     loadAverage: { start: loadStart, end: os.loadavg() },
     runDir,
+  };
+}
+
+/** R_random0 and R_oracle0: the random init's and the oracle's mean return before any update. */
+async function measureReferences(
+  options: TimeToResultOptions,
+  oracle: { run: LoadedRun; dir: string },
+): Promise<{ random0: number; oracle0: number; seconds: number }> {
+  const { config, tasks, seeds, onProgress } = options;
+  const started = now();
+  const oracleMethod: EvalMethod = { ...metaMethod(oracle.run), name: 'oracle' };
+  const references = await evaluate({
+    config,
+    methods: [randomMethod(config), oracleMethod],
+    tasks,
+    k: 0,
+    seeds,
+    onProgress: (done, of) => onProgress?.({ phase: 'references', done, of }),
+  });
+  const random0 = references.normReference.random0!;
+  const oracle0 = references.normReference.oracle0!;
+  if (normalizedScore(0, random0, oracle0) === null) {
+    throw new TerrariumError(
+      '--oracle-run',
+      oracle.dir,
+      `an oracle whose mean return before any update is above the random init's on the ${tasks} held-out tasks`,
+      `oracle ${oracle0.toFixed(2)}, random ${random0.toFixed(2)}: no norm scale; train the oracle longer`,
+    );
+  }
+  return { random0, oracle0, seconds: now() - started };
+}
+
+/** The meta-init of `run` adapted by one update on the held-out tasks: R_1, its norm and the norm's interval. */
+async function evalAfterOneUpdate(
+  options: TimeToResultOptions,
+  run: LoadedRun,
+  toNorm: (r: number) => number,
+): Promise<Pick<CurvePoint, 'returnAfterOneUpdate' | 'norm' | 'normCi95' | 'evalSeconds'>> {
+  const started = now();
+  const report = await evaluate({
+    config: options.config,
+    methods: [metaMethod(run)],
+    tasks: options.tasks,
+    k: 1,
+    seeds: options.seeds,
+    onProgress: (done, of) => options.onProgress?.({ phase: 'eval', done, of }),
+  });
+  const { mean, ci95 } = report.methods.meta!;
+  return {
+    returnAfterOneUpdate: mean[1]!,
+    norm: toNorm(mean[1]!),
+    normCi95: [toNorm(ci95[1]![0]), toNorm(ci95[1]![1])],
+    evalSeconds: now() - started,
   };
 }
 
