@@ -98,6 +98,19 @@ describe('bench time-to-result', () => {
     expect(returns(unreached.runDir)).toEqual(returns(straight));
   });
 
+  it('the evals leave the run unchanged when the jobs share their thread too (workers 0)', async () => {
+    const inThread = parseTrainConfig(metaJson) as RlTrainConfig;
+    const options = { oracle: { run: oracleRun }, target: 1e6, every: 1, tasks: 2, seeds: 1 };
+    const paused = await measureTimeToResult({ ...options, config: inThread, outDir: tempDir() });
+    const straight = tempDir();
+    await (await createTrainer({ config: inThread, outDir: straight })).run();
+    const a = await loadLatestCheckpoint(paused.runDir);
+    const b = await loadLatestCheckpoint(straight);
+    expect(Array.from(a.params)).toEqual(Array.from(b.params));
+    // The worker count changes nothing, as the trainer promises: the same run as on a worker thread.
+    expect(Array.from(a.params)).toEqual(Array.from((await loadLatestCheckpoint(unreached.runDir)).params));
+  });
+
   it('reports a norm curve on the eval scale and "not reached" with the best norm', () => {
     const r = unreached;
     expect(r).toMatchObject({ bench: 'time-to-result', env: 'ball-nav', reached: false, maxIterations: 3 });
