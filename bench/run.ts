@@ -1,8 +1,10 @@
-// `npm run bench -- <name> [args]`: runs bench/<name>.ts (all of them when no name is given).
-const NAMES = ['envs', 'physics', 'learn', 'meta', 'viewer', 'stalled-client'] as const;
+// `npm run bench -- <name> [args]`: runs bench/<name>.ts (all of them when no name is given, but the long ones).
+const NAMES = ['envs', 'physics', 'learn', 'meta', 'viewer', 'stalled-client', 'time-to-result'] as const;
+/** Minutes to hours: only when named. */
+const LONG = ['time-to-result'];
 
 const [name, ...args] = process.argv.slice(2);
-const names = name ? [name] : [...NAMES];
+const names = name ? [name] : NAMES.filter((n) => !LONG.includes(n));
 for (const n of names) {
   if (!(NAMES as readonly string[]).includes(n)) {
     process.stderr.write(`bench: expected one of ${NAMES.join(', ')}, got "${n}"\n`);
@@ -15,6 +17,7 @@ for (const n of names) {
     process.stderr.write(`bench ${n}: not available (${(error as Error).message})\n`);
     continue;
   }
-  process.stdout.write(`\n## bench ${n}\n`);
+  // With --json stdout holds the JSON alone.
+  if (!args.includes('--json')) process.stdout.write(`\n## bench ${n}\n`);
   await mod.run(args);
 }

@@ -81,6 +81,11 @@ export interface TrainerOptions {
   runId?: string;
   /** Stop after this many iterations (of the run, counting resumed ones); for tests and Ctrl-C-free demos. */
   stopAfter?: number;
+  /**
+   * Adapt on this runner (with the config's worker count) instead of a new one, and leave it open: a caller that
+   * pauses and resumes a run keeps its workers warm (bench/time-to-result.ts). Its crash notices are the caller's.
+   */
+  jobRunner?: JobRunner;
 }
 
 export interface TrainSummary {
@@ -161,6 +166,13 @@ export async function createTrainer(options: TrainerOptions): Promise<Trainer> {
     await checkSameConfig(runDir, config);
   } else {
     await checkNewRunDir(runDir, options.force);
+  }
+  if (options.jobRunner && options.jobRunner.workers !== config.workers) {
+    throw new TerrariumError(
+      'jobRunner.workers',
+      options.jobRunner.workers,
+      `config.workers (${config.workers})`,
+    );
   }
   const learner = await makeMetaLearner(config);
   if (found) {
@@ -279,16 +291,18 @@ export async function createTrainer(options: TrainerOptions): Promise<Trainer> {
   async function run(): Promise<TrainSummary> {
     await prepareRunDir();
     let crashes = 0;
-    runner = createJobRunner({
-      workers: config.workers,
-      onWorkerCrash: ({ iteration, taskIndex, attempt, error }) => {
-        crashes++;
-        notices$.next(
-          `worker died during iteration ${iteration + 1}, task ${taskIndex} (${error.message}); ` +
-            `retrying (attempt ${attempt + 2})`,
-        );
-      },
-    });
+    runner =
+      options.jobRunner ??
+      createJobRunner({
+        workers: config.workers,
+        onWorkerCrash: ({ iteration, taskIndex, attempt, error }) => {
+          crashes++;
+          notices$.next(
+            `worker died during iteration ${iteration + 1}, task ${taskIndex} (${error.message}); ` +
+              `retrying (attempt ${attempt + 2})`,
+          );
+        },
+      });
     const last = Math.min(config.iterations, options.stopAfter ?? config.iterations);
     let lastMetrics: MetricsLine | null = null;
     let savedAt = resumed ? state.iteration : -1;
@@ -360,7 +374,7 @@ export async function createTrainer(options: TrainerOptions): Promise<Trainer> {
         checkpoint: checkpoint ?? null,
       };
     } finally {
-      await runner.close();
+      if (!options.jobRunner) await runner.close();
       runner = null;
     }
   }
