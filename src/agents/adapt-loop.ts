@@ -1,6 +1,7 @@
 import { TerrariumError } from '../core/errors.js';
 import { deriveSeed } from '../core/rng.js';
 import type { VectorEnv } from '../envs/vector-env.js';
+import type { EpisodeCollector } from './episode-collector.js';
 import type { AdaptBudget, AdaptHooks, AdaptResult } from './learner.js';
 import type { GaussianPolicy } from './policy.js';
 import { collectEpisodes, meanReturn, meanSpeed, type RolloutBatch } from './rollout.js';
@@ -10,6 +11,7 @@ import { collectEpisodes, meanReturn, meanSpeed, type RolloutBatch } from './rol
  * mean return, update, fold the batch into the observation statistics; then one last batch to measure the result
  * (unless `budget.measureFinal` is false).
  * Yields to the event loop between updates so live displays and signals get a turn, then honours `hooks.signal`.
+ * With a `collector` the batches come from it (worker threads) instead of collectEpisodes on `venv`.
  */
 export async function adaptLoop(
   policy: GaussianPolicy,
@@ -23,6 +25,7 @@ export async function adaptLoop(
     measured?: (policy: GaussianPolicy, batch: RolloutBatch) => void;
   },
   hooks: AdaptHooks = {},
+  collector?: EpisodeCollector,
 ): Promise<AdaptResult> {
   if (!Number.isInteger(budget.updates) || budget.updates < 0) {
     throw new TerrariumError('budget.updates', budget.updates, 'an integer >= 0');
@@ -40,9 +43,10 @@ export async function adaptLoop(
   const batches = budget.measureFinal === false ? budget.updates : budget.updates + 1;
   try {
     for (let u = 0; u < batches; u++) {
-      const batch = collectEpisodes(adapted, venv, budget.episodesPerUpdate, deriveSeed(seed, u), {
-        values: step.needsValues,
-      });
+      const collectOptions = { values: step.needsValues };
+      const batch = collector
+        ? await collector.collect(adapted, budget.episodesPerUpdate, deriveSeed(seed, u), collectOptions)
+        : collectEpisodes(adapted, venv, budget.episodesPerUpdate, deriveSeed(seed, u), collectOptions);
       envSteps += batch.envSteps;
       returns.push(meanReturn(batch));
       const speed = meanSpeed(batch);
