@@ -41,7 +41,9 @@ export interface EpisodeCollector {
 
 /**
  * A collector over `venv`'s copies on `threads` threads (at most one a copy). With threads > 1 the workers build
- * their own copies from `spec`, which must describe the same envs as `venv`'s.
+ * their own copies from `spec`, which must describe the same envs as `venv`'s, and give each the task `venv`'s copy
+ * has at collection time (so `venv.setTasks` carries over). Context inputs set on `venv`'s copies do not: with a
+ * `contextDim` in the spec, threads > 1 is an error.
  */
 export function createEpisodeCollector(
   venv: VectorEnv<unknown>,
@@ -51,6 +53,9 @@ export function createEpisodeCollector(
   if (!Number.isInteger(threads) || threads < 1)
     throw new TerrariumError('threads', threads, 'an integer >= 1');
   const ranges = sliceRanges(venv.num, threads);
+  if (ranges.length > 1 && (spec.options.contextDim ?? 0) > 0) {
+    throw new TerrariumError('threads', threads, '1 for envs with a context input (contextDim > 0)');
+  }
   if (ranges.length === 1) {
     return {
       threads: 1,
@@ -82,12 +87,14 @@ export function createEpisodeCollector(
     async collect(policy, episodes, seed, options = {}) {
       const state = snapshot(policy, venv);
       const quotas = episodeQuotas(episodes, venv.num);
+      const tasks = venv.tasks;
       const replies: SliceReply[] = await Promise.all(
         ranges.map(([start, end]) => {
           const job: SliceJob = {
             spec,
             firstCopy: start,
             quotas: quotas.slice(start, end),
+            tasks: tasks.slice(start, end),
             policy: { ...state, params: state.params.slice() },
             seed,
             options: sliceOptions(options),

@@ -21,6 +21,8 @@ export interface SliceJob {
   spec: CollectorEnvSpec;
   firstCopy: number;
   quotas: number[];
+  /** The task of each of the slice's copies (the main thread's `venv.tasks`), set before the copies reset. */
+  tasks: unknown[];
   policy: PolicySnapshot;
   seed: number;
   options: SliceOptions;
@@ -49,6 +51,9 @@ function envsFor(spec: CollectorEnvSpec, count: number): Promise<Env<unknown>[]>
 export default async function collectSliceInWorker(job: SliceJob): Promise<SliceReply> {
   try {
     const envs = await envsFor(job.spec, job.quotas.length);
+    envs.forEach((env, k) => {
+      env.setTask(job.tasks[k]);
+    });
     const batch = collectSlice(job.policy, envs, job.firstCopy, job.quotas, job.seed, job.options);
     return movable({ ok: true, batch }, batchBuffers(batch)) as SliceReply;
   } catch (error) {

@@ -91,7 +91,16 @@ export async function trainTask(
     reward: rewardFlag(options.reward),
   };
   const venv = await makeVectorEnv(options.env, numEnvs, envOptions);
-  const threads = Math.min(options.threads ?? defaultThreads(options.env), numEnvs);
+  if (policyConfig.contextDim && (options.threads ?? 1) > 1) {
+    throw new TerrariumError(
+      '--threads',
+      options.threads,
+      '1 with a policy contextDim (context inputs stay in this thread)',
+    );
+  }
+  const threads = policyConfig.contextDim
+    ? 1
+    : Math.min(options.threads ?? defaultThreads(options.env), numEnvs);
   const policy = GaussianPolicy.create(policyConfig, venv.obsDim, venv.actDim, options.seed);
   const metricsFile = options.out ? join(options.out, 'metrics.jsonl') : null;
   if (options.out) {

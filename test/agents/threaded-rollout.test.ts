@@ -6,7 +6,7 @@ import { makeLearner } from '../../src/agents/learner.js';
 import { GaussianPolicy } from '../../src/agents/policy.js';
 import type { RolloutBatch } from '../../src/agents/rollout.js';
 import { TerrariumError } from '../../src/core/errors.js';
-import { makeVectorEnv } from '../../src/envs/registry.js';
+import { envEntry, makeVectorEnv } from '../../src/envs/registry.js';
 import type { VectorEnv } from '../../src/envs/vector-env.js';
 
 const ENV = { env: 'ant', options: { maxEpisodeSteps: 30 } };
@@ -115,6 +115,21 @@ describe('rollouts on worker threads', () => {
     for (const t of truncated) expect(batch.bootstrapValues[t]).not.toBe(0);
     expect(batch.bootstrapValues.filter((v, t) => v !== 0 && !batch.truncated[t]).length).toBe(0);
     policy.dispose();
+  }, 60_000);
+
+  it('per-copy tasks set on the vector env reach the worker threads', async () => {
+    const policy = GaussianPolicy.create({ hiddenSizes: [16, 16] }, venv.obsDim, venv.actDim, 4);
+    const before = plain(await collectors[1]!.collect(policy, 4, 9));
+    venv.setTasks(envEntry('ant').distribution().sampleTrain(NUM_ENVS, 3));
+    try {
+      const one = plain(await collectors[0]!.collect(policy, 4, 9));
+      const two = plain(await collectors[1]!.collect(policy, 4, 9));
+      expect(two).toEqual(one);
+      expect(two.obs).not.toEqual(before.obs);
+    } finally {
+      venv.setTasks(envEntry('ant').defaultTask());
+      policy.dispose();
+    }
   }, 60_000);
 
   it('a thread count that is not an integer >= 1 is an error naming it', () => {
