@@ -9,6 +9,7 @@
  */
 
 import { type BackendName, initBackend } from '../agents/backend.js';
+import { createEpisodeCollector, type EpisodeCollector } from '../agents/episode-collector.js';
 import { type AdaptHooks, type Learner, type LearnerConfigInput, makeLearner } from '../agents/learner.js';
 import { mergeObsNorm, type ObsNormState } from '../agents/obs-norm.js';
 import { GaussianPolicy } from '../agents/policy.js';
@@ -34,6 +35,7 @@ export async function rlMetaLearner(config: RlTrainConfig): Promise<MetaLearner>
     steps: config.inner.steps,
     episodesPerUpdate: config.inner.episodesPerUpdate,
     numEnvs: config.inner.numEnvs ?? config.inner.episodesPerUpdate,
+    rolloutThreads: config.inner.rolloutThreads ?? null,
     weights: config.inner.weights ?? null,
     backend: config.backend,
   };
@@ -107,6 +109,8 @@ export function unmergeObsNorm(total: ObsNormState, part: ObsNormState): ObsNorm
 
 interface Workspace {
   venv: VectorEnv<unknown>;
+  /** With `spec.rolloutThreads`: collects the rollouts on that many threads. */
+  collector: EpisodeCollector | null;
   policy: GaussianPolicy;
   learner: Learner;
   /** The context learner's weight phase. */
@@ -126,18 +130,23 @@ function workspace(spec: RlJobSpec, key: string): Promise<Workspace> {
     ws = (async () => {
       await initBackend(spec.backend as BackendName);
       const { contextDim } = spec.policy as { contextDim?: number };
-      const venv = await makeVectorEnv(spec.env, spec.numEnvs, {
+      const envOptions = {
         maxEpisodeSteps: spec.maxEpisodeSteps,
         reward: spec.reward,
         observeTask: spec.observeTask,
         contextDim: contextDim ?? 0,
-      });
+      };
+      const venv = await makeVectorEnv(spec.env, spec.numEnvs, envOptions);
+      const collector =
+        spec.rolloutThreads === null
+          ? null
+          : createEpisodeCollector(venv, { env: spec.env, options: envOptions }, spec.rolloutThreads);
       const policy = GaussianPolicy.create(spec.policy as never, venv.obsDim, venv.actDim, 0);
       const weights = spec.weights && {
         updates: spec.weights.updates,
         learner: makeLearner(spec.weights.learner as LearnerConfigInput),
       };
-      return { venv, policy, learner: makeLearner(spec.learner as LearnerConfigInput), weights };
+      return { venv, collector, policy, learner: makeLearner(spec.learner as LearnerConfigInput), weights };
     })();
     workspaces.set(key, ws);
   }
@@ -164,7 +173,7 @@ async function adaptOnWorkspace(
   signal: AbortSignal | undefined,
 ): Promise<AdaptResult> {
   const { spec } = job;
-  const { venv, policy, learner, weights } = await workspace(spec, key);
+  const { venv, collector, policy, learner, weights } = await workspace(spec, key);
   policy.setParams(job.params);
   if (job.obsNorm) policy.setObsNorm(job.obsNorm as ObsNormState);
   venv.setTasks(job.task);
@@ -179,6 +188,7 @@ async function adaptOnWorkspace(
     ...(job.stepScales ? { stepScales: job.stepScales } : {}),
     finalGradient: job.finalGradient,
     explorationGradient: job.explorationGradient,
+    ...(collector ? { collector } : {}),
   };
   const hooks = signal ? { signal } : {};
   const inner = await learner.adapt(policy, venv, budget, job.seed, hooks, options);
