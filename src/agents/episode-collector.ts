@@ -29,6 +29,8 @@ export type { CollectorEnvSpec } from './rollout-worker.js';
 export interface EpisodeCollector {
   /** Threads collecting (1: the calling thread). */
   readonly threads: number;
+  /** CPU seconds each worker thread spent on its slice of the last `collect` (empty in-thread; for benchmarks). */
+  readonly sliceCpuSeconds: readonly number[];
   /** `episodes` whole episodes with `policy`, env copies reset from `seed` (as collectEpisodes, per copy). */
   collect(
     policy: GaussianPolicy,
@@ -59,6 +61,7 @@ export function createEpisodeCollector(
   if (ranges.length === 1) {
     return {
       threads: 1,
+      sliceCpuSeconds: [],
       collect: async (policy, episodes, seed, options = {}) =>
         collectSlice(
           snapshot(policy, venv),
@@ -82,8 +85,12 @@ export function createEpisodeCollector(
     idleTimeout: Number.POSITIVE_INFINITY,
   });
   pool.on('error', () => {});
+  let sliceCpuSeconds: number[] = [];
   return {
     threads: ranges.length,
+    get sliceCpuSeconds() {
+      return sliceCpuSeconds;
+    },
     async collect(policy, episodes, seed, options = {}) {
       const state = snapshot(policy, venv);
       const quotas = episodeQuotas(episodes, venv.num);
@@ -102,6 +109,7 @@ export function createEpisodeCollector(
           return pool.run(movable(job, [job.policy.params.buffer as ArrayBuffer]));
         }),
       );
+      sliceCpuSeconds = replies.map((reply) => (reply.ok ? reply.cpuSeconds : Number.NaN));
       return concatBatches(
         replies.map((reply) => {
           if (reply.ok) return reply.batch;

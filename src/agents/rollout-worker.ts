@@ -6,6 +6,7 @@
  */
 import { Piscina } from 'piscina';
 import { TerrariumError } from '../core/errors.js';
+import { threadCpuSeconds } from '../core/thread-cpu.js';
 import type { Env } from '../envs/env.js';
 import { type MakeEnvOptions, makeEnv } from '../envs/registry.js';
 import type { RolloutBatch } from './rollout.js';
@@ -29,7 +30,8 @@ export interface SliceJob {
 }
 
 export type SliceReply =
-  | { ok: true; batch: RolloutBatch }
+  /** `cpuSeconds`: the worker thread's CPU time for the slice (benchmarks; NaN off Linux). */
+  | { ok: true; batch: RolloutBatch; cpuSeconds: number }
   | { ok: false; error: { message: string; path?: string; value?: unknown; expected?: string } };
 
 const envSets = new Map<string, Promise<Env<unknown>[]>>();
@@ -50,12 +52,14 @@ function envsFor(spec: CollectorEnvSpec, count: number): Promise<Env<unknown>[]>
 
 export default async function collectSliceInWorker(job: SliceJob): Promise<SliceReply> {
   try {
+    const cpu0 = threadCpuSeconds();
     const envs = await envsFor(job.spec, job.quotas.length);
     envs.forEach((env, k) => {
       env.setTask(job.tasks[k]);
     });
     const batch = collectSlice(job.policy, envs, job.firstCopy, job.quotas, job.seed, job.options);
-    return movable({ ok: true, batch }, batchBuffers(batch)) as SliceReply;
+    const cpuSeconds = threadCpuSeconds() - cpu0;
+    return movable({ ok: true, batch, cpuSeconds }, batchBuffers(batch)) as SliceReply;
   } catch (error) {
     const e = error instanceof Error ? error : new Error(String(error));
     return { ok: false, error: e instanceof TerrariumError ? e.toJSON() : { message: e.message } };

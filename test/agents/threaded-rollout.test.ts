@@ -84,6 +84,9 @@ describe('rollouts on worker threads', () => {
     const warmup = await collectors[0]!.collect(policy, 4, 1);
     policy.updateObsNorm(warmup.obs); // statistics that are not the identity
     const batch = await collectors[1]!.collect(policy, 5, 3, { values: true });
+    expect(collectors[1]!.sliceCpuSeconds.length).toBe(2);
+    if (process.platform === 'linux')
+      for (const s of collectors[1]!.sliceCpuSeconds) expect(s).toBeGreaterThan(0);
 
     expect(Array.from(batch.normObs)).toEqual(Array.from(policy.normalize(batch.obs)));
     expect(Array.from(batch.values)).toEqual(Array.from(policy.values(batch.obs, 'typed')));
