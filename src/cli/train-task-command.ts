@@ -90,7 +90,6 @@ export async function trainTask(
     robot: options.robot,
     reward: rewardFlag(options.reward),
   };
-  const venv = await makeVectorEnv(options.env, numEnvs, envOptions);
   if (policyConfig.contextDim && (options.threads ?? 1) > 1) {
     throw new TerrariumError(
       '--threads',
@@ -98,6 +97,7 @@ export async function trainTask(
       '1 with a policy contextDim (context inputs stay in this thread)',
     );
   }
+  const venv = await makeVectorEnv(options.env, numEnvs, envOptions);
   const threads = policyConfig.contextDim
     ? 1
     : Math.min(options.threads ?? defaultThreads(options.env), numEnvs);

@@ -70,7 +70,7 @@ describe('terrarium train-task', () => {
   });
 
   it('--threads 1 and 2 give the same run, bit for bit; run.json records the threads; --threads 0 is named', async () => {
-    const run = async (threads: string, out: string) => {
+    const run = async (threads: string, out: string, ...extra: string[]) => {
       const write = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
       const error = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
       const code = await main([
@@ -92,6 +92,7 @@ describe('terrarium train-task', () => {
         '--out',
         out,
         '--json',
+        ...extra,
       ]);
       const printed = write.mock.calls.map((c) => String(c[0])).join('');
       const errors = error.mock.calls.map((c) => String(c[0])).join('');
@@ -120,6 +121,9 @@ describe('terrarium train-task', () => {
     const bad = await run('0', join(dir, 'threads-0'));
     expect(bad.code).toBe(2);
     expect(bad.errors).toMatch(/--threads: expected an integer in \[1, 64\], got "0"/);
+    const withContext = await run('2', join(dir, 'threads-context'), '--policy-config', '{"contextDim":2}');
+    expect(withContext.code).toBe(2);
+    expect(withContext.errors).toMatch(/--threads: expected 1 with a policy contextDim/);
   }, 120_000);
 
   it('on a legged env: --reward is recorded in run.json, meanSpeed reported; an unknown preset is named', async () => {
