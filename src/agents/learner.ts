@@ -53,7 +53,10 @@ export interface AdaptResult {
   context?: Float32Array;
 }
 
-/** What a meta-learner may ask of an adaptation beyond the budget (VPG only; other learners reject them but `collector`). */
+/**
+ * What a caller may ask of an adaptation beyond the budget: `collector` (VPG and PPO), the rest VPG only (other
+ * learners reject them).
+ */
 export interface AdaptOptions {
   /** Collect the batches with this (e.g. on worker threads) instead of in this thread on the vector env (VPG, PPO). */
   collector?: EpisodeCollector;

@@ -137,10 +137,12 @@ function workspace(spec: RlJobSpec, key: string): Promise<Workspace> {
         contextDim: contextDim ?? 0,
       };
       const venv = await makeVectorEnv(spec.env, spec.numEnvs, envOptions);
+      // `?? null`: a spec written before the field existed collects in the job's thread as it did then.
+      const threads = spec.rolloutThreads ?? null;
       const collector =
-        spec.rolloutThreads === null
+        threads === null
           ? null
-          : createEpisodeCollector(venv, { env: spec.env, options: envOptions }, spec.rolloutThreads);
+          : createEpisodeCollector(venv, { env: spec.env, options: envOptions }, threads);
       const policy = GaussianPolicy.create(spec.policy as never, venv.obsDim, venv.actDim, 0);
       const weights = spec.weights && {
         updates: spec.weights.updates,
