@@ -1,5 +1,14 @@
 // `npm run bench -- <name> [args]`: runs bench/<name>.ts (all of them when no name is given, but the long ones).
-const NAMES = ['envs', 'physics', 'learn', 'meta', 'viewer', 'stalled-client', 'time-to-result'] as const;
+const NAMES = [
+  'envs',
+  'physics',
+  'learn',
+  'meta',
+  'viewer',
+  'stalled-client',
+  'ppo-threads',
+  'time-to-result',
+] as const;
 /** Minutes to hours: only when named. */
 const LONG = ['time-to-result'];
 

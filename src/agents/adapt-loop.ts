@@ -1,6 +1,7 @@
 import { TerrariumError } from '../core/errors.js';
 import { deriveSeed } from '../core/rng.js';
 import type { VectorEnv } from '../envs/vector-env.js';
+import type { EpisodeCollector } from './episode-collector.js';
 import type { AdaptBudget, AdaptHooks, AdaptResult } from './learner.js';
 import type { GaussianPolicy } from './policy.js';
 import { collectEpisodes, meanReturn, meanSpeed, type RolloutBatch } from './rollout.js';
@@ -11,6 +12,7 @@ import { collectEpisodes, meanReturn, meanSpeed, type RolloutBatch } from './rol
  * (unless `budget.measureFinal` is false). With `budget.envSteps`, batches go on until that many env steps are used,
  * the last one cut at the budget and measuring the last update (`updates` is then the number planned, for annealing).
  * Yields to the event loop between updates so live displays and signals get a turn, then honours `hooks.signal`.
+ * With a `collector` the batches come from it (worker threads) instead of collectEpisodes on `venv`.
  */
 export async function adaptLoop(
   policy: GaussianPolicy,
@@ -34,6 +36,7 @@ export async function adaptLoop(
     measured?: (policy: GaussianPolicy, batch: RolloutBatch) => void;
   },
   hooks: AdaptHooks = {},
+  collector?: EpisodeCollector,
 ): Promise<AdaptResult> {
   if (!Number.isInteger(budget.updates) || budget.updates < 0) {
     throw new TerrariumError('budget.updates', budget.updates, 'an integer >= 0');
@@ -64,10 +67,13 @@ export async function adaptLoop(
   try {
     for (let u = 0; u < batches; u++) {
       const stepsBefore = envSteps;
-      const batch = collectEpisodes(adapted, venv, budget.episodesPerUpdate, deriveSeed(seed, u), {
+      const collectOptions = {
         values: step.needsValues,
         ...(stepBudget === undefined ? {} : { maxEnvSteps: stepBudget - envSteps }),
-      });
+      };
+      const batch = collector
+        ? await collector.collect(adapted, budget.episodesPerUpdate, deriveSeed(seed, u), collectOptions)
+        : collectEpisodes(adapted, venv, budget.episodesPerUpdate, deriveSeed(seed, u), collectOptions);
       envSteps += batch.envSteps;
       returns.push(meanReturn(batch));
       const speed = meanSpeed(batch);

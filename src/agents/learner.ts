@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { parseWith } from '../core/errors.js';
 import type { VectorEnv } from '../envs/vector-env.js';
 import { ContextLearner, contextConfigSchema } from './context-learner.js';
+import type { EpisodeCollector } from './episode-collector.js';
 import type { GaussianPolicy } from './policy.js';
 import { PpoLearner, ppoConfigSchema } from './ppo.js';
 import type { RolloutBatch } from './rollout.js';
@@ -59,8 +60,13 @@ export interface AdaptResult {
   context?: Float32Array;
 }
 
-/** What a meta-learner may ask of an adaptation beyond the budget (VPG only; other learners reject them). */
+/**
+ * What a caller may ask of an adaptation beyond the budget: `collector` (VPG and PPO), the rest VPG only (other
+ * learners reject them).
+ */
 export interface AdaptOptions {
+  /** Collect the batches with this (e.g. on worker threads) instead of in this thread on the vector env (VPG, PPO). */
+  collector?: EpisodeCollector;
   /**
    * Per-parameter multipliers of the step size, in the policy's flat parameter order (Meta-SGD style): one vector
    * per update (update u uses the u-th; updates past the last vector use the last).

@@ -93,6 +93,7 @@ export class PpoLearner implements Learner {
           },
         },
         hooks,
+        options.collector,
       );
     } finally {
       optimizer.dispose();

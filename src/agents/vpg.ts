@@ -114,6 +114,7 @@ export class VpgLearner implements Learner {
             : undefined,
         },
         hooks,
+        options.collector,
       ).then((result) => {
         const extra = firstBatch
           ? { explorationGradient: this.exploration(result, firstBatch, stepScales) }

@@ -113,6 +113,13 @@ const rlInnerSchema = z
     /** Env copies stepped together (default: episodesPerUpdate); at most 1,000. */
     numEnvs: intField(1, LIMITS.numEnvs).optional(),
     /**
+     * Threads collecting each job's rollouts, its env copies split between them (src/agents/episode-collector.ts):
+     * for runs with few jobs at a time (pretrainMode "sequential", the oracles). Every value gives the same results;
+     * absent, rollouts run in the job's own thread (as before; per-copy noise streams make those differ). Not with
+     * context inputs.
+     */
+    rolloutThreads: intField(1, 64).optional(),
+    /**
      * Collect one more batch after the last update to measure it (metrics' `returnAfter`). Reptile and FOMAML never
      * learn from that batch, so `false` spends its env steps on updates instead (metrics then end at the return
      * after k - 1 updates); Reptile with metaSgd needs it (the gradient at the adapted params).
@@ -306,6 +313,17 @@ export function parseTrainConfig(input: unknown, baseDir?: string): TrainConfig 
     );
   }
   checkContextAdaptation(config);
+  const contextDim = (config.policy as { contextDim?: number }).contextDim ?? 0;
+  if (
+    config.inner.rolloutThreads !== undefined &&
+    (config.inner.learner.algo === 'context' || contextDim > 0)
+  ) {
+    throw new TerrariumError(
+      'inner.rolloutThreads',
+      config.inner.rolloutThreads,
+      'absent with context inputs (the context learner, policy.contextDim > 0)',
+    );
+  }
   if (config.metaSgd && config.inner.learner.algo !== 'vpg') {
     throw new TerrariumError('inner.learner.algo', config.inner.learner.algo, '"vpg" when metaSgd is set');
   }

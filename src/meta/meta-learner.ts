@@ -34,6 +34,8 @@ export interface RlJobSpec {
   steps: number;
   episodesPerUpdate: number;
   numEnvs: number;
+  /** Threads collecting the job's rollouts (config `inner.rolloutThreads`); null: in the job's own thread. */
+  rolloutThreads: number | null;
   /** The context learner's weight phase (config `inner.weights`: updates + a LearnerConfig), null without. */
   weights: { updates: number; learner: unknown } | null;
   backend: string;

@@ -9,6 +9,7 @@
  */
 
 import { type BackendName, initBackend } from '../agents/backend.js';
+import { createEpisodeCollector, type EpisodeCollector } from '../agents/episode-collector.js';
 import { type AdaptHooks, type Learner, type LearnerConfigInput, makeLearner } from '../agents/learner.js';
 import { mergeObsNorm, type ObsNormState } from '../agents/obs-norm.js';
 import { GaussianPolicy } from '../agents/policy.js';
@@ -42,6 +43,7 @@ export async function rlMetaLearner(config: RlTrainConfig): Promise<MetaLearner>
     steps: config.inner.steps,
     episodesPerUpdate: config.inner.episodesPerUpdate,
     numEnvs: config.inner.numEnvs ?? config.inner.episodesPerUpdate,
+    rolloutThreads: config.inner.rolloutThreads ?? null,
     weights: config.inner.weights ?? null,
     backend: config.backend,
   };
@@ -118,6 +120,8 @@ export function unmergeObsNorm(total: ObsNormState, part: ObsNormState): ObsNorm
 
 interface Workspace {
   venv: VectorEnv<unknown>;
+  /** With `spec.rolloutThreads`: collects the rollouts on that many threads. */
+  collector: EpisodeCollector | null;
   policy: GaussianPolicy;
   learner: Learner;
   /** The context learner's weight phase. */
@@ -137,19 +141,26 @@ function workspace(spec: RlJobSpec, key: string): Promise<Workspace> {
     ws = (async () => {
       await initBackend(spec.backend as BackendName);
       const { contextDim } = spec.policy as { contextDim?: number };
-      const venv = await makeVectorEnv(spec.env, spec.numEnvs, {
+      const envOptions = {
         robot: spec.robot,
         maxEpisodeSteps: spec.maxEpisodeSteps,
         reward: spec.reward,
         observeTask: spec.observeTask,
         contextDim: contextDim ?? 0,
-      });
+      };
+      const venv = await makeVectorEnv(spec.env, spec.numEnvs, envOptions);
+      // `?? null`: a spec written before the field existed collects in the job's thread as it did then.
+      const threads = spec.rolloutThreads ?? null;
+      const collector =
+        threads === null
+          ? null
+          : createEpisodeCollector(venv, { env: spec.env, options: envOptions }, threads);
       const policy = GaussianPolicy.create(spec.policy as never, venv.obsDim, venv.actDim, 0);
       const weights = spec.weights && {
         updates: spec.weights.updates,
         learner: makeLearner(spec.weights.learner as LearnerConfigInput),
       };
-      return { venv, policy, learner: makeLearner(spec.learner as LearnerConfigInput), weights };
+      return { venv, collector, policy, learner: makeLearner(spec.learner as LearnerConfigInput), weights };
     })();
     workspaces.set(key, ws);
   }
@@ -176,7 +187,7 @@ async function adaptOnWorkspace(
   signal: AbortSignal | undefined,
 ): Promise<AdaptResult> {
   const { spec } = job;
-  const { venv, policy, learner, weights } = await workspace(spec, key);
+  const { venv, collector, policy, learner, weights } = await workspace(spec, key);
   policy.setParams(job.params);
   if (job.obsNorm) policy.setObsNorm(job.obsNorm as ObsNormState);
   venv.setTasks(job.task);
@@ -191,6 +202,7 @@ async function adaptOnWorkspace(
     ...(job.stepScales ? { stepScales: job.stepScales } : {}),
     finalGradient: job.finalGradient,
     explorationGradient: job.explorationGradient,
+    ...(collector ? { collector } : {}),
   };
   const hooks = signal ? { signal } : {};
   const inner = await learner.adapt(policy, venv, budget, job.seed, hooks, options);

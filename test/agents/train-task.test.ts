@@ -72,6 +72,65 @@ describe('terrarium train-task', () => {
     expect(printed).toMatch(/--algo: expected one of vpg, ppo, got "sac"/);
   });
 
+  it('--threads 1 and 2 give the same run, bit for bit; run.json records the threads; --threads 0 is named', async () => {
+    const run = async (threads: string, out: string, ...extra: string[]) => {
+      const write = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+      const error = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+      const code = await main([
+        'node',
+        'terrarium',
+        'train-task',
+        '--env',
+        'ant',
+        '--steps',
+        '800',
+        '--episodes-per-update',
+        '3',
+        '--num-envs',
+        '3',
+        '--learner',
+        '{"numMinibatches":2,"updateEpochs":2}',
+        '--threads',
+        threads,
+        '--out',
+        out,
+        '--json',
+        ...extra,
+      ]);
+      const printed = write.mock.calls.map((c) => String(c[0])).join('');
+      const errors = error.mock.calls.map((c) => String(c[0])).join('');
+      write.mockRestore();
+      error.mockRestore();
+      return { code, printed, errors };
+    };
+    const metrics = async (out: string) =>
+      (await readFile(join(out, 'metrics.jsonl'), 'utf8'))
+        .trim()
+        .split('\n')
+        .map((line) => ({ ...JSON.parse(line), wallSeconds: 0 }));
+    const one = await run('1', join(dir, 'threads-1'));
+    const two = await run('2', join(dir, 'threads-2'));
+    expect([one.code, two.code]).toEqual([0, 0]);
+    expect(JSON.parse(await readFile(join(dir, 'threads-2', 'run.json'), 'utf8')).threads).toBe(2);
+    expect(await metrics(join(dir, 'threads-2'))).toEqual(await metrics(join(dir, 'threads-1')));
+    const weights = await Promise.all(
+      ['threads-1', 'threads-2'].map((d) => readFile(join(dir, d, 'policy', 'weights.bin'))),
+    );
+    expect(weights[1]!.equals(weights[0]!)).toBe(true);
+    const { wallSeconds: _w1, ...summaryOne } = JSON.parse(one.printed);
+    const { wallSeconds: _w2, ...summaryTwo } = JSON.parse(two.printed);
+    expect(summaryTwo).toEqual(summaryOne);
+    // --steps is env steps on any thread count: the second batch of 3 x 200 is cut at the budget's last 200.
+    expect(summaryOne.envSteps).toBe(800);
+
+    const bad = await run('0', join(dir, 'threads-0'));
+    expect(bad.code).toBe(2);
+    expect(bad.errors).toMatch(/--threads: expected an integer in \[1, 64\], got "0"/);
+    const withContext = await run('2', join(dir, 'threads-context'), '--policy-config', '{"contextDim":2}');
+    expect(withContext.code).toBe(2);
+    expect(withContext.errors).toMatch(/--threads: expected 1 with a policy contextDim/);
+  }, 120_000);
+
   it('on a legged env: --reward is recorded in run.json, meanSpeed reported; an unknown preset is named', async () => {
     const out = join(dir, 'cheetah');
     const run = async (...extra: string[]) => {
