@@ -15,6 +15,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   pretrain: async () => (await import('./pretrain-command.js')).registerPretrainCommand,
   eval: async () => (await import('./eval-command.js')).registerEvalCommand,
   view: async () => (await import('./view-command.js')).registerViewCommand,
+  worker: async () => (await import('./worker-command.js')).registerWorkerCommand,
 };
 
 /** Registers subcommand `name` only, or every subcommand when `name` is not one (help, typos). */

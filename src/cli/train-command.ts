@@ -5,9 +5,10 @@ import type { Command } from 'commander';
 import { TerrariumError } from '../core/errors.js';
 import { loadLatestCheckpoint, readRunConfig } from '../meta/checkpoint.js';
 import { isSineConfig, parseTrainConfig, type TrainConfig, withOverrides } from '../meta/config.js';
+import { parseQueueUrl } from '../meta/queue/connection.js';
 import { evaluateSine } from '../meta/sine-learner.js';
 import { createTrainer, initSeed, type Trainer } from '../meta/trainer.js';
-import { intOption, pathOption } from './options.js';
+import { intOption, numberOption, pathOption } from './options.js';
 import { UsageError } from './usage-error.js';
 
 export interface TrainOptions {
@@ -25,6 +26,8 @@ export interface TrainOptions {
   host?: string;
   token?: string;
   json?: boolean;
+  queue?: string;
+  queueTimeout?: number;
 }
 
 export async function readConfigFile(path: string): Promise<TrainConfig> {
@@ -96,7 +99,7 @@ function reportProgress(trainer: Trainer, options: TrainOptions): { done(): void
   if (!options.json && process.stdout.isTTY) {
     bar = new cliProgress.SingleBar(
       {
-        format: `${budget ? 'env steps' : 'iter'} {value}/{total} [{bar}] {stepsPerSec} steps/s | return before {before} after {after} | ETA {eta_formatted}`,
+        format: `${budget ? 'env steps' : 'iter'} {value}/{total} [{bar}] {stepsPerSec} steps/s | return before {before} after {after} | ETA {eta_formatted}{queue}`,
         hideCursor: true,
         etaBuffer: 20,
       },
@@ -109,9 +112,17 @@ function reportProgress(trainer: Trainer, options: TrainOptions): { done(): void
         stepsPerSec: '-',
         before: '-',
         after: '-',
+        queue: '',
       },
     );
   }
+  const queueText = () => {
+    const q = trainer.queueStatus();
+    return q ? `  queue: ${q.workers} worker(s), ${q.waiting} waiting, ${q.active} active` : '';
+  };
+  // With a queue, the bar's queue column is refreshed every second (workers join and leave mid-iteration).
+  const queueTimer =
+    bar && options.queue ? setInterval(() => bar?.update({ queue: queueText() }), 1000) : null;
   // Env steps/s of the last iteration, from the cumulative counters of consecutive events.
   let previous = trainer.startTotals;
   const metricsSub = trainer.streams.metrics$.subscribe((event) => {
@@ -119,7 +130,8 @@ function reportProgress(trainer: Trainer, options: TrainOptions): { done(): void
     const rate = wall > 0 ? Math.round((event.envSteps - previous.envSteps) / wall) : 0;
     previous = event;
     if (options.json) {
-      process.stdout.write(`${JSON.stringify({ type: 'metrics', ...event })}\n`);
+      const queue = trainer.queueStatus();
+      process.stdout.write(`${JSON.stringify({ type: 'metrics', ...event, ...(queue ? { queue } : {}) })}\n`);
     } else if (bar) {
       bar.update(budget ? Math.min(event.envSteps, budget) : event.iteration + 1, {
         stepsPerSec: String(rate),
@@ -132,7 +144,7 @@ function reportProgress(trainer: Trainer, options: TrainOptions): { done(): void
           `  after ${formatReturn(event.returnAfter)}${showEps ? `  eps ${event.eps.toFixed(3)}` : ''}` +
           `${event.envSteps > 0 ? `  ${rate} steps/s` : ''}` +
           `${budget ? `  env steps ${event.envSteps}/${budget}` : ''}` +
-          `  ${wall.toFixed(2)} s\n`,
+          `  ${wall.toFixed(2)} s${queueText()}\n`,
       );
     }
   });
@@ -143,6 +155,7 @@ function reportProgress(trainer: Trainer, options: TrainOptions): { done(): void
   });
   return {
     done: () => {
+      if (queueTimer) clearInterval(queueTimer);
       bar?.stop();
       metricsSub.unsubscribe();
       noticeSub.unsubscribe();
@@ -168,6 +181,12 @@ export async function runTrainer(
   if (options.resume && options.force)
     throw new UsageError('--force starts a run over and --resume continues it: give one of them');
   // Every option is checked before the trainer (and its run directory) is touched.
+  const queue = options.queue
+    ? {
+        connection: parseQueueUrl(options.queue),
+        ...(options.queueTimeout !== undefined ? { redisTimeoutMs: options.queueTimeout * 1000 } : {}),
+      }
+    : undefined;
   const server = options.view ? await loadViewer(options) : null;
   const trainer = await createTrainer({
     config,
@@ -175,6 +194,7 @@ export async function runTrainer(
     resume: options.resume,
     force: options.force,
     stopAfter: options.stopAfter,
+    queue,
   });
   for (const note of trainer.resumeNotes) process.stderr.write(`terrarium: ${note}\n`);
   const viewer = server ? await startViewer(server, trainer, options) : null;
@@ -182,7 +202,8 @@ export async function runTrainer(
     const budget = config.envStepBudget ? ` (or ${config.envStepBudget} env steps)` : '';
     process.stdout.write(
       `training ${config.algo} on ${config.env}: ${config.iterations} iterations${budget} x ${config.metaBatchSize} tasks, ` +
-        `${config.workers} worker(s), backend ${trainer.streams.info.backend}; run dir ${outDir}` +
+        `${queue ? `jobs on the queue at ${queue.connection.shown}` : `${config.workers} worker(s)`}, ` +
+        `backend ${trainer.streams.info.backend}; run dir ${outDir}` +
         `${trainer.startIteration > 0 ? ` (resuming at iteration ${trainer.startIteration})` : ''}\n`,
     );
   }
@@ -231,6 +252,11 @@ export async function runTrainer(
   }
 }
 
+export const QUEUE_HELP =
+  'run the adaptation jobs on `terrarium worker` processes through this Redis: redis://[user:pass@]host:port[/db] or rediss://';
+export const QUEUE_TIMEOUT_HELP =
+  'with --queue: seconds Redis may stay unreachable before the run stops (default 60)';
+
 export function registerTrainCommand(program: Command): void {
   program
     .command('train')
@@ -245,6 +271,8 @@ export function registerTrainCommand(program: Command): void {
       intOption('--workers', 0),
     )
     .option('--backend <name>', 'tfjs backend: auto, wasm, cpu, node, node-gpu')
+    .option('--queue <url>', QUEUE_HELP)
+    .option('--queue-timeout <s>', QUEUE_TIMEOUT_HELP, numberOption('--queue-timeout', 1))
     .option('--seed <n>', 'run seed', intOption('--seed', 0))
     .option(
       '--iterations <n>',
