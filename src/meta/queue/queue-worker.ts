@@ -56,6 +56,7 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
       adapt = { ...adapt, spec: { ...adapt.spec, backend: options.backend } };
     }
     try {
+      log(`${job.queueName}: iteration ${adapt.iteration}, task ${adapt.taskIndex} started`);
       const result = await pool.run(adapt);
       log(
         `${job.queueName}: iteration ${adapt.iteration}, task ${adapt.taskIndex} done (${result.stats.envSteps} env steps)`,
