@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
+import { Redis } from 'ioredis';
 import { TerrariumError } from '../../core/errors.js';
 
 export interface QueueConnection {
@@ -70,6 +71,32 @@ export function redisOptions(c: QueueConnection, blocking: boolean) {
     enableOfflineQueue: blocking,
     connectTimeout: 5000,
   };
+}
+
+/**
+ * One connection attempt, no retries: an unreachable server or a wrong password is a one-line error at once (BullMQ's
+ * own connections would retry for ever), before any queue is opened. `flag` names the option in the message.
+ */
+export async function checkRedis(c: QueueConnection, flag = '--queue'): Promise<void> {
+  const client = new Redis({
+    ...redisOptions(c, false),
+    lazyConnect: true,
+    retryStrategy: () => null,
+    maxRetriesPerRequest: 0,
+  });
+  // The cause (ECONNREFUSED, WRONGPASS) arrives as an 'error' event; the rejection only says the connection closed.
+  let cause = '';
+  client.on('error', (error: Error) => {
+    cause ||= error.message;
+  });
+  try {
+    await client.connect();
+    await client.ping();
+  } catch (error) {
+    throw new TerrariumError(flag, c.shown, 'a reachable Redis server', cause || (error as Error).message);
+  } finally {
+    client.disconnect();
+  }
 }
 
 /** The sorted set where trainers announce their queues (score: Redis's clock, ms) and workers look for them. */

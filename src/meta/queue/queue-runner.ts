@@ -16,7 +16,7 @@ import { TerrariumError } from '../../core/errors.js';
 import type { AdaptJob, AdaptResult } from '../meta-learner.js';
 import type { JobRunner } from '../pool.js';
 import { announceQueue, withdrawQueue } from './announce.js';
-import { type QueueConnection, redisOptions } from './connection.js';
+import { checkRedis, type QueueConnection, redisOptions } from './connection.js';
 import { decodeReply, encodeJob, type JobErrorWire } from './wire.js';
 
 export interface QueueStatus {
@@ -53,6 +53,7 @@ export async function createQueueRunner(options: QueueRunnerOptions): Promise<Qu
   const { connection, name } = options;
   const redisTimeoutMs = options.redisTimeoutMs ?? 60_000;
   const notice = options.onNotice ?? (() => {});
+  await checkRedis(connection);
   const queue = new Queue(name, { connection: redisOptions(connection, false) });
   const events = new QueueEvents(name, { connection: redisOptions(connection, true) });
   let lastRedisError = '';
@@ -67,7 +68,8 @@ export async function createQueueRunner(options: QueueRunnerOptions): Promise<Qu
     await queue.drain(true);
     await announceQueue(await queue.backend.client, name);
   } catch (error) {
-    await Promise.allSettled([queue.close(), events.close()]);
+    // close() waits for a connection that may never come (a wrong password); drop the connections instead.
+    await Promise.allSettled([queue.disconnect(), events.disconnect()]);
     throw new TerrariumError(
       '--queue',
       connection.shown,
@@ -110,6 +112,8 @@ export async function createQueueRunner(options: QueueRunnerOptions): Promise<Qu
       );
       return;
     }
+    // The iteration's last reply: the status first, so the progress line after it shows this moment's workers.
+    if (pending.size === 0) await sample().catch(() => {});
     try {
       const reply = decodeReply(job.returnvalue, entry.job);
       if (reply.ok) entry.resolve(reply.result);
@@ -126,18 +130,22 @@ export async function createQueueRunner(options: QueueRunnerOptions): Promise<Qu
   events.on('completed', ({ jobId: id }) => settleQuietly(id));
   events.on('failed', ({ jobId: id }) => settleQuietly(id));
 
+  async function sample(): Promise<void> {
+    const [workers, counts] = await Promise.all([
+      queue.getWorkersCount(),
+      queue.getJobCounts('waiting', 'active'),
+    ]);
+    if (latest && workers !== latest.workers)
+      notice(`queue: ${workers} worker(s) connected (was ${latest.workers})`);
+    latest = { workers, waiting: counts.waiting ?? 0, active: counts.active ?? 0 };
+  }
+
   /** Every second: the queue announced, every pending job checked, the status sampled; outages timed. */
   async function check(): Promise<void> {
     try {
       await announceQueue(await queue.backend.client, name);
       for (const id of [...pending.keys()]) await settle(id);
-      const [workers, counts] = await Promise.all([
-        queue.getWorkersCount(),
-        queue.getJobCounts('waiting', 'active'),
-      ]);
-      if (latest && workers !== latest.workers)
-        notice(`queue: ${workers} worker(s) connected (was ${latest.workers})`);
-      latest = { workers, waiting: counts.waiting ?? 0, active: counts.active ?? 0 };
+      await sample();
       if (unreachableSince !== null) notice(`Redis at ${connection.shown} is back; the run goes on`);
       unreachableSince = null;
     } catch (error) {
@@ -161,6 +169,7 @@ export async function createQueueRunner(options: QueueRunnerOptions): Promise<Qu
     }
   }
 
+  await check();
   let timer: NodeJS.Timeout | null = null;
   const schedule = () => {
     timer = setTimeout(async () => {

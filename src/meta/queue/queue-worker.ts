@@ -11,7 +11,7 @@ import { TerrariumError } from '../../core/errors.js';
 import type { AdaptJob } from '../meta-learner.js';
 import { createJobRunner } from '../pool.js';
 import { announcedQueues } from './announce.js';
-import { ANNOUNCE_TTL_MS, type QueueConnection, redisOptions } from './connection.js';
+import { ANNOUNCE_TTL_MS, checkRedis, type QueueConnection, redisOptions } from './connection.js';
 import { decodeJob, encodeResult, type ReplyWire } from './wire.js';
 
 export interface QueueWorkerOptions {
@@ -39,6 +39,7 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
   const name = `${hostname()}:${process.pid}`;
   const log = options.onLog ?? (() => {});
   const stallTimeoutMs = options.stallTimeoutMs ?? 30_000;
+  await checkRedis(options.connection);
   const pool = createJobRunner({ workers: options.concurrency });
   const registry = new Queue('terrarium-registry', { connection: redisOptions(options.connection, true) });
   registry.on('error', () => {});
