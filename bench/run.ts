@@ -1,5 +1,5 @@
 // `npm run bench -- <name> [args]`: runs bench/<name>.ts (all of them when no name is given).
-const NAMES = ['envs', 'learn', 'meta', 'viewer', 'stalled-client'] as const;
+const NAMES = ['envs', 'learn', 'meta', 'viewer', 'stalled-client', 'queue'] as const;
 
 const [name, ...args] = process.argv.slice(2);
 const names = name ? [name] : [...NAMES];

@@ -54,7 +54,12 @@ export async function createQueueRunner(options: QueueRunnerOptions): Promise<Qu
   const redisTimeoutMs = options.redisTimeoutMs ?? 60_000;
   const notice = options.onNotice ?? (() => {});
   await checkRedis(connection);
-  const queue = new Queue(name, { connection: redisOptions(connection, false) });
+  const queue = new Queue(name, {
+    connection: redisOptions(connection, false),
+    // Each 'completed' event carries the reply (the adapted params): keep few; the check every second covers any
+    // event trimmed before it was read.
+    streams: { events: { maxLen: 256 } },
+  });
   const events = new QueueEvents(name, { connection: redisOptions(connection, true) });
   let lastRedisError = '';
   const remember = (error: Error) => {
@@ -87,7 +92,13 @@ export async function createQueueRunner(options: QueueRunnerOptions): Promise<Qu
 
   const jobId = (job: AdaptJob) => `${session}-${job.iteration}-${job.taskIndex}`;
   const add = (id: string, job: AdaptJob) =>
-    queue.add('adapt', encodeJob(job, session), { jobId: id, attempts: 1, removeOnFail: 1000 });
+    queue.add('adapt', encodeJob(job, session), {
+      jobId: id,
+      attempts: 1,
+      // Taken replies are removed at once; these bound what a stopped trainer leaves behind.
+      removeOnComplete: { age: 3600, count: 1000 },
+      removeOnFail: { age: 3600, count: 1000 },
+    });
 
   /** Takes the job's reply if it has one; queues it again if Redis lost it. */
   async function settle(id: string): Promise<void> {
