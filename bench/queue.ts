@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- queue [--tasks 8] [--episodes 10] [--rounds 2] [--jobs 100] [--json]` (needs the built CLI:
+ * `npm run bench -- queue [--tasks 8] [--episodes 4] [--rounds 2] [--jobs 100] [--json]` (needs the built CLI:
  * `npm run build`; starts its own redis-server on a free loopback port).
  *
  * What does the Redis queue cost against piscina's worker threads on one machine?
@@ -97,7 +97,7 @@ async function perJob(runner: JobRunner, count: number, offset: number): Promise
 
 export async function run(args: string[]): Promise<void> {
   const tasks = Number(option(args, 'tasks', '8'));
-  const episodes = Number(option(args, 'episodes', '10'));
+  const episodes = Number(option(args, 'episodes', '4'));
   const rounds = Number(option(args, 'rounds', '2'));
   const jobs = Number(option(args, 'jobs', '100'));
   const json = args.includes('--json');
