@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { TerrariumError } from '../core/errors.js';
 import { loadLatestCheckpoint, readRunConfig } from '../meta/checkpoint.js';
 import { isSineConfig, parseTrainConfig, type TrainConfig, withOverrides } from '../meta/config.js';
-import { parseQueueUrl } from '../meta/queue/connection.js';
+import { checkRedis, parseQueueUrl } from '../meta/queue/connection.js';
 import { evaluateSine } from '../meta/sine-learner.js';
 import { createTrainer, initSeed, type Trainer } from '../meta/trainer.js';
 import { intOption, numberOption, pathOption } from './options.js';
@@ -187,6 +187,7 @@ export async function runTrainer(
         ...(options.queueTimeout !== undefined ? { redisTimeoutMs: options.queueTimeout * 1000 } : {}),
       }
     : undefined;
+  if (queue) await checkRedis(queue.connection);
   const server = options.view ? await loadViewer(options) : null;
   const trainer = await createTrainer({
     config,

@@ -74,6 +74,8 @@ describe('terrarium train / pretrain / worker --queue', () => {
     expect(unreachable.stderr).toMatch(
       /^terrarium: --queue: expected a reachable Redis server, got "redis:\/\/127\.0\.0\.1:1\/2" \(connect ECONNREFUSED/,
     );
+    // Nothing was written: the same command works once Redis is there.
+    expect(existsSync(join(dir, 'x'))).toBe(false);
     const worker = await terrarium([
       'worker',
       '--queue',

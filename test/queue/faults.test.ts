@@ -77,6 +77,22 @@ describe('queue faults', () => {
     await expectSameAsInThread(dir);
   });
 
+  it('a run started before any worker waits for one; workers that join mid-run take its jobs', async () => {
+    const { url, queue } = await setUp(0);
+    const dir = tempDir();
+    const trainer = await createTrainer({ config: config(), outDir: dir, queue });
+    const running = trainer.run();
+    // All 3 jobs of iteration 0 wait, seen by the trainer's status, until a worker comes.
+    for (let i = 0; i < 100 && trainer.queueStatus()?.waiting !== 3; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(trainer.queueStatus()).toEqual({ workers: 0, waiting: 3, active: 0 });
+    workers = [await startWorker(url, STALL)];
+    await running;
+    expect(workers[0]!.output()).toMatch(/iteration 0, task 0 done/);
+    await expectSameAsInThread(dir);
+  });
+
   it('Redis restarted mid-run (all jobs lost): the trainer queues them again and the run is unchanged', async () => {
     const { queue } = await setUp(2);
     const dir = tempDir();
