@@ -85,5 +85,10 @@ describe('terrarium train / pretrain / worker --queue', () => {
     ]);
     expect(worker.code).toBe(2);
     expect(worker.stderr).toMatch(/--concurrency: expected an integer in \[1, 64\], got "0"/);
+    const backend = await terrarium(['worker', '--queue', redis.url, '--backend', 'cuda']);
+    expect(backend).toMatchObject({
+      code: 2,
+      stderr: 'terrarium: --backend: expected one of auto, wasm, cpu, node, node-gpu, got "cuda"\n',
+    });
   });
 });
