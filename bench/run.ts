@@ -7,6 +7,7 @@ const NAMES = [
   'viewer',
   'stalled-client',
   'ppo-threads',
+  'queue',
   'time-to-result',
 ] as const;
 /** Minutes to hours: only when named. */

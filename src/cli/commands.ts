@@ -17,6 +17,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   view: async () => (await import('./view-command.js')).registerViewCommand,
   export: async () => (await import('./export-command.js')).registerExportCommand,
   robot: async () => (await import('./robot-command.js')).registerRobotCommand,
+  worker: async () => (await import('./worker-command.js')).registerWorkerCommand,
 };
 
 /** Registers subcommand `name` only, or every subcommand when `name` is not one (help, typos). */

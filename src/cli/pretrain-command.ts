@@ -5,9 +5,15 @@ import { loadLatestCheckpoint } from '../meta/checkpoint.js';
 import { isSineConfig, parseTrainConfig, type RlTrainConfig, type TrainConfig } from '../meta/config.js';
 import { baselineDir } from '../meta/eval/methods.js';
 import { needsContextInputs, widenBaseline } from '../meta/eval/widen-baseline.js';
-import { intOption, pathOption } from './options.js';
+import { intOption, numberOption, pathOption } from './options.js';
 import { checkRunRobotFlag, RUN_ROBOT_HELP, runRobot } from './robot-option.js';
-import { readConfigFile, runTrainer, type TrainOptions } from './train-command.js';
+import {
+  QUEUE_HELP,
+  QUEUE_TIMEOUT_HELP,
+  readConfigFile,
+  runTrainer,
+  type TrainOptions,
+} from './train-command.js';
 
 interface PretrainCliOptions extends TrainOptions {
   run: string;
@@ -110,6 +116,8 @@ export function registerPretrainCommand(program: Command): void {
     .option('--env-steps <n>', "env-step budget (default: the run's)", intOption('--env-steps', 1))
     .option('--workers <n>', "worker threads (default: the config's)", intOption('--workers', 0))
     .option('--backend <name>', 'tfjs backend: auto, wasm, cpu, node, node-gpu')
+    .option('--queue <url>', QUEUE_HELP)
+    .option('--queue-timeout <s>', QUEUE_TIMEOUT_HELP, numberOption('--queue-timeout', 1))
     .option('--resume', 'continue an interrupted baseline from its latest checkpoint')
     .option('--force', 'train the baseline again from scratch, deleting the earlier one')
     .option('--robot <file>', RUN_ROBOT_HELP, pathOption('--robot'))

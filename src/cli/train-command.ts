@@ -6,11 +6,12 @@ import type { Command } from 'commander';
 import { TerrariumError } from '../core/errors.js';
 import { loadLatestCheckpoint, readRunConfig } from '../meta/checkpoint.js';
 import { isSineConfig, parseTrainConfig, type TrainConfig, withOverrides } from '../meta/config.js';
+import { checkRedis, parseQueueUrl } from '../meta/queue/connection.js';
 import { evaluateSine } from '../meta/sine-learner.js';
 import { createTrainer, initSeed, type Trainer } from '../meta/trainer.js';
 import { followJobs, iterationLabel } from './iteration-progress.js';
 import { ITERATIONS_HELP, noteIterations } from './iterations-note.js';
-import { intOption, pathOption } from './options.js';
+import { intOption, numberOption, pathOption } from './options.js';
 import { checkRunRobotFlag, robotFlag } from './robot-option.js';
 import { stopOnSignals } from './signals.js';
 import { UsageError } from './usage-error.js';
@@ -32,6 +33,8 @@ export interface TrainOptions {
   json?: boolean;
   /** `--robot FILE`: the robot of a new run (replacing the config's); on --resume it must be the run's own. */
   robot?: string;
+  queue?: string;
+  queueTimeout?: number;
 }
 
 export async function readConfigFile(path: string): Promise<TrainConfig> {
@@ -109,7 +112,7 @@ function reportProgress(trainer: Trainer, options: TrainOptions): { done(): void
   if (!options.json && process.stdout.isTTY) {
     bar = new cliProgress.SingleBar(
       {
-        format: `${budget ? 'env steps' : 'iter'} {value}/{total} [{bar}] {stepsPerSec} steps/s | return before {before} after {after} | ETA {eta_formatted}{jobs}`,
+        format: `${budget ? 'env steps' : 'iter'} {value}/{total} [{bar}] {stepsPerSec} steps/s | return before {before} after {after} | ETA {eta_formatted}{jobs}{queue}`,
         hideCursor: true,
         etaBuffer: 20,
       },
@@ -123,10 +126,18 @@ function reportProgress(trainer: Trainer, options: TrainOptions): { done(): void
         before: '-',
         after: '-',
         jobs: '',
+        queue: '',
       },
     );
   }
   const jobsSub = options.json ? null : followJobs(trainer, bar);
+  const queueText = () => {
+    const q = trainer.queueStatus();
+    return q ? `  queue: ${q.workers} worker(s), ${q.waiting} waiting, ${q.active} active` : '';
+  };
+  // With a queue, the bar's queue column is refreshed every second (workers join and leave mid-iteration).
+  const queueTimer =
+    bar && options.queue ? setInterval(() => bar?.update({ queue: queueText() }), 1000) : null;
   // Env steps/s of the last iteration, from the cumulative counters of consecutive events.
   let previous = trainer.startTotals;
   const metricsSub = trainer.streams.metrics$.subscribe((event) => {
@@ -134,7 +145,8 @@ function reportProgress(trainer: Trainer, options: TrainOptions): { done(): void
     const rate = wall > 0 ? Math.round((event.envSteps - previous.envSteps) / wall) : 0;
     previous = event;
     if (options.json) {
-      process.stdout.write(`${JSON.stringify({ type: 'metrics', ...event })}\n`);
+      const queue = trainer.queueStatus();
+      process.stdout.write(`${JSON.stringify({ type: 'metrics', ...event, ...(queue ? { queue } : {}) })}\n`);
     } else if (bar) {
       bar.update(budget ? Math.min(event.envSteps, budget) : event.iteration + 1, {
         stepsPerSec: String(rate),
@@ -147,7 +159,7 @@ function reportProgress(trainer: Trainer, options: TrainOptions): { done(): void
           `  after ${formatReturn(event.returnAfter)}${showEps ? `  eps ${event.eps.toFixed(3)}` : ''}` +
           `${event.envSteps > 0 ? `  ${rate} steps/s` : ''}` +
           `${budget ? `  env steps ${event.envSteps}/${budget}` : ''}` +
-          `  ${wall.toFixed(2)} s\n`,
+          `  ${wall.toFixed(2)} s${queueText()}\n`,
       );
     }
   });
@@ -158,6 +170,7 @@ function reportProgress(trainer: Trainer, options: TrainOptions): { done(): void
   });
   return {
     done: () => {
+      if (queueTimer) clearInterval(queueTimer);
       bar?.stop();
       metricsSub.unsubscribe();
       noticeSub.unsubscribe();
@@ -196,6 +209,13 @@ export async function runTrainer(
   if (options.resume && options.force)
     throw new UsageError('--force starts a run over and --resume continues it: give one of them');
   // Every option is checked before the trainer (and its run directory) is touched.
+  const queue = options.queue
+    ? {
+        connection: parseQueueUrl(options.queue),
+        ...(options.queueTimeout !== undefined ? { redisTimeoutMs: options.queueTimeout * 1000 } : {}),
+      }
+    : undefined;
+  if (queue) await checkRedis(queue.connection);
   const server = options.view ? await loadViewer(options) : null;
   const trainer = await createTrainer({
     config,
@@ -203,6 +223,7 @@ export async function runTrainer(
     resume: options.resume,
     force: options.force,
     stopAfter: options.stopAfter,
+    queue,
   });
   for (const note of trainer.resumeNotes) process.stderr.write(`terrarium: ${note}\n`);
   const viewer = server ? await startViewer(server, trainer, options) : null;
@@ -210,7 +231,8 @@ export async function runTrainer(
     const budget = config.envStepBudget ? ` (or ${config.envStepBudget} env steps)` : '';
     process.stdout.write(
       `training ${config.algo} on ${config.env}: ${config.iterations} iterations${budget} x ${config.metaBatchSize} tasks, ` +
-        `${config.workers} worker(s), backend ${trainer.streams.info.backend}; run dir ${outDir}` +
+        `${queue ? `jobs on the queue at ${queue.connection.shown}` : `${config.workers} worker(s)`}, ` +
+        `backend ${trainer.streams.info.backend}; run dir ${outDir}` +
         `${trainer.startIteration > 0 ? ` (resuming at ${iterationLabel(trainer.startIteration, config.iterations)})` : ''}\n`,
     );
   }
@@ -252,6 +274,11 @@ export async function runTrainer(
   }
 }
 
+export const QUEUE_HELP =
+  'run the adaptation jobs on `terrarium worker` processes through this Redis: redis://[user:pass@]host:port[/db] or rediss://';
+export const QUEUE_TIMEOUT_HELP =
+  'with --queue: seconds Redis may stay unreachable before the run stops (default 60)';
+
 export function registerTrainCommand(program: Command): void {
   program
     .command('train')
@@ -266,6 +293,8 @@ export function registerTrainCommand(program: Command): void {
       intOption('--workers', 0),
     )
     .option('--backend <name>', 'tfjs backend: auto, wasm, cpu, node, node-gpu')
+    .option('--queue <url>', QUEUE_HELP)
+    .option('--queue-timeout <s>', QUEUE_TIMEOUT_HELP, numberOption('--queue-timeout', 1))
     .option('--seed <n>', 'run seed', intOption('--seed', 0))
     .option(
       '--robot <file>',

@@ -17,7 +17,7 @@ import { movable } from './transfer.js';
 import type { JobError, WorkerReply } from './worker.js';
 
 export interface JobRunner {
-  /** Worker threads (0: jobs run in the calling thread). */
+  /** Worker threads (0: jobs run in the calling thread; Infinity: a queue that any number of workers serve). */
   readonly workers: number;
   /** `signal` stops an in-thread job between its updates (with the signal's reason); workers ignore it. */
   run(job: AdaptJob, signal?: AbortSignal): Promise<AdaptResult>;

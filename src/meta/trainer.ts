@@ -26,6 +26,8 @@ import { type StepScales, stepMultipliers, stepScalesInit } from './meta-sgd.js'
 import { innerMultipliers, outerStep } from './outer-step.js';
 import { createJobRunner, type JobRunner } from './pool.js';
 import { pretrainStep } from './pretrain-step.js';
+import type { QueueConnection } from './queue/connection.js';
+import type { QueueStatus } from './queue/queue-runner.js';
 import { adamInit, linearEps } from './reptile.js';
 import { checkSameConfig, type MetricsPlan, planMetrics } from './resume-checks.js';
 import { checkNewRunDir, clearRunDir } from './run-dir.js';
@@ -86,6 +88,8 @@ export interface TrainerOptions {
    * pauses and resumes a run keeps its workers warm (bench/time-to-result.ts). Its crash notices are the caller's.
    */
   jobRunner?: JobRunner;
+  /** Send the adaptation jobs to this Redis server's queue (`terrarium worker` runs them) instead of `workers`. */
+  queue?: { connection: QueueConnection; redisTimeoutMs?: number };
 }
 
 export interface TrainSummary {
@@ -131,6 +135,8 @@ export interface Trainer {
   watchTask(taskIndex: number): void;
   /** A viewer's control message: select a task, pause/resume the shown episode, change its playback speed. */
   control(message: ViewerControl): void;
+  /** With `queue`: workers connected and jobs waiting/active, sampled every second (null otherwise). */
+  queueStatus(): QueueStatus | null;
 }
 
 /** The control messages a viewer may send (validated by the server before they get here). */
@@ -291,18 +297,19 @@ export async function createTrainer(options: TrainerOptions): Promise<Trainer> {
   async function run(): Promise<TrainSummary> {
     await prepareRunDir();
     let crashes = 0;
-    runner =
-      options.jobRunner ??
-      createJobRunner({
-        workers: config.workers,
-        onWorkerCrash: ({ iteration, taskIndex, attempt, error }) => {
-          crashes++;
-          notices$.next(
-            `worker died during iteration ${iteration + 1}, task ${taskIndex} (${error.message}); ` +
-              `retrying (attempt ${attempt + 2})`,
-          );
-        },
-      });
+    runner = options.queue
+      ? await startQueue(options.queue)
+      : (options.jobRunner ??
+        createJobRunner({
+          workers: config.workers,
+          onWorkerCrash: ({ iteration, taskIndex, attempt, error }) => {
+            crashes++;
+            notices$.next(
+              `worker died during iteration ${iteration + 1}, task ${taskIndex} (${error.message}); ` +
+                `retrying (attempt ${attempt + 2})`,
+            );
+          },
+        }));
     const last = Math.min(config.iterations, options.stopAfter ?? config.iterations);
     let lastMetrics: MetricsLine | null = null;
     let savedAt = resumed ? state.iteration : -1;
@@ -374,9 +381,22 @@ export async function createTrainer(options: TrainerOptions): Promise<Trainer> {
         checkpoint: checkpoint ?? null,
       };
     } finally {
-      if (!options.jobRunner) await runner.close();
+      if (options.queue || !options.jobRunner) await runner.close();
       runner = null;
     }
+  }
+
+  let queueStatus: (() => QueueStatus | null) | null = null;
+  async function startQueue(queue: NonNullable<TrainerOptions['queue']>): Promise<JobRunner> {
+    const { createQueueRunner } = await import('./queue/queue-runner.js');
+    const { queueName } = await import('./queue/connection.js');
+    const runner = await createQueueRunner({
+      ...queue,
+      name: queueName(runId, runDir),
+      onNotice: (notice) => notices$.next(notice),
+    });
+    queueStatus = runner.status;
+    return runner;
   }
 
   /** Reptile / FOMAML: adapt theta to every task, then the meta step (outer-step.ts). */
@@ -467,6 +487,7 @@ export async function createTrainer(options: TrainerOptions): Promise<Trainer> {
       }
     },
     stop: () => stop.abort(),
+    queueStatus: () => queueStatus?.() ?? null,
     watchTask: (taskIndex) => {
       if (!Number.isInteger(taskIndex) || taskIndex < 0 || taskIndex >= config.metaBatchSize) {
         throw new TerrariumError('taskIndex', taskIndex, `an integer in [0, ${config.metaBatchSize - 1}]`);

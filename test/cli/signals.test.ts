@@ -113,7 +113,7 @@ describe('SIGTERM (docker stop, job schedulers) saves like Ctrl-C', () => {
   it('train-task: SIGTERM mid-run exits 143 and saves the policy trained so far, which rollout loads', async () => {
     const out = join(tempDir(), 'task');
     const args = ['train-task', '--env', 'ball-nav', '--algo', 'vpg', '--steps', '100000000', '--out', out];
-    const code = await stopMidRun([...args, '--backend', 'cpu'], /update 1\//, 'SIGTERM');
+    const code = await stopMidRun([...args, '--backend', 'cpu'], /update 1\s/, 'SIGTERM');
     expect(code).toBe(143);
     expect(existsSync(join(out, 'policy'))).toBe(true);
     const rollout = await terrarium([

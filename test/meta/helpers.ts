@@ -2,7 +2,12 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseTrainConfig, type TrainConfig } from '../../src/meta/config.js';
-import { createTrainer, type MetricsLine, type TrainSummary } from '../../src/meta/trainer.js';
+import {
+  createTrainer,
+  type MetricsLine,
+  type TrainerOptions,
+  type TrainSummary,
+} from '../../src/meta/trainer.js';
 
 export function tempDir(prefix = 'terrarium-meta-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
@@ -45,7 +50,7 @@ export function tinyBallNav(overrides: Record<string, unknown> = {}): TrainConfi
 export async function train(
   config: TrainConfig,
   outDir: string,
-  extra: { resume?: boolean; stopAfter?: number } = {},
+  extra: Pick<TrainerOptions, 'resume' | 'stopAfter' | 'queue'> = {},
 ): Promise<TrainSummary> {
   const trainer = await createTrainer({ config, outDir, ...extra });
   return trainer.run();

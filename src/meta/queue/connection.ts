@@ -1,0 +1,112 @@
+/**
+ * Where the queue lives: a `redis://[user:pass@]host:port[/db]` or `rediss://` (TLS) URL, checked once where it
+ * enters, and turned into the connection options that BullMQ hands to ioredis. A password never appears in a
+ * message: URLs are shown redacted.
+ */
+import { createHash } from 'node:crypto';
+import { resolve } from 'node:path';
+import { Redis } from 'ioredis';
+import { TerrariumError } from '../../core/errors.js';
+
+export interface QueueConnection {
+  /** The URL with its password replaced by "***" (for messages and logs). */
+  shown: string;
+  host: string;
+  port: number;
+  db: number;
+  username?: string;
+  password?: string;
+  tls: boolean;
+}
+
+const EXPECTED = 'a redis://[user:pass@]host:port[/db] or rediss:// (TLS) URL';
+
+export function parseQueueUrl(text: string, flag = '--queue'): QueueConnection {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new TerrariumError(flag, redact(text), EXPECTED);
+  }
+  const shown = redact(text);
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:')
+    throw new TerrariumError(flag, shown, EXPECTED);
+  if (url.hostname === '') throw new TerrariumError(flag, shown, EXPECTED, 'no host');
+  const port = url.port === '' ? 6379 : Number(url.port);
+  const dbText = url.pathname.replace(/^\//, '');
+  const db = dbText === '' ? 0 : Number(dbText);
+  if (!/^\d{0,2}$/.test(dbText) || db > 15) {
+    throw new TerrariumError(`${flag} (database)`, dbText, 'a Redis database number in [0, 15]');
+  }
+  if (url.search !== '' || url.hash !== '') {
+    throw new TerrariumError(flag, shown, EXPECTED, 'no query string or fragment');
+  }
+  return {
+    shown,
+    host: url.hostname.replace(/^\[|\]$/g, ''),
+    port,
+    db,
+    ...(url.username ? { username: decodeURIComponent(url.username) } : {}),
+    ...(url.password ? { password: decodeURIComponent(url.password) } : {}),
+    tls: url.protocol === 'rediss:',
+  };
+}
+
+function redact(text: string): string {
+  return text.replace(/^(\w+:\/\/[^:@/]*:)[^@/]*@/, '$1***@');
+}
+
+/** ioredis options (through BullMQ's `connection`): reconnects every 0.2-2 s, for as long as it takes. */
+export function redisOptions(c: QueueConnection, blocking: boolean) {
+  return {
+    host: c.host,
+    port: c.port,
+    db: c.db,
+    ...(c.username ? { username: c.username } : {}),
+    ...(c.password ? { password: c.password } : {}),
+    ...(c.tls ? { tls: { servername: c.host } } : {}),
+    retryStrategy: (times: number) => Math.min(200 * times, 2000),
+    // Workers block on Redis and must wait through an outage; the trainer's own calls fail fast and it retries.
+    maxRetriesPerRequest: blocking ? null : 1,
+    enableOfflineQueue: blocking,
+    connectTimeout: 5000,
+  };
+}
+
+/**
+ * One connection attempt, no retries: an unreachable server or a wrong password is a one-line error at once (BullMQ's
+ * own connections would retry for ever), before any queue is opened. `flag` names the option in the message.
+ */
+export async function checkRedis(c: QueueConnection, flag = '--queue'): Promise<void> {
+  const client = new Redis({
+    ...redisOptions(c, false),
+    lazyConnect: true,
+    retryStrategy: () => null,
+    maxRetriesPerRequest: 0,
+  });
+  // The cause (ECONNREFUSED, WRONGPASS) arrives as an 'error' event; the rejection only says the connection closed.
+  let cause = '';
+  client.on('error', (error: Error) => {
+    cause ||= error.message;
+  });
+  try {
+    await client.connect();
+    await client.ping();
+  } catch (error) {
+    throw new TerrariumError(flag, c.shown, 'a reachable Redis server', cause || (error as Error).message);
+  } finally {
+    client.disconnect();
+  }
+}
+
+/** The sorted set where trainers announce their queues (score: Redis's clock, ms) and workers look for them. */
+export const RUNS_KEY = 'terrarium:runs';
+/** A queue not announced for this long is the queue of a finished or dead trainer. */
+export const ANNOUNCE_TTL_MS = 30_000;
+
+/** The run's queue: named after the run, with a hash of its directory so runs with the same name stay apart. */
+export function queueName(runId: string, runDir: string): string {
+  const safe = runId.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 80);
+  const hash = createHash('sha256').update(resolve(runDir)).digest('hex').slice(0, 8);
+  return `terrarium-${safe}-${hash}`;
+}
