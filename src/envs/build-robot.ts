@@ -1,10 +1,11 @@
 import type { BodyDescription, ShapeDescription, Vec3 } from './env.js';
+import { robotLegs } from './legs.js';
 import { normalize, quatFromYTo, rotate, sub } from './math3d.js';
 import { RAPIER } from './rapier.js';
 import type { World } from './rapier-env.js';
 import { CONTROL_DT } from './rapier-env.js';
 import type { RobotSpec, ShapeSpec } from './robot-spec.js';
-import type { Dynamics } from './task.js';
+import type { LeggedDynamics } from './task.js';
 import { buildTerrain, type Terrain, terrainHeightAt } from './terrain.js';
 
 type RigidBody = ReturnType<World['createRigidBody']>;
@@ -18,7 +19,7 @@ export interface RobotJoint {
   child: RigidBody;
   /** Hinge axis in the parent's frame (= world axis at rest, bodies start unrotated). */
   axis: Vec3;
-  /** Torque (N m) at action 1, including the task's motor strength. */
+  /** Torque (N m) at action 1, including the task's motor strength (0 on the task's crippled leg). */
   torque: number;
   handle: RevoluteJoint;
 }
@@ -122,7 +123,7 @@ function colliderDesc(shape: ShapeSpec, origin: Vec3) {
  * revolute joints whose motor acts as the joint's passive spring-damper; actuation is a torque pair (see
  * `applyJointTorques`), like MuJoCo's motor actuators.
  */
-export function buildRobot(spec: RobotSpec, dynamics: Dynamics, terrain: Terrain): BuiltRobot {
+export function buildRobot(spec: RobotSpec, dynamics: LeggedDynamics, terrain: Terrain): BuiltRobot {
   const world = new RAPIER.World({ x: 0, y: -9.81 * dynamics.gravityScale, z: 0 });
   world.timestep = CONTROL_DT / spec.substeps;
   world.numSolverIterations = spec.solverIterations;
@@ -157,6 +158,7 @@ export function buildRobot(spec: RobotSpec, dynamics: Dynamics, terrain: Terrain
       byName.set(body.name, rigid);
       return rigid;
     });
+    const crippled = new Set(dynamics.crippledLeg == null ? [] : robotLegs(spec)[dynamics.crippledLeg]);
     const joints = spec.joints.map((joint) => {
       const parent = byName.get(joint.parent)!;
       const child = byName.get(joint.child)!;
@@ -173,7 +175,8 @@ export function buildRobot(spec: RobotSpec, dynamics: Dynamics, terrain: Terrain
       handle.setLimits(joint.limits[0], joint.limits[1]);
       handle.configureMotorModel(RAPIER.MotorModel.ForceBased);
       handle.configureMotor(0, 0, joint.stiffness, joint.damping * dynamics.jointDamping);
-      return { parent, child, axis, torque: joint.gear * dynamics.motorStrength, handle };
+      const strength = crippled.has(joint.name) ? 0 : dynamics.motorStrength;
+      return { parent, child, axis, torque: joint.gear * strength, handle };
     });
     return { world, bodies, root: byName.get(spec.root)!, joints, lift };
   } catch (error) {

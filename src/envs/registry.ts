@@ -53,6 +53,7 @@ const LEGGED_DYNAMICS = [
   'dynamics.motorStrength',
   'dynamics.jointDamping',
   'dynamics.gravityScale',
+  'dynamics.crippledLeg',
 ];
 
 const entries: EnvEntry[] = [
@@ -93,8 +94,7 @@ const entries: EnvEntry[] = [
     distribution: (options) =>
       leggedTaskDistribution(
         'cheetah',
-        true,
-        bodyNames('cheetah'),
+        shippedRobot('cheetah'),
         { goal: 'velocity' },
         options,
       ) as TaskDistribution<unknown>,
@@ -115,8 +115,7 @@ const entries: EnvEntry[] = [
     distribution: (options) =>
       leggedTaskDistribution(
         'ant',
-        false,
-        bodyNames('ant'),
+        shippedRobot('ant'),
         { goal: 'direction' },
         options,
       ) as TaskDistribution<unknown>,
@@ -133,10 +132,6 @@ function leggedOptions(options: MakeEnvOptions): { reward?: RewardPreset } {
   return options.reward === undefined
     ? {}
     : { reward: parseWith(rewardPresetSchema, options.reward, 'reward') };
-}
-
-function bodyNames(name: 'cheetah' | 'ant'): string[] {
-  return shippedRobot(name).bodies.map((b) => b.name);
 }
 
 export function registerEnv(entry: EnvEntry): void {

@@ -2,9 +2,14 @@ import { AppendedObservation } from './appended-observation.js';
 import type { BallNavTask } from './ball-nav.js';
 import type { Env } from './env.js';
 import type { LeggedTask } from './legged-env.js';
+import { MAX_LEGS } from './task.js';
 import { TERRAIN_KINDS } from './terrain.js';
 
-/** The task as numbers, for oracle policies that are told the task instead of inferring it. */
+/**
+ * The task as numbers, for oracle policies that are told the task instead of inferring it. A legged task with a
+ * `dynamics.crippledLeg` field (null included) adds a MAX_LEGS-long one-hot of the crippled leg (all 0 for null);
+ * tasks without the field keep the features they always had.
+ */
 export function taskFeatures(task: unknown): number[] {
   const t = task as Partial<LeggedTask> & Partial<BallNavTask>;
   const d = t.dynamics!;
@@ -27,7 +32,9 @@ export function taskFeatures(task: unknown): number[] {
         : terrain.kind === 'rough'
           ? [terrain.amplitude, terrain.scale]
           : [0, 0];
-  return [...goalFeatures, ...dynamics, ...kind, ...params];
+  const features = [...goalFeatures, ...dynamics, ...kind, ...params];
+  if (d.crippledLeg === undefined) return features;
+  return [...features, ...Array.from({ length: MAX_LEGS }, (_, leg) => (leg === d.crippledLeg ? 1 : 0))];
 }
 
 /** Appends `taskFeatures(task)` to every observation (the oracle baseline's view of the world). */
