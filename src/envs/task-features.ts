@@ -1,3 +1,4 @@
+import { TerrariumError } from '../core/errors.js';
 import { AppendedObservation } from './appended-observation.js';
 import type { BallNavTask } from './ball-nav.js';
 import type { Env } from './env.js';
@@ -48,7 +49,17 @@ export class TaskObservation<Task> extends AppendedObservation<Task> {
   }
 
   protected override onReset(): void {
-    this.features = Float32Array.from(taskFeatures(this.inner.task));
+    const features = Float32Array.from(taskFeatures(this.inner.task));
+    // The observation size is fixed when the env is built: build it with a task of the run (makeEnv({ task })).
+    if (features.length !== this.appendedDim) {
+      throw new TerrariumError(
+        'task',
+        this.inner.task,
+        `a task with ${this.appendedDim} oracle features, as the env was built with (tasks of one run either all ` +
+          `have dynamics.crippledLeg or none do); this one has ${features.length}`,
+      );
+    }
+    this.features = features;
   }
 
   protected appended(): Float32Array {

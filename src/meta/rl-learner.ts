@@ -121,13 +121,19 @@ const workspaceKey = (spec: RlJobSpec) => JSON.stringify({ ...spec, steps: 0 });
 /** The last job queued on each workspace: jobs sharing one run one at a time (two trainers in one thread). */
 const turns = new Map<string, Promise<unknown>>();
 
-function workspace(spec: RlJobSpec, key: string): Promise<Workspace> {
+/**
+ * The job spec's env copies, policy and learners; `task` (a job's task, or one per copy) fixes the oracle's
+ * observation size.
+ */
+function workspace(spec: RlJobSpec, key: string, task: unknown): Promise<Workspace> {
   let ws = workspaces.get(key);
   if (!ws) {
     ws = (async () => {
       await initBackend(spec.backend as BackendName);
       const { contextDim } = spec.policy as { contextDim?: number };
       const venv = await makeVectorEnv(spec.env, spec.numEnvs, {
+        // Only the oracle's observation depends on the task; other envs keep their default until setTasks.
+        ...(spec.observeTask ? { task: Array.isArray(task) ? task[0] : task } : {}),
         maxEpisodeSteps: spec.maxEpisodeSteps,
         reward: spec.reward,
         observeTask: spec.observeTask,
@@ -141,6 +147,8 @@ function workspace(spec: RlJobSpec, key: string): Promise<Workspace> {
       return { venv, policy, learner: makeLearner(spec.learner as LearnerConfigInput), weights };
     })();
     workspaces.set(key, ws);
+    // A workspace that failed to build (e.g. on a bad task) is built afresh by the next job.
+    ws.catch(() => workspaces.delete(key));
   }
   return ws;
 }
@@ -165,7 +173,7 @@ async function adaptOnWorkspace(
   signal: AbortSignal | undefined,
 ): Promise<AdaptResult> {
   const { spec } = job;
-  const { venv, policy, learner, weights } = await workspace(spec, key);
+  const { venv, policy, learner, weights } = await workspace(spec, key, job.task);
   policy.setParams(job.params);
   if (job.obsNorm) policy.setObsNorm(job.obsNorm as ObsNormState);
   venv.setTasks(job.task);

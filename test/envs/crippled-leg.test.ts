@@ -164,6 +164,11 @@ describe("the oracle's view of a crippled leg", () => {
     const { obs } = env.reset({ seed: 1 });
     expect(obs.length).toBe(plain.observationSpace.shape[0]! + MAX_LEGS);
     expect(Array.from(obs.slice(-MAX_LEGS))).toEqual([0, 0, 0, 1, 0, 0, 0, 0]);
+    // Its size is fixed when built: a task with other features is refused, not cut or overrun.
+    const n = taskFeatures(base).length;
+    expect(() => plain.reset({ task })).toThrow(
+      new RegExp(`^task: expected a task with ${n} oracle features, .* this one has ${n + MAX_LEGS}`),
+    );
     env.close();
     plain.close();
   });
