@@ -116,7 +116,16 @@ interface Workspace {
 
 const workspaces = new Map<string, Promise<Workspace>>();
 
-const workspaceKey = (spec: RlJobSpec) => JSON.stringify({ ...spec, steps: 0 });
+/** A job's first task (a job holds one task, or one per env copy). */
+const firstTask = (task: unknown) => (Array.isArray(task) ? task[0] : task);
+
+/** Jobs share a workspace when they need the same env, policy and learner (an oracle: the same task inputs too). */
+const workspaceKey = (job: Extract<AdaptJob, { kind: 'rl' }>) =>
+  JSON.stringify({
+    ...job.spec,
+    steps: 0,
+    taskInputs: job.spec.observeTask ? taskFeatures(firstTask(job.task)).length : 0,
+  });
 
 /** The last job queued on each workspace: jobs sharing one run one at a time (two trainers in one thread). */
 const turns = new Map<string, Promise<unknown>>();
@@ -133,7 +142,7 @@ function workspace(spec: RlJobSpec, key: string, task: unknown): Promise<Workspa
       const { contextDim } = spec.policy as { contextDim?: number };
       const venv = await makeVectorEnv(spec.env, spec.numEnvs, {
         // Only the oracle's observation depends on the task; other envs keep their default until setTasks.
-        ...(spec.observeTask ? { task: Array.isArray(task) ? task[0] : task } : {}),
+        ...(spec.observeTask ? { task: firstTask(task) } : {}),
         maxEpisodeSteps: spec.maxEpisodeSteps,
         reward: spec.reward,
         observeTask: spec.observeTask,
@@ -158,7 +167,7 @@ function workspace(spec: RlJobSpec, key: string, task: unknown): Promise<Workspa
  * abandons it between updates.
  */
 export function runRlJob(job: Extract<AdaptJob, { kind: 'rl' }>, signal?: AbortSignal): Promise<AdaptResult> {
-  const key = workspaceKey(job.spec);
+  const key = workspaceKey(job);
   const run = (turns.get(key) ?? Promise.resolve()).then(() => adaptOnWorkspace(job, key, signal));
   turns.set(
     key,

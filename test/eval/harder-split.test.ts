@@ -56,19 +56,24 @@ describe('evaluating the harder split', () => {
   });
 
   it('an oracle trained on the training pool reads the harder tasks too (the crippled leg among its inputs)', async () => {
-    const oracle = parseTrainConfig({ ...config, algo: 'pretrain', observeTask: true }) as RlTrainConfig;
-    const dir = mkdtempSync(join(tmpdir(), 'terrarium-harder-oracle-'));
-    await (await createTrainer({ config: oracle, outDir: dir })).run();
-    const method = metaMethod(await loadLatestCheckpoint(dir));
-    const report = await evaluate({
-      config: oracle,
-      methods: [method],
-      tasks: 2,
-      split: 'harder',
-      k: 1,
-      seeds: 1,
-    });
-    expect(report.methods.meta!.mean.every(Number.isFinite)).toBe(true);
+    // And in the same process an oracle whose tasks have no crippled leg (fewer inputs, otherwise the same settings).
+    const { crippleProbability: _p, harder: _h, harderSize: _s, ...healthy } = tasks;
+    for (const [oracleTasks, split] of [
+      [tasks, 'harder'],
+      [healthy, 'test'],
+    ] as const) {
+      const oracle = parseTrainConfig({
+        ...config,
+        tasks: oracleTasks,
+        algo: 'pretrain',
+        observeTask: true,
+      }) as RlTrainConfig;
+      const dir = mkdtempSync(join(tmpdir(), 'terrarium-harder-oracle-'));
+      await (await createTrainer({ config: oracle, outDir: dir })).run();
+      const method = metaMethod(await loadLatestCheckpoint(dir));
+      const report = await evaluate({ config: oracle, methods: [method], tasks: 2, split, k: 1, seeds: 1 });
+      expect(report.methods.meta!.mean.every(Number.isFinite)).toBe(true);
+    }
   });
 
   it('a run whose tasks have no harder pool, or too many tasks asked, is refused naming the flag', () => {
