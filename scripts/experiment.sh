@@ -9,6 +9,9 @@
 #
 # Runs go to runs/NAME-sSEED (the oracle to runs/NAME-oracle, copied into each run); eval defaults: 40 held-out
 # tasks, k = 0..3, 3 eval seeds. Plots: runs/NAME-sSEED/eval/*.svg.
+# PRETRAIN_CONFIG=FILE trains each run's pretrained baseline with `--config FILE` (a suite's pretrain.json: the
+# domain-randomization baseline). SPLITS="test harder" also evaluates the harder split (RUN/eval-harder/) and prints
+# its tables apart, as NAME-harder (docs/benchmark-suite.md).
 set -euo pipefail
 name=$1 config=$2 oracle=${3:--} seeds=${4:-0}
 shift $(( $# < 4 ? $# : 4 ))
@@ -23,10 +26,20 @@ runs=()
 for seed in $seeds; do
   run=runs/$name-s$seed
   terrarium train --config "$config" --out "$run" --seed "$seed"
-  terrarium pretrain --run "$run"
+  terrarium pretrain --run "$run" ${PRETRAIN_CONFIG:+--config "$PRETRAIN_CONFIG"}
   if [ "$oracle" != - ]; then rm -rf "$run/oracle" && cp -r "runs/$name-oracle" "$run/oracle"; fi
   mkdir -p "$run/eval"
   terrarium eval --run "$run" --plot --json "${eval_flags[@]}" > "$run/eval/eval.json"
+  for split in ${SPLITS:-test}; do
+    [ "$split" = test ] && continue
+    mkdir -p "$run/eval-$split"
+    terrarium eval --run "$run" --split "$split" --plot --json "${eval_flags[@]}" > "$run/eval-$split/eval.json"
+  done
   runs+=("$run")
 done
 npx tsx scripts/results-tables.ts "$name=$(IFS=+; echo "${runs[*]}")"
+for split in ${SPLITS:-test}; do
+  [ "$split" = test ] && continue
+  dirs=("${runs[@]/%//eval-$split}")
+  npx tsx scripts/results-tables.ts "$name-$split=$(IFS=+; echo "${dirs[*]}")"
+done

@@ -4,6 +4,7 @@ import { type ReturnGapStep, returnGapStepSchema } from '../agents/return-gap-st
 import { parseWith, TerrariumError } from '../core/errors.js';
 import { loadLatestCheckpoint } from '../meta/checkpoint.js';
 import { isSineConfig, type RlTrainConfig } from '../meta/config.js';
+import { EVAL_SPLITS, type EvalSplit, heldOutLabel } from '../meta/eval/evaluate.js';
 import { evalDir, runEval } from '../meta/eval/run-eval.js';
 import { evaluateSineRun } from '../meta/eval/sine-eval.js';
 import { intOption, pathOption } from './options.js';
@@ -13,6 +14,7 @@ interface EvalCliOptions {
   run: string;
   baselines?: string;
   tasks: number;
+  split: EvalSplit;
   k?: number;
   seeds: number;
   episodes?: number;
@@ -68,7 +70,13 @@ export function registerEvalCommand(program: Command): void {
       '--baselines <list>',
       'comma-separated: random, pretrained, oracle (default: random, and pretrained / oracle where trained)',
     )
-    .option('--tasks <n>', 'held-out tasks from the test split', intOption('--tasks', 1), 40)
+    .option('--tasks <n>', 'held-out tasks from the split', intOption('--tasks', 1), 40)
+    .option(
+      '--split <name>',
+      "held-out tasks: test, or harder (the tasks' harder ranges; results in RUN/eval-harder/)",
+      parseSplit,
+      'test',
+    )
     .option(
       '--k <n>',
       'inner updates; returns recorded for k = 0..K (default 3; sine: its evaluation.steps)',
@@ -102,6 +110,8 @@ export function registerEvalCommand(program: Command): void {
       const run = await loadLatestCheckpoint(options.run);
       checkRunRobotFlag(options.robot, run.config, options.run);
       if (isSineConfig(run.config)) {
+        if (options.split !== 'test')
+          throw new TerrariumError('--split', options.split, 'test for a sine run (it has no harder split)');
         const result = await evaluateSineRun(options.run, run, {
           k: options.k,
           tasks: options.tasks,
@@ -126,6 +136,7 @@ export function registerEvalCommand(program: Command): void {
           ),
           baselines: parseBaselines(options.baselines),
           tasks: options.tasks,
+          split: options.split,
           k: options.k ?? 3,
           seeds: options.seeds,
           plot: options.plot === true,
@@ -138,7 +149,7 @@ export function registerEvalCommand(program: Command): void {
           process.stdout.write(`${JSON.stringify(result.public)}\n`);
         } else {
           process.stdout.write(
-            `${result.report.env}: ${result.report.tasks} held-out tasks x ${result.report.seeds} seeds, ` +
+            `${result.report.env}: ${heldOutLabel(result.report)} x ${result.report.seeds} seeds, ` +
               `k = 0..${result.report.k} (${result.report.ci})\n\n${result.table}\n\n` +
               `wrote ${result.files.join(', ')}\n`,
           );
@@ -193,6 +204,11 @@ function withReturnGap(config: RlTrainConfig, returnGap: ReturnGapStep | 'off' |
       learner: { ...learner, returnGapStep: returnGap === 'off' ? null : returnGap },
     },
   };
+}
+
+function parseSplit(value: string): EvalSplit {
+  if ((EVAL_SPLITS as readonly string[]).includes(value)) return value as EvalSplit;
+  throw new TerrariumError('--split', value, EVAL_SPLITS.join(' or '));
 }
 
 function parseBaselineSteps(value: string): 'scalar' | 'meta' {

@@ -1,11 +1,12 @@
 import { type BodyMassPlan, bodyMassPlan } from './body-mass.js';
 import type { BodyDescription, ShapeDescription, Vec3 } from './env.js';
+import { robotLegs } from './legs.js';
 import { normalize, quatFromYTo, rotate, sub } from './math3d.js';
 import { RAPIER } from './rapier.js';
 import type { World } from './rapier-env.js';
 import { CONTROL_DT } from './rapier-env.js';
 import { type MovingJointSpec, movingJoints, type RobotSpec, type ShapeSpec } from './robot-spec.js';
-import type { Dynamics } from './task.js';
+import type { LeggedDynamics } from './task.js';
 import { buildTerrain, type Terrain, terrainHeightAt } from './terrain.js';
 
 type RigidBody = ReturnType<World['createRigidBody']>;
@@ -30,7 +31,8 @@ export interface RobotJoint {
   /** The anchor in the parent's and the child's body frame (m). */
   parentAnchor: Vec3;
   childAnchor: Vec3;
-  /** Motor: force (N m, or N on a slide) at action 1, including the task's motor strength. Servos: that scale. */
+  /** Motor: force (N m, or N on a slide) at action 1, including the task's motor strength (0 on the task's
+   * crippled leg). Servos: that scale. */
   torque: number;
   /** Passive spring stiffness and damping, the latter including the task's joint damping. */
   stiffness: number;
@@ -141,7 +143,7 @@ function colliderDesc(shape: ShapeSpec, origin: Vec3) {
  * impulse revolute and prismatic joints whose motor acts as the joint's passive spring-damper (and a servo's
  * gains); fixed joints weld. `robot.joints` holds the moving joints, one action each (see `applyJointTorques`).
  */
-export function buildRobot(spec: RobotSpec, dynamics: Dynamics, terrain: Terrain): BuiltRobot {
+export function buildRobot(spec: RobotSpec, dynamics: LeggedDynamics, terrain: Terrain): BuiltRobot {
   const world = new RAPIER.World({ x: 0, y: -9.81 * dynamics.gravityScale, z: 0 });
   world.timestep = CONTROL_DT / spec.substeps;
   world.numSolverIterations = spec.solverIterations;
@@ -175,6 +177,7 @@ export function buildRobot(spec: RobotSpec, dynamics: Dynamics, terrain: Terrain
     const origin = (name: string) => spec.bodies.find((b) => b.name === name)!.position;
     const toVec = (v: Vec3) => ({ x: v[0], y: v[1], z: v[2] });
     const identity = { x: 0, y: 0, z: 0, w: 1 };
+    const crippled = new Set(dynamics.crippledLeg == null ? [] : robotLegs(spec)[dynamics.crippledLeg]);
     const joints: RobotJoint[] = [];
     for (const joint of spec.joints) {
       const parent = byName.get(joint.parent)!;
@@ -205,7 +208,7 @@ export function buildRobot(spec: RobotSpec, dynamics: Dynamics, terrain: Terrain
         axis,
         parentAnchor,
         childAnchor,
-        torque: (joint.gear ?? 1) * dynamics.motorStrength,
+        torque: (joint.gear ?? 1) * (crippled.has(joint.name) ? 0 : dynamics.motorStrength),
         stiffness: joint.stiffness,
         damping,
         force: 0,

@@ -23,13 +23,14 @@ import { applyJointTorques, type BuiltRobot, buildRobot, describeBodies } from '
 import { contactCost } from './contact-wrench.js';
 import type { SceneDescription, Vec3 } from './env.js';
 import { jointPosition, jointVelocity } from './joint-state.js';
+import { robotLegs } from './legs.js';
 import { hingeAngle, normalize, rotate } from './math3d.js';
 import { RapierEnv, type World } from './rapier-env.js';
 import { DEFAULT_REWARD_PRESET, type RewardPreset, type RewardWeights } from './reward-presets.js';
 import { actionRanges, movingJoints, observationSize, type RobotSpec, rewardWeights } from './robot-spec.js';
 import { type SensorWriter, sensorWriter } from './sensors.js';
 import { box } from './spaces.js';
-import { dynamicsSchema } from './task.js';
+import { leggedDynamicsSchema } from './task.js';
 import { type Terrain, terrainHeightAt, terrainSchema, terrainShapes } from './terrain.js';
 
 const direction2 = z
@@ -54,7 +55,7 @@ export const goalSchema = z.discriminatedUnion('kind', [
 ]);
 
 export const leggedTaskSchema = z
-  .object({ goal: goalSchema, dynamics: dynamicsSchema, terrain: terrainSchema })
+  .object({ goal: goalSchema, dynamics: leggedDynamicsSchema, terrain: terrainSchema })
   .strict();
 export type LeggedTask = z.infer<typeof leggedTaskSchema>;
 export type Goal = z.infer<typeof goalSchema>;
@@ -136,7 +137,19 @@ export class LeggedEnv extends RapierEnv<LeggedTask> {
         );
       }
     }
+    this.checkCrippledLeg(parsed.dynamics.crippledLeg);
     return parsed;
+  }
+
+  private checkCrippledLeg(leg: number | null | undefined): void {
+    const legs = robotLegs(this.spec);
+    if (leg === null || leg === undefined || leg < legs.length) return;
+    const names = legs.map((joints, i) => `${i}: ${joints.join('+')}`).join(', ');
+    throw new TerrariumError(
+      'task.dynamics.crippledLeg',
+      leg,
+      `null or a leg of ${this.spec.name} (${names || 'it has no legs'})`,
+    );
   }
 
   private checkPlanarGoal(goal: Goal): void {

@@ -1,10 +1,14 @@
 import { z } from 'zod';
-import { parseWith } from '../core/errors.js';
+import { parseWith, TerrariumError } from '../core/errors.js';
 import type { Rng } from '../core/rng.js';
 import type { Goal, LeggedTask } from './legged-env.js';
+import { robotLegs } from './legs.js';
+import type { RobotSpec } from './robot-spec.js';
 import {
   DEFAULT_DYNAMICS_RANGES,
   DEFAULT_TERRAIN_RANGES,
+  type DynamicsRanges,
+  MAX_LEGS,
   makeTaskDistribution,
   rangeSchema,
   resolveSplit,
@@ -12,42 +16,69 @@ import {
   sampleTerrain,
   splitOptionFields,
   type TaskDistribution,
+  type TerrainRanges,
 } from './task.js';
 import { TERRAIN_KINDS } from './terrain.js';
+
+const dynamicsRangeFields = {
+  massScale: rangeSchema(0.1, 10).optional(),
+  friction: rangeSchema(0, 5).optional(),
+  motorStrength: rangeSchema(0, 5).optional(),
+  jointDamping: rangeSchema(0, 10).optional(),
+  gravityScale: rangeSchema(0, 3).optional(),
+  /** Probability that a task's robot has a crippled leg, drawn uniformly among its legs (legs.ts). */
+  crippleProbability: z.number().min(0).max(1).optional(),
+};
+
+const terrainRangeFields = {
+  terrains: z
+    .array(z.enum(TERRAIN_KINDS as [string, ...string[]]))
+    .min(1)
+    .optional(),
+  slopeAngle: rangeSchema(-0.35, 0.35).optional(),
+  stepHeight: rangeSchema(0, 0.25).optional(),
+  roughAmplitude: rangeSchema(0, 0.4).optional(),
+};
+
+/** Ranges of the harder held-out pool: each one given replaces the training range (meant to lie outside it). */
+const harderSchema = z
+  .object({ ...dynamicsRangeFields, ...terrainRangeFields })
+  .strict()
+  .refine((harder) => Object.keys(harder).length > 0, 'at least one range (e.g. "friction": [0.1, 0.2])');
 
 /** Options of a legged task distribution, as they appear in a train config's `tasks` field. */
 export const leggedDistributionSchema = z
   .object({
     goal: z.enum(['direction', 'velocity', 'position']).optional(),
-    /** Direction goals: any heading ("circle", the ant's default) or +x / -x ("forward-backward", as MAML's ant-dir). */
-    directions: z.enum(['circle', 'forward-backward']).optional(),
+    /**
+     * Direction goals: any heading ("circle", the ant's default), +x / -x ("forward-backward", as MAML's ant-dir) or
+     * always +x ("forward": the task is the world and the body, not the goal).
+     */
+    directions: z.enum(['circle', 'forward-backward', 'forward']).optional(),
     velocityRange: rangeSchema(-5, 5).optional(),
     /** Goal positions are drawn in a disc of this radius (m). */
     positionRadius: z.number().min(0).max(14).optional(),
-    massScale: rangeSchema(0.1, 10).optional(),
-    friction: rangeSchema(0, 5).optional(),
-    motorStrength: rangeSchema(0, 5).optional(),
-    jointDamping: rangeSchema(0, 10).optional(),
-    gravityScale: rangeSchema(0, 3).optional(),
+    ...dynamicsRangeFields,
     perBodyMass: z.boolean().optional(),
-    terrains: z
-      .array(z.enum(TERRAIN_KINDS as [string, ...string[]]))
-      .min(1)
-      .optional(),
-    slopeAngle: rangeSchema(-0.35, 0.35).optional(),
-    stepHeight: rangeSchema(0, 0.25).optional(),
+    ...terrainRangeFields,
     stepWidth: rangeSchema(0.2, 3).optional(),
-    roughAmplitude: rangeSchema(0, 0.4).optional(),
     roughScale: rangeSchema(0.2, 20).optional(),
+    /** A third held-out pool (`--split harder`) drawn from these ranges instead of the training ones. */
+    harder: harderSchema.optional(),
+    /** Tasks in the harder pool (default 100). */
+    harderSize: z.number().int().min(1).max(100_000).optional(),
     ...splitOptionFields,
   })
   .strict();
 
 export type LeggedDistributionOptions = z.infer<typeof leggedDistributionSchema>;
 
+const DEFAULT_HARDER_SIZE = 100;
+
 function sampleGoal(rng: Rng, options: LeggedDistributionOptions, planar: boolean): Goal {
   switch (options.goal ?? 'direction') {
     case 'direction': {
+      if (options.directions === 'forward') return { kind: 'direction', direction: [1, 0] };
       if (planar || options.directions === 'forward-backward')
         return { kind: 'direction', direction: [rng.float() < 0.5 ? -1 : 1, 0] };
       const angle = rng.uniform(0, 2 * Math.PI);
@@ -68,40 +99,95 @@ function sampleGoal(rng: Rng, options: LeggedDistributionOptions, planar: boolea
   }
 }
 
-/** Task distribution of a legged env; `defaults` are the env's own choices, `input` the user's overrides. */
+/** The sampling ranges `options` describe, each missing one from the defaults. */
+function rangesOf(options: LeggedDistributionOptions): { dynamics: DynamicsRanges; terrain: TerrainRanges } {
+  const d = DEFAULT_DYNAMICS_RANGES;
+  const t = DEFAULT_TERRAIN_RANGES;
+  return {
+    dynamics: {
+      massScale: options.massScale ?? d.massScale,
+      friction: options.friction ?? d.friction,
+      motorStrength: options.motorStrength ?? d.motorStrength,
+      jointDamping: options.jointDamping ?? d.jointDamping,
+      gravityScale: options.gravityScale ?? d.gravityScale,
+      perBodyMass: options.perBodyMass ?? d.perBodyMass,
+    },
+    terrain: {
+      kinds: (options.terrains ?? ['flat']) as TerrainRanges['kinds'],
+      slopeAngle: options.slopeAngle ?? t.slopeAngle,
+      stepHeight: options.stepHeight ?? t.stepHeight,
+      stepWidth: options.stepWidth ?? t.stepWidth,
+      roughAmplitude: options.roughAmplitude ?? t.roughAmplitude,
+      roughScale: options.roughScale ?? t.roughScale,
+    },
+  };
+}
+
+/** Sampler of one task under `options`; the crippled leg is drawn (last) only when crippleProbability is set. */
+function taskSampler(options: LeggedDistributionOptions, spec: RobotSpec, legCount: number) {
+  const ranges = rangesOf(options);
+  const bodyNames = spec.bodies.map((b) => b.name);
+  const p = options.crippleProbability;
+  return (rng: Rng): LeggedTask => {
+    const task: LeggedTask = {
+      goal: sampleGoal(rng, options, spec.planar),
+      dynamics: sampleDynamics(rng, ranges.dynamics, bodyNames),
+      terrain: sampleTerrain(rng, ranges.terrain),
+    };
+    if (p !== undefined) task.dynamics.crippledLeg = rng.float() < p ? rng.int(legCount) : null;
+    return task;
+  };
+}
+
+/** Refuses crippled-leg options the robot cannot honour, naming the field. */
+function checkCrippleOptions(options: LeggedDistributionOptions, spec: RobotSpec, legCount: number): void {
+  const fields = [
+    ['tasks.crippleProbability', options.crippleProbability],
+    ['tasks.harder.crippleProbability', options.harder?.crippleProbability],
+  ] as const;
+  for (const [field, p] of fields) {
+    if (p !== undefined && (legCount < 1 || legCount > MAX_LEGS)) {
+      throw new TerrariumError(
+        field,
+        p,
+        `unset for ${spec.name}: crippled legs need 1 to ${MAX_LEGS} legs (joints on the root body), it has ${legCount}`,
+      );
+    }
+  }
+  // Every task of a run must carry the field, or none: the oracle's observation length depends on it.
+  if (options.harder?.crippleProbability !== undefined && options.crippleProbability === undefined) {
+    throw new TerrariumError(
+      'tasks.harder.crippleProbability',
+      options.harder.crippleProbability,
+      'unset unless tasks.crippleProbability is set too (0 is allowed: no training task is crippled)',
+    );
+  }
+}
+
+/**
+ * Task distribution of a legged env with robot `spec`; `defaults` are the env's own choices, `input` the user's
+ * overrides. Options absent from `input` draw exactly the tasks they drew before they existed.
+ */
 export function leggedTaskDistribution(
   env: string,
-  planar: boolean,
-  bodyNames: readonly string[],
+  spec: RobotSpec,
   defaults: LeggedDistributionOptions,
   input: unknown = {},
 ): TaskDistribution<LeggedTask> {
   const options = { ...defaults, ...parseWith(leggedDistributionSchema, input ?? {}, 'tasks') };
-  const d = DEFAULT_DYNAMICS_RANGES;
-  const t = DEFAULT_TERRAIN_RANGES;
-  const dynamics = {
-    massScale: options.massScale ?? d.massScale,
-    friction: options.friction ?? d.friction,
-    motorStrength: options.motorStrength ?? d.motorStrength,
-    jointDamping: options.jointDamping ?? d.jointDamping,
-    gravityScale: options.gravityScale ?? d.gravityScale,
-    perBodyMass: options.perBodyMass ?? d.perBodyMass,
-  };
-  const terrain = {
-    kinds: (options.terrains ?? ['flat']) as typeof t.kinds,
-    slopeAngle: options.slopeAngle ?? t.slopeAngle,
-    stepHeight: options.stepHeight ?? t.stepHeight,
-    stepWidth: options.stepWidth ?? t.stepWidth,
-    roughAmplitude: options.roughAmplitude ?? t.roughAmplitude,
-    roughScale: options.roughScale ?? t.roughScale,
+  const legCount = robotLegs(spec).length;
+  checkCrippleOptions(options, spec, legCount);
+  if (options.harderSize !== undefined && !options.harder) {
+    throw new TerrariumError('tasks.harderSize', options.harderSize, 'unset without tasks.harder');
+  }
+  const harder = options.harder && {
+    sampleOne: taskSampler({ ...options, ...options.harder }, spec, legCount),
+    size: options.harderSize ?? DEFAULT_HARDER_SIZE,
   };
   return makeTaskDistribution<LeggedTask>(
     env,
-    (rng) => ({
-      goal: sampleGoal(rng, options, planar),
-      dynamics: sampleDynamics(rng, dynamics, bodyNames),
-      terrain: sampleTerrain(rng, terrain),
-    }),
+    taskSampler(options, spec, legCount),
     resolveSplit(options),
+    harder,
   );
 }

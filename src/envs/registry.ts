@@ -9,7 +9,7 @@ import { type LeggedTask, leggedTaskSchema } from './legged-env.js';
 import { leggedTaskDistribution } from './legged-tasks.js';
 import { initRapier } from './rapier.js';
 import { type RewardPreset, rewardPresetSchema } from './reward-presets.js';
-import { observationSize, type RobotSpec, shippedRobot } from './robot-spec.js';
+import { actionRanges, observationSize, type RobotSpec, shippedRobot } from './robot-spec.js';
 import type { TaskDistribution } from './task.js';
 import { TaskObservation } from './task-features.js';
 import { taskFieldPaths } from './task-fields.js';
@@ -94,8 +94,7 @@ const entries: EnvEntry[] = [
     distribution: (options, robot) =>
       leggedTaskDistribution(
         'cheetah',
-        true,
-        bodyNames(robot ?? shippedRobot('cheetah')),
+        robot ?? shippedRobot('cheetah'),
         { goal: 'velocity' },
         options,
       ) as TaskDistribution<unknown>,
@@ -117,8 +116,7 @@ const entries: EnvEntry[] = [
     distribution: (options, robot) =>
       leggedTaskDistribution(
         'ant',
-        false,
-        bodyNames(robot ?? shippedRobot('ant')),
+        robot ?? shippedRobot('ant'),
         { goal: 'direction' },
         options,
       ) as TaskDistribution<unknown>,
@@ -137,15 +135,11 @@ function leggedOptions(options: MakeEnvOptions): { reward?: RewardPreset } {
     : { reward: parseWith(rewardPresetSchema, options.reward, 'reward') };
 }
 
-function bodyNames(robot: RobotSpec): string[] {
-  return robot.bodies.map((b) => b.name);
-}
-
 /** Observation and action sizes of env `id` with `robot` (a legged env's; default its shipped robot). */
 export function envDims(id: string, robot?: RobotSpec): { obsDim: number; actDim: number } {
   const entry = envEntry(id);
   if (!robot || !entry.robot) return { obsDim: entry.obsDim, actDim: entry.actDim };
-  return { obsDim: observationSize(robot), actDim: robot.joints.length };
+  return { obsDim: observationSize(robot), actDim: actionRanges(robot).length };
 }
 
 export function registerEnv(entry: EnvEntry): void {

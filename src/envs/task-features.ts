@@ -1,10 +1,16 @@
+import { TerrariumError } from '../core/errors.js';
 import { AppendedObservation } from './appended-observation.js';
 import type { BallNavTask } from './ball-nav.js';
 import type { Env } from './env.js';
 import type { LeggedTask } from './legged-env.js';
+import { MAX_LEGS } from './task.js';
 import { TERRAIN_KINDS } from './terrain.js';
 
-/** The task as numbers, for oracle policies that are told the task instead of inferring it. */
+/**
+ * The task as numbers, for oracle policies that are told the task instead of inferring it. A legged task with a
+ * `dynamics.crippledLeg` field (null included) adds a MAX_LEGS-long one-hot of the crippled leg (all 0 for null);
+ * tasks without the field keep the features they always had.
+ */
 export function taskFeatures(task: unknown): number[] {
   const t = task as Partial<LeggedTask> & Partial<BallNavTask>;
   const d = t.dynamics!;
@@ -27,7 +33,9 @@ export function taskFeatures(task: unknown): number[] {
         : terrain.kind === 'rough'
           ? [terrain.amplitude, terrain.scale]
           : [0, 0];
-  return [...goalFeatures, ...dynamics, ...kind, ...params];
+  const features = [...goalFeatures, ...dynamics, ...kind, ...params];
+  if (d.crippledLeg === undefined) return features;
+  return [...features, ...Array.from({ length: MAX_LEGS }, (_, leg) => (leg === d.crippledLeg ? 1 : 0))];
 }
 
 /** Appends `taskFeatures(task)` to every observation (the oracle baseline's view of the world). */
@@ -41,7 +49,17 @@ export class TaskObservation<Task> extends AppendedObservation<Task> {
   }
 
   protected override onReset(): void {
-    this.features = Float32Array.from(taskFeatures(this.inner.task));
+    const features = Float32Array.from(taskFeatures(this.inner.task));
+    // The observation size is fixed when the env is built: build it with a task of the run (makeEnv({ task })).
+    if (features.length !== this.appendedDim) {
+      throw new TerrariumError(
+        'task',
+        this.inner.task,
+        `a task with ${this.appendedDim} oracle features, as the env was built with (tasks of one run either all ` +
+          `have dynamics.crippledLeg or none do); this one has ${features.length}`,
+      );
+    }
+    this.features = features;
   }
 
   protected appended(): Float32Array {

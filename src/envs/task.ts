@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { TerrariumError } from '../core/errors.js';
-import { Rng } from '../core/rng.js';
+import { deriveSeed, Rng } from '../core/rng.js';
 import { TERRAIN_KINDS, type Terrain, type TerrainKind } from './terrain.js';
 
 /** Dynamics every env can randomize; scales multiply the robot spec's nominal values. */
@@ -22,6 +22,29 @@ export const dynamicsSchema = z
   .strict();
 
 export type Dynamics = z.infer<typeof dynamicsSchema>;
+
+/** Most legs a crippled-leg task can name (the oracle observes the crippled leg as a one-hot of this length). */
+export const MAX_LEGS = 8;
+
+/** A legged robot's dynamics: those of every env, and a leg that may have lost its motors. */
+export const leggedDynamicsSchema = dynamicsSchema
+  .extend({
+    /**
+     * Index in robotLegs(spec) (legs.ts) of the leg whose motors give no torque (its passive damping stays); null:
+     * every leg works. Absent in tasks of distributions without `crippleProbability`, whose oracle features it leaves
+     * unchanged.
+     */
+    crippledLeg: z
+      .number()
+      .int()
+      .min(0)
+      .max(MAX_LEGS - 1)
+      .nullable()
+      .optional(),
+  })
+  .strict();
+
+export type LeggedDynamics = z.infer<typeof leggedDynamicsSchema>;
 
 export const NOMINAL_DYNAMICS: Dynamics = {
   massScale: 1,
@@ -115,7 +138,10 @@ export function sampleTerrain(rng: Rng, ranges: TerrainRanges): Terrain {
   }
 }
 
-/** Tasks that are either drawn at will or taken from a fixed, seeded train/test split. */
+/**
+ * Tasks that are either drawn at will or taken from a fixed, seeded train/test split, and optionally a third
+ * "harder" pool drawn from other ranges (values outside the training ones, reported apart).
+ */
 export interface TaskDistribution<Task> {
   readonly env: string;
   /** n fresh tasks from the whole distribution. */
@@ -124,9 +150,22 @@ export interface TaskDistribution<Task> {
   sampleTrain(n: number, seed: number): Task[];
   /** The first n tasks of the held-out test pool (the same for every seed). */
   testTasks(n: number): Task[];
+  /** The first n tasks of the harder held-out pool; throws (naming `--split`) when the distribution has none. */
+  harderTasks(n: number): Task[];
   readonly trainSize: number;
   readonly testSize: number;
+  /** Size of the harder pool; 0 when the distribution has none. */
+  readonly harderSize: number;
 }
+
+/** A harder held-out pool: `size` tasks of `sampleOne`, drawn from their own seed. */
+export interface HarderPool<Task> {
+  sampleOne: (rng: Rng) => Task;
+  size: number;
+}
+
+/** Mixed with splitSeed into the harder pool's seed, so the train and test pools stay the splitSeed draws. */
+const HARDER_SEED_SALT = 0x4a2d;
 
 export interface SplitOptions {
   /** Seed of the split itself: the pools depend on it alone. */
@@ -161,11 +200,15 @@ export function resolveSplit(options: Partial<SplitOptions>): SplitOptions {
   };
 }
 
-/** Builds a distribution from a sampler of one task; the split is two disjoint pools drawn from `splitSeed`. */
+/**
+ * Builds a distribution from a sampler of one task; the split is two disjoint pools drawn from `splitSeed`, and
+ * `harder` (if given) a third pool drawn from deriveSeed(splitSeed, HARDER_SEED_SALT).
+ */
 export function makeTaskDistribution<Task>(
   env: string,
   sampleOne: (rng: Rng) => Task,
   split: SplitOptions = DEFAULT_SPLIT,
+  harder?: HarderPool<Task>,
 ): TaskDistribution<Task> {
   let pools: { train: Task[]; test: Task[] } | null = null;
   const getPools = () => {
@@ -180,10 +223,19 @@ export function makeTaskDistribution<Task>(
     if (!Number.isInteger(n) || n < 0 || n > max)
       throw new TerrariumError(field, n, `an integer in [0, ${max}]`);
   };
+  let harderPool: Task[] | null = null;
+  const getHarderPool = (h: HarderPool<Task>) => {
+    if (!harderPool) {
+      const rng = new Rng(deriveSeed(split.splitSeed, HARDER_SEED_SALT));
+      harderPool = Array.from({ length: h.size }, () => h.sampleOne(rng));
+    }
+    return harderPool;
+  };
   return {
     env,
     trainSize: split.trainSize,
     testSize: split.testSize,
+    harderSize: harder?.size ?? 0,
     sample(n, seed) {
       checkCount(n, 'n');
       const rng = new Rng(seed);
@@ -199,6 +251,19 @@ export function makeTaskDistribution<Task>(
       checkCount(n, 'tasks', split.testSize);
       return getPools()
         .test.slice(0, n)
+        .map((task) => structuredClone(task));
+    },
+    harderTasks(n) {
+      if (!harder) {
+        throw new TerrariumError(
+          '--split',
+          'harder',
+          `a run whose tasks define a harder split (tasks.harder); these ${env} tasks have none: use --split test`,
+        );
+      }
+      checkCount(n, 'tasks', harder.size);
+      return getHarderPool(harder)
+        .slice(0, n)
         .map((task) => structuredClone(task));
     },
   };

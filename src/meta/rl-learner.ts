@@ -130,12 +130,25 @@ interface Workspace {
 
 const workspaces = new Map<string, Promise<Workspace>>();
 
-const workspaceKey = (spec: RlJobSpec) => JSON.stringify({ ...spec, steps: 0 });
+/** A job's first task (a job holds one task, or one per env copy). */
+const firstTask = (task: unknown) => (Array.isArray(task) ? task[0] : task);
+
+/** Jobs share a workspace when they need the same env, policy and learner (an oracle: the same task inputs too). */
+const workspaceKey = (job: Extract<AdaptJob, { kind: 'rl' }>) =>
+  JSON.stringify({
+    ...job.spec,
+    steps: 0,
+    taskInputs: job.spec.observeTask ? taskFeatures(firstTask(job.task)).length : 0,
+  });
 
 /** The last job queued on each workspace: jobs sharing one run one at a time (two trainers in one thread). */
 const turns = new Map<string, Promise<unknown>>();
 
-function workspace(spec: RlJobSpec, key: string): Promise<Workspace> {
+/**
+ * The job spec's env copies, policy and learners; `task` (a job's task, or one per copy) fixes the oracle's
+ * observation size.
+ */
+function workspace(spec: RlJobSpec, key: string, task: unknown): Promise<Workspace> {
   let ws = workspaces.get(key);
   if (!ws) {
     ws = (async () => {
@@ -143,6 +156,8 @@ function workspace(spec: RlJobSpec, key: string): Promise<Workspace> {
       const { contextDim } = spec.policy as { contextDim?: number };
       const envOptions = {
         robot: spec.robot,
+        // Only the oracle's observation depends on the task; other envs keep their default until setTasks.
+        ...(spec.observeTask ? { task: firstTask(task) } : {}),
         maxEpisodeSteps: spec.maxEpisodeSteps,
         reward: spec.reward,
         observeTask: spec.observeTask,
@@ -163,6 +178,8 @@ function workspace(spec: RlJobSpec, key: string): Promise<Workspace> {
       return { venv, collector, policy, learner: makeLearner(spec.learner as LearnerConfigInput), weights };
     })();
     workspaces.set(key, ws);
+    // A workspace that failed to build (e.g. on a bad task) is built afresh by the next job.
+    ws.catch(() => workspaces.delete(key));
   }
   return ws;
 }
@@ -172,7 +189,7 @@ function workspace(spec: RlJobSpec, key: string): Promise<Workspace> {
  * abandons it between updates.
  */
 export function runRlJob(job: Extract<AdaptJob, { kind: 'rl' }>, signal?: AbortSignal): Promise<AdaptResult> {
-  const key = workspaceKey(job.spec);
+  const key = workspaceKey(job);
   const run = (turns.get(key) ?? Promise.resolve()).then(() => adaptOnWorkspace(job, key, signal));
   turns.set(
     key,
@@ -187,7 +204,7 @@ async function adaptOnWorkspace(
   signal: AbortSignal | undefined,
 ): Promise<AdaptResult> {
   const { spec } = job;
-  const { venv, collector, policy, learner, weights } = await workspace(spec, key);
+  const { venv, collector, policy, learner, weights } = await workspace(spec, key, job.task);
   policy.setParams(job.params);
   if (job.obsNorm) policy.setObsNorm(job.obsNorm as ObsNormState);
   venv.setTasks(job.task);

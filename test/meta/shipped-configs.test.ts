@@ -57,10 +57,12 @@ describe('shipped configs', () => {
     expect(jsonFiles('configs').filter((name) => !name.includes('/'))).toEqual(['demo.json']);
     expect(experiments.sort()).toEqual([
       'ant-dir',
+      'ant-dynamics',
       'ant-terrain',
       'ant-vel',
       'ball-nav',
       'cheetah-dir',
+      'cheetah-dynamics',
       'cheetah-vel',
       'sine',
     ]);

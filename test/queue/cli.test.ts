@@ -91,7 +91,8 @@ describe('terrarium train / pretrain / worker --queue', () => {
     const backend = await terrarium(['worker', '--queue', redis.url, '--backend', 'cuda']);
     expect(backend).toMatchObject({
       code: 2,
-      stderr: 'terrarium: --backend: expected one of auto, wasm, cpu, node, node-gpu, got "cuda"; see terrarium worker --help\n',
+      stderr:
+        'terrarium: --backend: expected one of auto, wasm, cpu, node, node-gpu, got "cuda"; see terrarium worker --help\n',
     });
   });
 });

@@ -1,6 +1,6 @@
 /**
  * The evaluation runner of `terrarium eval`. For each method (an init), each of the first N tasks of the env's
- * held-out test split and each evaluation seed s in 0..S-1: adapt a copy of the init with the run's own inner
+ * held-out test split (or of its harder pool: `split` "harder") and each evaluation seed s in 0..S-1: adapt a copy of the init with the run's own inner
  * learner and hyperparameters (inner.learner, inner.episodesPerUpdate, inner.numEnvs, maxEpisodeSteps) for K
  * updates, each from fresh rollouts, and record the mean episode return before the first update and after each one.
  *
@@ -28,12 +28,18 @@ export const EVAL_SEED = 0xe7a1;
 export const CI_METHOD =
   "Student's t 95 % interval over the held-out tasks (each task's value: its mean over the eval seeds)";
 
+/** Which held-out tasks: the test split, or the harder pool of the distribution's `harder` ranges. */
+export type EvalSplit = 'test' | 'harder';
+export const EVAL_SPLITS: readonly EvalSplit[] = ['test', 'harder'];
+
 export interface EvalOptions {
   /** The run's train config: env, tasks, inner learner, policy. */
   config: RlTrainConfig;
   methods: EvalMethod[];
-  /** Held-out tasks (the first N of the test split). */
+  /** Held-out tasks (the first N of the split). */
   tasks: number;
+  /** The split the held-out tasks come from (default "test"). */
+  split?: EvalSplit;
   /** Inner updates K (returns are recorded for k = 0..K). */
   k: number;
   /** Evaluation seeds S. */
@@ -58,6 +64,8 @@ export interface MethodResult {
 
 export interface EvalReport {
   env: string;
+  /** The split of the held-out tasks; evals written before splits lack it: "test". */
+  split?: EvalSplit;
   /** Reward preset of a legged env (reward-presets.ts); evals written before presets lack it: "gymnasium". */
   reward?: string;
   tasks: number;
@@ -72,7 +80,7 @@ export interface EvalReport {
    * interval over tasks. A sharper test than comparing two methods' separate intervals.
    */
   differences: Record<string, { mean: number[]; ci95: Interval[] }>;
-  /** The held-out tasks, verbatim (the first N of the test split), so any evaluation episode can be replayed. */
+  /** The held-out tasks, verbatim (the first N of the split), so any evaluation episode can be replayed. */
   heldOutTasks: unknown[];
 }
 
@@ -85,20 +93,26 @@ export function publicReport(report: EvalReport) {
     ]),
   );
   const { env, reward, tasks, seeds, k } = report;
-  return { env, ...(reward ? { reward } : {}), tasks, seeds, k, methods };
+  // The harder split is named; the test split's output is what it was before splits existed.
+  const split = report.split === 'harder' ? { split: report.split } : {};
+  return { env, ...split, ...(reward ? { reward } : {}), tasks, seeds, k, methods };
 }
 
-/** The held-out tasks eval uses: the first n of the env's test split (never a training task). */
-export function evalTasks(config: RlTrainConfig, n: number): unknown[] {
+/** "40 held-out tasks", or "40 harder held-out tasks" for the harder split, as tables and plots name them. */
+export function heldOutLabel(report: Pick<EvalReport, 'tasks' | 'split'>): string {
+  return `${report.tasks} ${report.split === 'harder' ? 'harder ' : ''}held-out tasks`;
+}
+
+/** The held-out tasks eval uses: the first n of the env's test split or harder pool (never a training task). */
+export function evalTasks(config: RlTrainConfig, n: number, split: EvalSplit = 'test'): unknown[] {
   const distribution = envEntry(config.env).distribution(config.tasks, config.robot);
-  if (!Number.isInteger(n) || n < 1 || n > distribution.testSize) {
-    throw new TerrariumError(
-      '--tasks',
-      n,
-      `an integer in [1, ${distribution.testSize}] (the test split's size)`,
-    );
+  // Without a harder pool, harderTasks names --split before any count is checked.
+  if (split === 'harder' && distribution.harderSize === 0) return distribution.harderTasks(n);
+  const size = split === 'harder' ? distribution.harderSize : distribution.testSize;
+  if (!Number.isInteger(n) || n < 1 || n > size) {
+    throw new TerrariumError('--tasks', n, `an integer in [1, ${size}] (the ${split} split's size)`);
   }
-  return distribution.testTasks(n);
+  return split === 'harder' ? distribution.harderTasks(n) : distribution.testTasks(n);
 }
 
 export async function evaluate(options: EvalOptions): Promise<EvalReport> {
@@ -106,13 +120,14 @@ export async function evaluate(options: EvalOptions): Promise<EvalReport> {
   if (!Number.isInteger(k) || k < 0) throw new TerrariumError('--k', k, 'an integer >= 0');
   if (!Number.isInteger(seeds) || seeds < 1) throw new TerrariumError('--seeds', seeds, 'an integer >= 1');
   await initBackend(config.backend as BackendName);
-  const tasks = evalTasks(config, options.tasks);
+  const split = options.split ?? 'test';
+  const tasks = evalTasks(config, options.tasks, split);
   const total = methods.length * tasks.length * seeds;
   let done = 0;
   const results: Record<string, MethodReturns> = {};
   for (const method of methods) {
     const started = performance.now();
-    const runner = await adaptRunner(config, method);
+    const runner = await adaptRunner(config, method, tasks[0]);
     let envSteps = 0;
     const returns: number[][][] = [];
     const speeds: number[][][] = [];
@@ -137,7 +152,10 @@ export async function evaluate(options: EvalOptions): Promise<EvalReport> {
     const hasSpeeds = speeds.every((perSeed) => perSeed.length === seeds);
     results[method.name] = { returns, ...(hasSpeeds ? { speeds } : {}), envSteps, wallSeconds };
   }
-  return reportFromReturns({ env: config.env, reward: config.reward, k, heldOutTasks: tasks }, results);
+  return reportFromReturns(
+    { env: config.env, split, reward: config.reward, k, heldOutTasks: tasks },
+    results,
+  );
 }
 
 type MethodReturns = Pick<MethodResult, 'returns' | 'speeds' | 'envSteps' | 'wallSeconds'>;
@@ -147,7 +165,7 @@ type MethodReturns = Pick<MethodResult, 'returns' | 'speeds' | 'envSteps' | 'wal
  * oracle method's k = 0 mean, or without one `oracle0` (an oracle evaluated on the same tasks and seeds elsewhere).
  */
 export function reportFromReturns(
-  run: { env: string; reward?: string; k: number; heldOutTasks: unknown[] },
+  run: { env: string; split?: EvalSplit; reward?: string; k: number; heldOutTasks: unknown[] },
   methods: Record<string, MethodReturns>,
   oracle0Elsewhere: number | null = null,
 ): EvalReport {
@@ -166,6 +184,7 @@ export function reportFromReturns(
   const first = Object.values(results)[0];
   return {
     env: run.env,
+    ...(run.split ? { split: run.split } : {}),
     ...(run.reward ? { reward: run.reward } : {}),
     tasks: run.heldOutTasks.length,
     seeds: first?.returns[0]?.length ?? 0,
@@ -271,11 +290,15 @@ export function pairedDifferences(
   return out;
 }
 
-/** One method's env copies, policy and learner, reused across its jobs (as a trainer worker does). */
-async function adaptRunner(config: RlTrainConfig, method: EvalMethod) {
+/**
+ * One method's env copies, policy and learner, reused across its jobs (as a trainer worker does); `task`, one of the
+ * held-out tasks, fixes the oracle's observation size.
+ */
+async function adaptRunner(config: RlTrainConfig, method: EvalMethod, task: unknown) {
   const episodesPerUpdate = config.inner.episodesPerUpdate;
   const venv = await makeVectorEnv(config.env, config.inner.numEnvs ?? episodesPerUpdate, {
     robot: config.robot,
+    ...(method.observeTask ? { task } : {}),
     maxEpisodeSteps: config.maxEpisodeSteps,
     reward: config.reward,
     observeTask: method.observeTask,

@@ -8,7 +8,7 @@
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import type { MetricsLine } from '../trainer.js';
-import type { EvalReport } from './evaluate.js';
+import { type EvalReport, heldOutLabel } from './evaluate.js';
 
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 
@@ -42,7 +42,7 @@ export function adaptationPlot(report: EvalReport, title?: string): TopLevelSpec
     $schema: SCHEMA,
     title:
       title ??
-      `${report.env}: return after k updates on ${report.tasks} held-out tasks x ${report.seeds} seeds (95 % CI)`,
+      `${report.env}: return after k updates on ${heldOutLabel(report)} x ${report.seeds} seeds (95 % CI)`,
     width: 420,
     height: 280,
     data: { values },

@@ -1,7 +1,8 @@
 /**
  * `terrarium eval --run DIR` without the command line: pick the methods, evaluate them on held-out tasks, write
  * DIR/eval/results.json (everything, raw returns included), DIR/eval/results.md (the table) and, with `plot`,
- * DIR/eval/adaptation.svg and DIR/eval/training.svg (and a PNG of each).
+ * DIR/eval/adaptation.svg and DIR/eval/training.svg (and a PNG of each). The harder split's go to DIR/eval-harder/,
+ * so the two are reported apart.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -11,7 +12,7 @@ import { TerrariumError } from '../../core/errors.js';
 import type { LoadedRun } from '../checkpoint.js';
 import type { RlTrainConfig } from '../config.js';
 import type { MetricsLine } from '../trainer.js';
-import { type EvalReport, evaluate, publicReport } from './evaluate.js';
+import { type EvalReport, type EvalSplit, evaluate, heldOutLabel, publicReport } from './evaluate.js';
 import {
   type EvalMethod,
   loadBaseline,
@@ -24,8 +25,9 @@ import { writePlot } from './plot-files.js';
 import { adaptationPlot, trainingPlot } from './plots.js';
 import { differencesTable, resultsTable } from './table.js';
 
-export function evalDir(runDir: string): string {
-  return join(runDir, 'eval');
+/** Where an eval of `split` writes by default: RUN/eval, or RUN/eval-harder for the harder split. */
+export function evalDir(runDir: string, split: EvalSplit = 'test'): string {
+  return join(runDir, split === 'test' ? 'eval' : `eval-${split}`);
 }
 
 export interface RunEvalOptions {
@@ -35,6 +37,8 @@ export interface RunEvalOptions {
   /** Baselines to run besides the meta-init; undefined: random, plus pretrained / oracle where trained. */
   baselines?: string[];
   tasks: number;
+  /** The held-out split: "test" (default) or "harder". */
+  split?: EvalSplit;
   k: number;
   seeds: number;
   plot: boolean;
@@ -43,7 +47,7 @@ export interface RunEvalOptions {
    * multipliers too (the ablation that tells the init's share from the step sizes' share).
    */
   baselineSteps?: 'scalar' | 'meta';
-  /** Where results and plots go (default RUN/eval). */
+  /** Where results and plots go (default evalDir(RUN, split)). */
   outDir?: string;
   onProgress?: (done: number, total: number, method: string) => void;
 }
@@ -89,11 +93,12 @@ export async function runEval(options: RunEvalOptions): Promise<RunEvalResult> {
     config: options.config,
     methods,
     tasks: options.tasks,
+    split: options.split,
     k: options.k,
     seeds: options.seeds,
     onProgress: options.onProgress,
   });
-  const dir = options.outDir ?? evalDir(options.runDir);
+  const dir = options.outDir ?? evalDir(options.runDir, options.split);
   await mkdir(dir, { recursive: true });
   const table = [resultsTable(report), differencesTable(report)].filter((t) => t !== '').join('\n\n');
   const files = [join(dir, 'results.json'), join(dir, 'results.md')];
@@ -117,7 +122,7 @@ export async function runEval(options: RunEvalOptions): Promise<RunEvalResult> {
   );
   await writeFile(
     files[1]!,
-    `${report.env}${report.reward ? ` (reward ${report.reward})` : ''}, ${report.tasks} held-out tasks x ` +
+    `${report.env}${report.reward ? ` (reward ${report.reward})` : ''}, ${heldOutLabel(report)} x ` +
       `${report.seeds} seeds, ${options.config.inner.episodesPerUpdate} ` +
       `episodes a batch; mean return [95 % CI]; ${report.ci}.\n\n${table}\n`,
   );
