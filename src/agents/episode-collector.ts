@@ -7,10 +7,8 @@
  * Worker entry: dist/agents/rollout-worker.js from the built package; from the TypeScript sources (vitest, tsx) the
  * worker loads src/agents/rollout-worker.ts through tsx's loader, as src/meta/pool.ts does.
  */
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
-import { Piscina } from 'piscina';
 import { TerrariumError } from '../core/errors.js';
+import { fixedThreadPool } from '../core/thread-pool.js';
 import type { VectorEnv } from '../envs/vector-env.js';
 import type { GaussianPolicy } from './policy.js';
 import type { CollectOptions, RolloutBatch } from './rollout.js';
@@ -75,17 +73,7 @@ export function createEpisodeCollector(
       close: async () => {},
     };
   }
-  const fromSource = import.meta.url.endsWith('.ts');
-  const pool = new Piscina({
-    filename: new URL(fromSource ? './rollout-worker.ts' : './rollout-worker.js', import.meta.url).href,
-    execArgv: fromSource
-      ? ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href]
-      : [],
-    minThreads: ranges.length,
-    maxThreads: ranges.length,
-    idleTimeout: Number.POSITIVE_INFINITY,
-  });
-  pool.on('error', () => {});
+  const pool = fixedThreadPool(import.meta.url, 'rollout-worker', ranges.length);
   let sliceCpuSeconds: number[] = [];
   return {
     threads: ranges.length,

@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { TerrariumError } from '../core/errors.js';
 import { mjcfToSpec } from './mjcf/mjcf-to-spec.js';
-import { loadRobotSpec, type RobotSpec, shippedRobot } from './robot-spec.js';
+import { loadRobotSpec, type RobotSpec, readRobotText, shippedRobot } from './robot-spec.js';
 
 export interface RobotFile {
   spec: RobotSpec;
@@ -26,17 +26,7 @@ export function isMjcfPath(path: string | URL): boolean {
 /** Reads a robot file (.json spec or .xml MJCF) and the conversion notes. */
 export function readRobotFile(path: string | URL): RobotFile {
   if (!isMjcfPath(path)) return { spec: loadRobotSpec(path), notes: [] };
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new TerrariumError(
-      '--robot',
-      String(path),
-      'a readable MJCF (.xml) file',
-      (error as Error).message,
-    );
-  }
+  const text = readRobotText(path, 'a readable MJCF (.xml) file');
   return mjcfToSpec(text, String(path));
 }
 

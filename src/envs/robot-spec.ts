@@ -265,19 +265,18 @@ export function parseRobotSpec(input: unknown, source = 'robot'): RobotSpec {
   return spec;
 }
 
+/** A robot file's text; an unreadable file is an error naming `--robot`, the path and `expected`. */
+export function readRobotText(path: string | URL, expected: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new TerrariumError('--robot', String(path), expected, (error as Error).message);
+  }
+}
+
 /** Reads and validates a robot spec JSON file. */
 export function loadRobotSpec(path: string | URL): RobotSpec {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new TerrariumError(
-      '--robot',
-      String(path),
-      'a readable robot spec JSON file',
-      (error as Error).message,
-    );
-  }
+  const text = readRobotText(path, 'a readable robot spec JSON file');
   let json: unknown;
   try {
     json = JSON.parse(text);

@@ -7,11 +7,9 @@
  * (vitest, tsx) the worker loads src/meta/worker.ts through tsx's loader (`--import tsx`), so tests always exercise
  * the current sources, never a stale build.
  */
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
 import type { Worker } from 'node:worker_threads';
-import { Piscina } from 'piscina';
 import { TerrariumError } from '../core/errors.js';
+import { fixedThreadPool } from '../core/thread-pool.js';
 import { type AdaptJob, type AdaptResult, transferList } from './meta-learner.js';
 import { movable } from './transfer.js';
 import type { JobError, WorkerReply } from './worker.js';
@@ -47,18 +45,7 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
       close: async () => {},
     };
   }
-  const fromSource = import.meta.url.endsWith('.ts');
-  const pool = new Piscina({
-    filename: new URL(fromSource ? './worker.ts' : './worker.js', import.meta.url).href,
-    execArgv: fromSource
-      ? ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href]
-      : [],
-    minThreads: options.workers,
-    maxThreads: options.workers,
-    idleTimeout: Number.POSITIVE_INFINITY,
-  });
-  // A worker that dies with no task in flight is reported as an 'error' event; piscina replaces it either way.
-  pool.on('error', () => {});
+  const pool = fixedThreadPool(import.meta.url, 'worker', options.workers);
   const maxRetries = options.maxRetries ?? 2;
   let closing = false;
 
