@@ -116,6 +116,8 @@ describe('terrarium eval --split (command line)', () => {
   it('a bad --split is one line naming it, exit 2', async () => {
     const bad = await terrarium(['eval', '--run', runDir, '--split', 'hard']);
     expect(bad.code).toBe(2);
-    expect(bad.stderr.trim()).toBe('terrarium: --split: expected test or harder, got "hard"; see terrarium eval --help');
+    expect(bad.stderr.trim()).toBe(
+      'terrarium: --split: expected test or harder, got "hard"; see terrarium eval --help',
+    );
   });
 });

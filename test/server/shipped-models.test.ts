@@ -19,14 +19,17 @@ describe('the trained models in models/', () => {
     expect(MODELS).toContain('ball-nav');
   });
 
-  it.each(MODELS)('%s: its checkpoint verifies and its card names the commit, the command and an eval', async (name) => {
-    const run = await loadLatestCheckpoint(join('models', name));
-    expect(run.config.env).toBeTypeOf('string');
-    const card = readFileSync(join('models', name, 'README.md'), 'utf8');
-    expect(card).toMatch(/commit [0-9a-f]{7}/);
-    expect(card).toMatch(/terrarium train --config configs\//);
-    expect(card).toMatch(/terrarium eval --run models\//);
-  });
+  it.each(MODELS)(
+    '%s: its checkpoint verifies and its card names the commit, the command and an eval',
+    async (name) => {
+      const run = await loadLatestCheckpoint(join('models', name));
+      expect(run.config.env).toBeTypeOf('string');
+      const card = readFileSync(join('models', name, 'README.md'), 'utf8');
+      expect(card).toMatch(/commit [0-9a-f]{7}/);
+      expect(card).toMatch(/terrarium train --config configs\//);
+      expect(card).toMatch(/terrarium eval --run models\//);
+    },
+  );
 
   it.each(MODELS)(
     '`terrarium view --run models/%s` shows the trained meta-init at once, no training',
