@@ -63,4 +63,15 @@ export interface TrainingStreams {
   adaptation$: Observable<AdaptationEvent>;
   scenes$: Observable<SceneEvent>;
   frames$: Observable<FrameEvent>;
+  /** Runs whose jobs go to a queue: the `terrarium worker` processes serving it, sampled about once a second. */
+  workers$?: Observable<WorkersEvent>;
+}
+
+/** Who is adapting a queue run's tasks: worker names (host:pid) and the jobs waiting and running. */
+export interface WorkersEvent {
+  runId: string;
+  workers: number;
+  names: string[];
+  waiting: number;
+  active: number;
 }

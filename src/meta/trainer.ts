@@ -12,14 +12,21 @@
  */
 import { appendFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BehaviorSubject, EMPTY, type Observable, Subject } from 'rxjs';
+import { BehaviorSubject, EMPTY, filter, type Observable, Subject } from 'rxjs';
 import { writeDurable } from '../core/durable-write.js';
 import { TerrariumError } from '../core/errors.js';
 import { deriveSeed, Rng } from '../core/rng.js';
 import { mean, spread } from '../core/summary.js';
 import { type Checkpoint, findCheckpoint, saveCheckpoint, writeRunConfig } from './checkpoint.js';
 import { isSineConfig, metaSgdVectors, type TrainConfig } from './config.js';
-import type { AdaptationEvent, FrameEvent, MetricsEvent, SceneEvent, TrainingStreams } from './events.js';
+import type {
+  AdaptationEvent,
+  FrameEvent,
+  MetricsEvent,
+  SceneEvent,
+  TrainingStreams,
+  WorkersEvent,
+} from './events.js';
 import { type JobProgress, jobCounter } from './job-progress.js';
 import type { AdaptJob, AdaptResult, MetaLearner } from './meta-learner.js';
 import { type StepScales, stepMultipliers, stepScalesInit } from './meta-sgd.js';
@@ -284,7 +291,15 @@ export async function createTrainer(options: TrainerOptions): Promise<Trainer> {
       },
     }));
   }
-  const streams: TrainingStreams = { info, metrics$, adaptation$, scenes$, frames$ };
+  const workers$ = options.queue ? new BehaviorSubject<WorkersEvent | null>(null) : null;
+  const streams: TrainingStreams = {
+    info,
+    metrics$,
+    adaptation$,
+    scenes$,
+    frames$,
+    ...(workers$ ? { workers$: workers$.pipe(filter((w): w is WorkersEvent => w !== null)) } : {}),
+  };
 
   let runner: JobRunner | null = null;
   // stop(): the loop ends, worker jobs are dropped at once, an in-thread job after its running update (see runJobs).
@@ -394,6 +409,7 @@ export async function createTrainer(options: TrainerOptions): Promise<Trainer> {
       ...queue,
       name: queueName(runId, runDir),
       onNotice: (notice) => notices$.next(notice),
+      onStatus: (status) => workers$?.next({ runId, ...status }),
     });
     queueStatus = runner.status;
     return runner;
@@ -483,6 +499,7 @@ export async function createTrainer(options: TrainerOptions): Promise<Trainer> {
         adaptation$.complete();
         notices$.complete();
         jobs$.complete();
+        workers$?.complete();
         learner.dispose();
       }
     },

@@ -10,7 +10,7 @@ import type WebSocket from 'ws';
 import { z } from 'zod';
 import { parseWith, TerrariumError } from '../core/errors.js';
 import { listEnvs } from '../envs/registry.js';
-import type { TrainingStreams } from '../meta/events.js';
+import type { TrainingStreams, WorkersEvent } from '../meta/events.js';
 import { ClientConnection, type ConnectionHost, type ConnectionLimits } from './client-connection.js';
 import {
   type ClientMessage,
@@ -53,7 +53,8 @@ export class ViewerHub implements ConnectionHost {
   private readonly history = { metrics: [] as string[], adaptation: [] as string[] };
   private readonly upstream = new Subscription();
   private readonly heartbeat: NodeJS.Timeout;
-  private readonly hello: string;
+  private readonly hello: HelloMessage;
+  private workers: WorkersEvent | undefined;
   private readonly shared: Pick<StateMessage, 'speed' | 'select'> = { speed: 1, select: {} };
   private watching = 0;
   private framesEncoded = 0;
@@ -79,7 +80,8 @@ export class ViewerHub implements ConnectionHost {
     this.upstream.add(
       streams.adaptation$.subscribe((event) => this.publish('adaptation', { type: 'adaptation', ...event })),
     );
-    this.hello = JSON.stringify(this.makeHello());
+    if (streams.workers$) this.upstream.add(streams.workers$.subscribe((w) => (this.workers = w)));
+    this.hello = this.makeHello();
     this.heartbeat = setInterval(() => this.beat(), options.heartbeatMs);
     this.heartbeat.unref();
   }
@@ -92,7 +94,8 @@ export class ViewerHub implements ConnectionHost {
       this.closedStats.framesSent += connection.stats.framesSent;
       this.closedStats.framesDropped += connection.stats.framesDropped;
     });
-    connection.sendText(this.hello);
+    const hello = this.workers ? { ...this.hello, workers: this.workers } : this.hello;
+    connection.sendText(JSON.stringify(hello));
     return connection;
   }
 

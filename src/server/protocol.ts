@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { parseWith, TerrariumError } from '../core/errors.js';
 import type { SceneDescription } from '../envs/env.js';
-import type { AdaptationEvent, FrameEvent, MetricsEvent, RunInfo } from '../meta/events.js';
+import type { AdaptationEvent, FrameEvent, MetricsEvent, RunInfo, WorkersEvent } from '../meta/events.js';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -91,6 +91,8 @@ export interface HelloMessage {
   /** Whether `task` messages are accepted (in `terrarium view`), and the JSON Schema they are validated with. */
   acceptsTask: boolean;
   taskSchema?: unknown;
+  /** A run whose jobs go to a queue: its `terrarium worker` processes and jobs, as last sampled. */
+  workers?: WorkersEvent;
 }
 
 export interface SceneMessage {

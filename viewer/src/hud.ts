@@ -12,10 +12,16 @@ export class Hud {
   }
 
   set(
-    field: 'run' | 'env' | 'iteration' | 'task-index' | 'k' | 'step' | 'return',
+    field: 'run' | 'env' | 'workers' | 'iteration' | 'task-index' | 'k' | 'step' | 'return',
     value: string | number,
   ): void {
     byId(`hud-${field}`).textContent = typeof value === 'number' ? formatNumber(value) : value;
+  }
+
+  /** A queue run's workers (the row stays hidden for runs without a queue). */
+  workers(names: string[] | undefined): void {
+    byId('hud-workers-row').hidden = names === undefined;
+    if (names) this.set('workers', `${names.length}: ${names.join(', ') || '-'}`);
   }
 
   task(task: unknown): void {

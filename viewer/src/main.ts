@@ -37,6 +37,7 @@ function onMessage(message: ServerMessage): void {
     case 'hello':
       hud.set('run', message.runs.map((run) => `${run.runId} (${run.algo})`).join(', ') || '-');
       hud.set('env', message.runs[0]?.env ?? '-');
+      hud.workers(message.workers?.names);
       taskEditor.hidden = !message.acceptsTask;
       taskFolder.show(message.acceptsTask);
       break;

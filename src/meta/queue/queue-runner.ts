@@ -22,6 +22,8 @@ import { decodeReply, encodeJob, type JobErrorWire } from './wire.js';
 export interface QueueStatus {
   /** `terrarium worker` processes serving this run's queue. */
   workers: number;
+  /** Their names (host:pid), as each worker gave it to Redis. */
+  names: string[];
   waiting: number;
   active: number;
 }
@@ -30,6 +32,8 @@ export interface QueueRunnerOptions {
   connection: QueueConnection;
   /** The run's queue (connection.ts: queueName). */
   name: string;
+  /** Called with every status sample (about once a second). */
+  onStatus?: (status: QueueStatus) => void;
   /** How long Redis may stay unreachable before the run stops (default 60 s). */
   redisTimeoutMs?: number;
   /** How often pending jobs are checked and the queue announced (default 1 s). */
@@ -142,13 +146,16 @@ export async function createQueueRunner(options: QueueRunnerOptions): Promise<Qu
   events.on('failed', ({ jobId: id }) => settleQuietly(id));
 
   async function sample(): Promise<void> {
-    const [workers, counts] = await Promise.all([
-      queue.getWorkersCount(),
+    const [clients, counts] = await Promise.all([
+      queue.getWorkers(),
       queue.getJobCounts('waiting', 'active'),
     ]);
+    const workers = clients.length;
     if (latest && workers !== latest.workers)
       notice(`queue: ${workers} worker(s) connected (was ${latest.workers})`);
-    latest = { workers, waiting: counts.waiting ?? 0, active: counts.active ?? 0 };
+    const names = clients.map((c) => /:w:(.*)$/.exec(c.rawname ?? '')?.[1] ?? '?').sort();
+    latest = { workers, names, waiting: counts.waiting ?? 0, active: counts.active ?? 0 };
+    options.onStatus?.(latest);
   }
 
   /** Every second: the queue announced, every pending job checked, the status sampled; outages timed. */
