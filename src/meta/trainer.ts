@@ -12,33 +12,28 @@
  */
 import { appendFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BehaviorSubject, EMPTY, filter, type Observable, Subject } from 'rxjs';
+import { BehaviorSubject, filter, type Observable, Subject } from 'rxjs';
 import { writeDurable } from '../core/durable-write.js';
 import { TerrariumError } from '../core/errors.js';
 import { deriveSeed, Rng } from '../core/rng.js';
 import { mean, spread } from '../core/summary.js';
-import { type Checkpoint, findCheckpoint, saveCheckpoint, writeRunConfig } from './checkpoint.js';
-import { isSineConfig, metaSgdVectors, type TrainConfig } from './config.js';
-import type {
-  AdaptationEvent,
-  FrameEvent,
-  MetricsEvent,
-  SceneEvent,
-  TrainingStreams,
-  WorkersEvent,
-} from './events.js';
+import { saveCheckpoint, writeRunConfig } from './checkpoint.js';
+import { isSineConfig, type TrainConfig } from './config.js';
+import type { AdaptationEvent, MetricsEvent, TrainingStreams, WorkersEvent } from './events.js';
 import { type JobProgress, jobCounter } from './job-progress.js';
 import type { AdaptJob, AdaptResult, MetaLearner } from './meta-learner.js';
-import { type StepScales, stepMultipliers, stepScalesInit } from './meta-sgd.js';
+import { type StepScales, stepMultipliers } from './meta-sgd.js';
 import { innerMultipliers, outerStep } from './outer-step.js';
 import { createJobRunner, type JobRunner } from './pool.js';
 import { pretrainStep } from './pretrain-step.js';
 import type { QueueConnection } from './queue/connection.js';
 import type { QueueStatus } from './queue/queue-runner.js';
-import { adamInit, linearEps } from './reptile.js';
-import { checkSameConfig, type MetricsPlan, planMetrics } from './resume-checks.js';
+import { linearEps } from './reptile.js';
+import { checkSameConfig } from './resume-checks.js';
 import { checkNewRunDir, clearRunDir } from './run-dir.js';
 import { sineMetaLearner } from './sine-learner.js';
+import { trainerDisplay } from './trainer-display.js';
+import { startState } from './trainer-start.js';
 
 /** One line of metrics.jsonl. */
 export interface MetricsLine {
@@ -109,16 +104,7 @@ export interface TrainSummary {
   checkpoint: string | null;
 }
 
-/** The live display state that live-rollouts reads: which task, which params. */
-export interface DisplayState {
-  task: unknown;
-  taskIndex: number;
-  k: number;
-  params: Float32Array;
-  obsNorm: unknown | null;
-  /** The adapted task context (context learner), null for the init (a zero context) and other learners. */
-  context: Float32Array | null;
-}
+export type { DisplayState } from './trainer-display.js';
 
 export interface Trainer {
   readonly runDir: string;
@@ -153,10 +139,7 @@ export type ViewerControl =
   | { type: 'resume' }
   | { type: 'speed'; value: number };
 
-/** The seed of the initial meta-parameters (also the "random init" baseline's seed). */
-export function initSeed(config: TrainConfig): number {
-  return deriveSeed(config.seed, 0x1a17);
-}
+export { initSeed } from './trainer-start.js';
 
 /** Builds the meta-learner for a config (the RL one loads tfjs and Rapier on demand). */
 export async function makeMetaLearner(config: TrainConfig): Promise<MetaLearner> {
@@ -170,11 +153,6 @@ export async function createTrainer(options: TrainerOptions): Promise<Trainer> {
   const runId = options.runId ?? runDir.split(/[\\/]/).filter(Boolean).pop() ?? 'run';
   const metricsPath = join(runDir, 'metrics.jsonl');
 
-  // State carried between iterations: all of it goes into a checkpoint. Nothing is written before run().
-  let state: Checkpoint;
-  const resumeNotes: string[] = [];
-  let metricsPlan: MetricsPlan | null = null;
-  const found = options.resume ? await findCheckpoint(runDir) : null;
   if (options.resume) {
     await checkSameConfig(runDir, config);
   } else {
@@ -188,36 +166,10 @@ export async function createTrainer(options: TrainerOptions): Promise<Trainer> {
     );
   }
   const learner = await makeMetaLearner(config);
-  if (found) {
-    state = found.checkpoint;
-    for (const { name, reason } of found.skipped) resumeNotes.push(`skipped checkpoint ${name}: ${reason}`);
-    resumeNotes.push(
-      `resuming from checkpoint ${found.name} (iteration ${state.iteration}` +
-        `${found.verified ? '' : '; written before checksums, not verified'})`,
-    );
-    metricsPlan = await planMetrics(metricsPath, state.iteration);
-    resumeNotes.push(...metricsPlan.notes);
-    state = { ...state, metricsLines: metricsPlan.text.split('\n').length - 1 };
-  } else {
-    if (options.resume) resumeNotes.push(`no checkpoint yet in ${runDir}: starting at iteration 1`);
-    const init = await learner.init(initSeed(config));
-    state = {
-      version: 1,
-      iteration: 0,
-      params: init.params,
-      obsNorm: init.obsNorm,
-      adam: config.outer.optimizer === 'adam' ? adamInit(init.params.length) : null,
-      stepScales:
-        !isSineConfig(config) && config.metaSgd
-          ? stepScalesInit(init.params.length, metaSgdVectors(config))
-          : null,
-      rng: { tasks: new Rng(deriveSeed(config.seed, 0x7a5c)).getState() },
-      metricsLines: 0,
-      envSteps: 0,
-      wallSeconds: 0,
-    };
-  }
-  const resumed = found !== null;
+  // State carried between iterations: all of it goes into a checkpoint. Nothing is written before run().
+  const start = await startState(config, runDir, learner, options.resume ?? false);
+  let state = start.state;
+  const { resumed, metricsPlan, notes: resumeNotes } = start;
 
   /** The only place the run directory changes before training: after every check above has passed. */
   async function prepareRunDir(): Promise<void> {
@@ -240,64 +192,17 @@ export async function createTrainer(options: TrainerOptions): Promise<Trainer> {
     startedAt: new Date().toISOString(),
   };
 
-  // What the live rollouts show: alternately the meta-init and its adaptation to the watched task.
-  let watched = 0;
-  let lastBatch: { tasks: unknown[]; results: AdaptResult[]; k: number } | null = null;
-  let showAdapted = false;
-  const display = (): DisplayState => {
-    const base = { params: state.params, obsNorm: state.obsNorm, context: null };
-    if (!lastBatch) {
-      const task = learner.sampleTasks(1, deriveSeed(config.seed, 0xd15))[0];
-      return { task, taskIndex: 0, k: 0, ...base };
-    }
-    const i = Math.min(watched, lastBatch.tasks.length - 1, lastBatch.results.length - 1);
-    showAdapted = !showAdapted;
-    const result = lastBatch.results[i]!;
-    return showAdapted
-      ? {
-          task: lastBatch.tasks[i],
-          taskIndex: i,
-          k: lastBatch.k,
-          params: result.params,
-          obsNorm: result.obsNorm,
-          context: result.context,
-        }
-      : { task: lastBatch.tasks[i], taskIndex: i, k: 0, ...base };
-  };
-  const speed$ = new BehaviorSubject(1);
-  const paused$ = new BehaviorSubject(false);
-  let scenes$: Observable<SceneEvent> = EMPTY;
-  let frames$: Observable<FrameEvent> = EMPTY;
-  if (!isSineConfig(config)) {
-    const { liveRollouts } = await import('./live-rollouts.js');
-    let current: DisplayState | null = null;
-    ({ scenes$, frames$ } = liveRollouts({
-      runId,
-      envId: config.env,
-      robot: config.robot,
-      policy: config.policy,
-      maxEpisodeSteps: config.maxEpisodeSteps,
-      reward: config.reward,
-      observeTask: config.observeTask,
-      speed$,
-      paused$,
-      getTask: () => {
-        current = display();
-        return { task: current.task, taskIndex: current.taskIndex, k: current.k };
-      },
-      getParams: () => {
-        const shown = current ?? display();
-        return { params: shown.params, obsNorm: shown.obsNorm, context: shown.context };
-      },
-    }));
-  }
+  const live = await trainerDisplay(config, runId, learner, () => ({
+    params: state.params,
+    obsNorm: state.obsNorm,
+  }));
   const workers$ = options.queue ? new BehaviorSubject<WorkersEvent | null>(null) : null;
   const streams: TrainingStreams = {
     info,
     metrics$,
     adaptation$,
-    scenes$,
-    frames$,
+    scenes$: live.scenes$,
+    frames$: live.frames$,
     ...(workers$ ? { workers$: workers$.pipe(filter((w): w is WorkersEvent => w !== null)) } : {}),
   };
 
@@ -383,7 +288,7 @@ export async function createTrainer(options: TrainerOptions): Promise<Trainer> {
           envSteps: lastMetrics.totalEnvSteps,
           wallSeconds: lastMetrics.totalWallSeconds,
         };
-        lastBatch = { tasks, results, k: taskReturns[0]!.length - 1 };
+        live.recordBatch(tasks, results, taskReturns[0]!.length - 1);
         publish(iteration, tasks, lastMetrics);
         if (state.iteration % config.checkpointEvery === 0) await save();
       }
@@ -509,7 +414,7 @@ export async function createTrainer(options: TrainerOptions): Promise<Trainer> {
       if (!Number.isInteger(taskIndex) || taskIndex < 0 || taskIndex >= config.metaBatchSize) {
         throw new TerrariumError('taskIndex', taskIndex, `an integer in [0, ${config.metaBatchSize - 1}]`);
       }
-      watched = taskIndex;
+      live.watch(taskIndex);
     },
     control: (message) => {
       if (message.type === 'select' && message.taskIndex !== undefined) {
@@ -521,10 +426,10 @@ export async function createTrainer(options: TrainerOptions): Promise<Trainer> {
             `an index below ${config.metaBatchSize} (the meta-batch size)`,
           );
         }
-        watched = message.taskIndex;
-      } else if (message.type === 'pause') paused$.next(true);
-      else if (message.type === 'resume') paused$.next(false);
-      else if (message.type === 'speed' && message.value > 0) speed$.next(message.value);
+        live.watch(message.taskIndex);
+      } else if (message.type === 'pause') live.paused$.next(true);
+      else if (message.type === 'resume') live.paused$.next(false);
+      else if (message.type === 'speed' && message.value > 0) live.speed$.next(message.value);
     },
   };
 }
