@@ -54,7 +54,9 @@ describe('terrarium train / pretrain / worker --queue', () => {
 
     const pretrained = await terrarium(['pretrain', '--run', out, '--queue', redis.url, '--json']);
     expect(pretrained.code, pretrained.stderr).toBe(0);
-    expect(pretrained.stdout).toMatch(/"queue":\{"workers":[12],"waiting":\d+,"active":\d+\}/);
+    expect(pretrained.stdout).toMatch(
+      /"queue":\{"workers":[12],"names":\["[^"]+:\d+"(,"[^"]+:\d+")?\],"waiting":\d+,"active":\d+\}/,
+    );
     expect(existsSync(join(out, 'pretrained', 'metrics.jsonl'))).toBe(true);
     // The jobs of both runs ran on the worker processes (which of the two took which depends on timing).
     const logs = workers.map((w) => w.output()).join('\n');

@@ -86,7 +86,7 @@ describe('queue faults', () => {
     for (let i = 0; i < 100 && trainer.queueStatus()?.waiting !== 3; i++) {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    expect(trainer.queueStatus()).toEqual({ workers: 0, waiting: 3, active: 0 });
+    expect(trainer.queueStatus()).toEqual({ workers: 0, names: [], waiting: 3, active: 0 });
     workers = [await startWorker(url, STALL)];
     await running;
     expect(workers[0]!.output()).toMatch(/iteration 0, task 0 done/);
