@@ -14,6 +14,7 @@ import { machineInfo } from '../src/cli/machine-info.js';
 import { deriveSeed } from '../src/core/rng.js';
 import { mean } from '../src/core/summary.js';
 import { parseTrainConfig, type RlTrainConfig } from '../src/meta/config.js';
+import type { MetaLearner } from '../src/meta/meta-learner.js';
 import { createJobRunner, type JobRunner } from '../src/meta/pool.js';
 import { reptileStep } from '../src/meta/reptile.js';
 import { rlMetaLearner } from '../src/meta/rl-learner.js';
@@ -39,14 +40,18 @@ function benchConfig(env: string, tasks: number, episodes: number, workers: numb
   }) as RlTrainConfig;
 }
 
-/** One meta-iteration outside the trainer (no disk): adapt every task on the runner, then the Reptile step. */
-async function metaIteration(config: RlTrainConfig, runner: JobRunner, iteration: number) {
-  const learner = await rlMetaLearner(config);
+/** One meta-iteration outside the trainer (no disk): adapt `tasks` tasks on the runner, then the Reptile step. */
+export async function metaIteration(
+  learner: MetaLearner,
+  tasks: number,
+  runner: JobRunner,
+  iteration: number,
+) {
   const { params, obsNorm } = await learner.init(1);
-  const tasks = learner.sampleTasks(config.metaBatchSize, deriveSeed(7, iteration));
+  const sampled = learner.sampleTasks(tasks, deriveSeed(7, iteration));
   const started = performance.now();
   const results = await Promise.all(
-    tasks.map((task, taskIndex) =>
+    sampled.map((task, taskIndex) =>
       runner.run(
         learner.job({
           iteration,
@@ -65,18 +70,25 @@ async function metaIteration(config: RlTrainConfig, runner: JobRunner, iteration
     0.5,
   );
   const seconds = (performance.now() - started) / 1000;
-  const envSteps = results.reduce((sum, r) => sum + r.stats.envSteps, 0);
-  return { seconds, envSteps };
+  return { seconds, envSteps: results.reduce((sum, r) => sum + r.stats.envSteps, 0) };
 }
 
 async function workerScaling(env: string, tasks: number, episodes: number, rounds: number) {
   const runners = { 1: createJobRunner({ workers: 1 }), 2: createJobRunner({ workers: 2 }) };
   const samples: Record<1 | 2, { seconds: number; envSteps: number }[]> = { 1: [], 2: [] };
   try {
-    for (const w of [1, 2] as const) await metaIteration(benchConfig(env, tasks, episodes, w), runners[w], 0);
+    for (const w of [1, 2] as const)
+      await metaIteration(await rlMetaLearner(benchConfig(env, tasks, episodes, w)), tasks, runners[w], 0);
     for (let round = 1; round <= rounds; round++) {
       for (const w of [1, 2] as const) {
-        samples[w].push(await metaIteration(benchConfig(env, tasks, episodes, w), runners[w], round));
+        samples[w].push(
+          await metaIteration(
+            await rlMetaLearner(benchConfig(env, tasks, episodes, w)),
+            tasks,
+            runners[w],
+            round,
+          ),
+        );
       }
     }
   } finally {

@@ -13,16 +13,14 @@
  */
 import { loadavg } from 'node:os';
 import { machineInfo } from '../src/cli/machine-info.js';
-import { deriveSeed } from '../src/core/rng.js';
 import { parseTrainConfig, type RlTrainConfig, type SineTrainConfig } from '../src/meta/config.js';
-import type { MetaLearner } from '../src/meta/meta-learner.js';
 import { createJobRunner, type JobRunner } from '../src/meta/pool.js';
 import { parseQueueUrl } from '../src/meta/queue/connection.js';
 import { createQueueRunner } from '../src/meta/queue/queue-runner.js';
-import { reptileStep } from '../src/meta/reptile.js';
 import { rlMetaLearner } from '../src/meta/rl-learner.js';
 import { sineMetaLearner } from '../src/meta/sine-learner.js';
 import { startRedis, startWorker, type WorkerProcess } from '../test/queue/redis-server.js';
+import { metaIteration } from './meta.js';
 
 function option(args: string[], name: string, fallback: string): string {
   const i = args.indexOf(`--${name}`);
@@ -44,33 +42,6 @@ function antConfig(tasks: number, episodes: number): RlTrainConfig {
     policy: { hiddenSizes: [100, 100], activation: 'relu', valueFunction: false },
     backend: 'wasm',
   }) as RlTrainConfig;
-}
-
-async function metaIteration(learner: MetaLearner, tasks: number, runner: JobRunner, iteration: number) {
-  const { params, obsNorm } = await learner.init(1);
-  const sampled = learner.sampleTasks(tasks, deriveSeed(7, iteration));
-  const started = performance.now();
-  const results = await Promise.all(
-    sampled.map((task, taskIndex) =>
-      runner.run(
-        learner.job({
-          iteration,
-          taskIndex,
-          params,
-          obsNorm,
-          task,
-          seed: deriveSeed(3, iteration, taskIndex),
-        }),
-      ),
-    ),
-  );
-  reptileStep(
-    params,
-    results.map((r) => r.params),
-    0.5,
-  );
-  const seconds = (performance.now() - started) / 1000;
-  return { seconds, envSteps: results.reduce((sum, r) => sum + r.stats.envSteps, 0) };
 }
 
 /** Seconds a job: `count` tiny sine jobs one after another on `runner`. */
