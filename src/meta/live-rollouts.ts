@@ -8,6 +8,7 @@ import type { Observable as Obs } from 'rxjs';
 import type { ObsNormState } from '../agents/obs-norm.js';
 import { GaussianPolicy, type PolicyConfigInput } from '../agents/policy.js';
 import { deriveSeed, Rng } from '../core/rng.js';
+import type { Env } from '../envs/env.js';
 import type { RewardPreset } from '../envs/reward-presets.js';
 import type { RobotSpec } from '../envs/robot-spec.js';
 import { boxSize } from '../envs/spaces.js';
@@ -39,27 +40,29 @@ export function liveRollouts(options: LiveRolloutOptions): LiveRollouts {
     let policy: GaussianPolicy | null = null;
     const rng = new Rng(0);
     return {
-      episode(env, episode) {
+      episode(episode) {
         const { task, taskIndex, k } = options.getTask();
         const { params, obsNorm, context } = options.getParams();
-        const contextDim = options.policy.contextDim ?? 0;
-        policy ??= GaussianPolicy.create(
-          options.policy,
-          boxSize(env.observationSpace) + contextDim,
-          boxSize(env.actionSpace),
-          0,
-        );
-        policy.setParams(params);
-        if (obsNorm) policy.setObsNorm(obsNorm as ObsNormState);
-        const shown = policy;
-        // The policy's context inputs: the adapted context, or zeros (what every task starts from).
-        const input = new Float32Array(shown.obsDim);
-        if (context) input.set(context, shown.obsDim - contextDim);
-        const act = (obs: Float32Array) => {
-          input.set(obs);
-          return shown.act(input, rng, true, { values: false }).actions;
+        const actOn = (env: Env<unknown>) => {
+          const contextDim = options.policy.contextDim ?? 0;
+          policy ??= GaussianPolicy.create(
+            options.policy,
+            boxSize(env.observationSpace) + contextDim,
+            boxSize(env.actionSpace),
+            0,
+          );
+          policy.setParams(params);
+          if (obsNorm) policy.setObsNorm(obsNorm as ObsNormState);
+          const shown = policy;
+          // The policy's context inputs: the adapted context, or zeros (what every task starts from).
+          const input = new Float32Array(shown.obsDim);
+          if (context) input.set(context, shown.obsDim - contextDim);
+          return (obs: Float32Array) => {
+            input.set(obs);
+            return shown.act(input, rng, true, { values: false }).actions;
+          };
         };
-        return { task, taskIndex, k, seed: deriveSeed(0x5ce, episode), act };
+        return { task, taskIndex, k, seed: deriveSeed(0x5ce, episode), actOn };
       },
       close: () => policy?.dispose(),
     };

@@ -79,21 +79,20 @@ export function demoStreams(options: Partial<DemoStreamsOptions> = {}): DemoStre
     actor: () => {
       stats.displayStarts++;
       return {
-        episode(env, episode) {
+        episode(episode) {
           const k = episode % (config.innerSteps + 1);
-          const task = config.displayTask ?? taskAt(0, selectedTask);
-          env.setTask(task);
-          const act = blendedPolicy(env, k / config.innerSteps, deriveSeed(config.seed, 11, episode));
-          const counted = (obs: Float32Array) => {
-            stats.displaySteps++;
-            return act(obs);
-          };
           return {
-            task,
+            task: config.displayTask ?? taskAt(0, selectedTask),
             taskIndex: selectedTask,
             k,
             seed: deriveSeed(config.seed, 7, episode),
-            act: counted,
+            actOn: (env) => {
+              const act = blendedPolicy(env, k / config.innerSteps, deriveSeed(config.seed, 11, episode));
+              return (obs: Float32Array) => {
+                stats.displaySteps++;
+                return act(obs);
+              };
+            },
           };
         },
       };
