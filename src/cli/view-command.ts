@@ -111,12 +111,7 @@ export async function startView(options: ViewOptions): Promise<ViewSession> {
   };
   const { scenes$, frames$ } = liveRollouts({
     runId,
-    envId: config.env,
-    robot: config.robot,
-    policy: config.policy,
-    maxEpisodeSteps: config.maxEpisodeSteps,
-    reward: config.reward,
-    observeTask: config.observeTask,
+    run: config,
     speed$,
     getTask: () => {
       const shown = next();

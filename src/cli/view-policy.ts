@@ -41,10 +41,12 @@ export async function startPolicyView(options: ViewOptions): Promise<ViewSession
   const runId = basename(resolve(options.run));
   const { scenes$, frames$ } = liveRollouts({
     runId,
-    envId: entry.id,
-    policy: config,
-    reward: recorded.reward as RewardPreset | undefined,
-    observeTask: recorded.observeTask,
+    run: {
+      env: entry.id,
+      policy: config,
+      reward: recorded.reward as RewardPreset | undefined,
+      observeTask: recorded.observeTask,
+    },
     speed$,
     getTask: () => {
       if (custom !== undefined) {

@@ -35,15 +35,20 @@ export interface DisplayActor {
   close?(): void;
 }
 
-export interface DisplayEpisodesOptions {
-  runId: string;
-  envId: string;
+/** The env a run trains on, as its config names it: the display env is built the same way. */
+export interface RunEnv {
+  env: string;
   /** The robot of a legged env (absent: the shipped one). */
   robot?: RobotSpec;
   maxEpisodeSteps?: number;
   reward?: RewardPreset;
   /** The env appends the task's parameters to the observation (an oracle's policy). */
   observeTask?: boolean;
+}
+
+export interface DisplayEpisodesOptions {
+  runId: string;
+  run: RunEnv;
   actor: () => DisplayActor;
   /** Ticks per second of wall time at speed 1 (default: real time, 1 / env.dt). */
   fps?: number;
@@ -86,13 +91,8 @@ export function displayEpisodes(options: DisplayEpisodesOptions): DisplayStreams
       actor = episodes;
       let episode = 0;
       let shown = episodes.episode(episode);
-      env = await makeEnv(options.envId, {
-        task: shown.task,
-        robot: options.robot,
-        maxEpisodeSteps: options.maxEpisodeSteps,
-        reward: options.reward,
-        observeTask: options.observeTask,
-      });
+      const { env: id, robot, maxEpisodeSteps, reward, observeTask } = options.run;
+      env = await makeEnv(id, { task: shown.task, robot, maxEpisodeSteps, reward, observeTask });
       if (closed) return;
       const tickMs = () => 1000 / ((options.fps ?? 1 / env!.dt) * speed);
       let act: (obs: Float32Array) => Float32Array = () => new Float32Array(0);

@@ -72,7 +72,7 @@ export function demoStreams(options: Partial<DemoStreamsOptions> = {}): DemoStre
   const speed$ = new BehaviorSubject(1);
   const display = displayEpisodes({
     runId: config.runId,
-    envId: config.env,
+    run: { env: config.env },
     fps: config.fps,
     framesPerTick: config.framesPerTick,
     speed$,

@@ -20,9 +20,7 @@ function setup(speed = 1) {
   const calls = { getTask: 0 };
   const live = liveRollouts({
     runId: 'test',
-    envId: 'ball-nav',
-    policy: policyConfig,
-    maxEpisodeSteps: 5,
+    run: { env: 'ball-nav', policy: policyConfig, maxEpisodeSteps: 5 },
     speed$: new BehaviorSubject(speed),
     getTask: () => {
       calls.getTask++;
@@ -93,9 +91,7 @@ describe('live rollouts', () => {
     const xAfter = async (context: Float32Array | null) => {
       const live = liveRollouts({
         runId: 'test',
-        envId: 'ball-nav',
-        policy: config,
-        maxEpisodeSteps: 20,
+        run: { env: 'ball-nav', policy: config, maxEpisodeSteps: 20 },
         speed$: new BehaviorSubject(100),
         getTask: () => ({ task, taskIndex: 0, k: 1 }),
         getParams: () => ({ params, obsNorm: null, context }),
@@ -120,10 +116,7 @@ describe('live rollouts', () => {
     policy.dispose();
     const live = liveRollouts({
       runId: 'oracle',
-      envId: 'ant',
-      policy: policyConfig,
-      maxEpisodeSteps: 5,
-      observeTask: true,
+      run: { env: 'ant', policy: policyConfig, maxEpisodeSteps: 5, observeTask: true },
       speed$: new BehaviorSubject(100),
       getTask: () => ({ task, taskIndex: 0, k: 0 }),
       getParams: () => ({ params, obsNorm: null }),
