@@ -151,6 +151,16 @@ export function envDims(id: string, robot?: RobotSpec): { obsDim: number; actDim
   return { obsDim: observationSize(robot), actDim: actionRanges(robot).length };
 }
 
+/** The error for a robot (`field`: `value`) given to env `id`, which takes none: it names the envs that do. */
+export function robotRefused(id: string, field: string, value: string): TerrariumError {
+  const legged = entries.filter((e) => e.robot).map((e) => e.id);
+  return new TerrariumError(
+    field,
+    value,
+    `unset for ${id} (a robot replaces a legged env's: ${legged.join(', ')})`,
+  );
+}
+
 export function registerEnv(entry: EnvEntry): void {
   const index = entries.findIndex((e) => e.id === entry.id);
   if (index >= 0) entries[index] = entry;
