@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { dirname, extname, join, resolve, sep } from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { TerrariumError } from '../core/errors.js';
+import { readJsonFile } from '../core/json-file.js';
 import { loadLatestCheckpoint, readRunConfig } from '../meta/checkpoint.js';
 import { isSineConfig, parseTrainConfig, type TrainConfig, withOverrides } from '../meta/config.js';
 import { checkRedis, parseQueueUrl } from '../meta/queue/connection.js';
@@ -38,18 +39,10 @@ export interface TrainOptions {
 }
 
 export async function readConfigFile(path: string): Promise<TrainConfig> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch {
-    throw new TerrariumError('--config', path, 'a readable JSON file');
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new TerrariumError('--config', path, 'valid JSON', (error as Error).message);
-  }
+  const json = await readJsonFile(path, {
+    unreadable: () => new TerrariumError('--config', path, 'a readable JSON file'),
+    invalid: (_text, reason) => new TerrariumError('--config', path, 'valid JSON', reason),
+  });
   return parseTrainConfig(json, dirname(path));
 }
 

@@ -23,6 +23,8 @@ import { policyKind } from '../meta/run-policy.js';
 import { makeMetaLearner } from '../meta/trainer.js';
 import { intOption, pathOption } from './options.js';
 import { checkRunRobotFlag, RUN_ROBOT_HELP } from './robot-option.js';
+import { serveView } from './view-session.js';
+import { ViewTasks } from './view-tasks.js';
 
 export interface ViewOptions {
   run: string;
@@ -71,17 +73,14 @@ export async function startView(options: ViewOptions): Promise<ViewSession> {
   checkRunRobotFlag(options.robot, config, options.run);
   const entry = envEntry(config.env);
   const distribution = entry.distribution(config.tasks, config.robot);
-  const tasks =
-    options.tasks === 'test'
-      ? distribution.testTasks(options.count)
-      : distribution.sampleTrain(options.count, options.seed);
+  const tasks = new ViewTasks(distribution, options);
   const learner = await makeMetaLearner(config);
   const runner = createJobRunner({ workers: options.workers ?? 1 });
   const runId = basename(resolve(options.run));
   const adaptation$ = new Subject<AdaptationEvent>();
   const speed$ = new BehaviorSubject(1);
   const init: Shown = {
-    task: tasks[0],
+    task: tasks.list[0],
     taskIndex: 0,
     k: 0,
     params: loaded.params,
@@ -111,12 +110,7 @@ export async function startView(options: ViewOptions): Promise<ViewSession> {
   };
   const { scenes$, frames$ } = liveRollouts({
     runId,
-    envId: config.env,
-    robot: config.robot,
-    policy: config.policy,
-    maxEpisodeSteps: config.maxEpisodeSteps,
-    reward: config.reward,
-    observeTask: config.observeTask,
+    run: config,
     speed$,
     getTask: () => {
       const shown = next();
@@ -126,9 +120,6 @@ export async function startView(options: ViewOptions): Promise<ViewSession> {
   });
 
   let stopped = false;
-  let nextTask = 0;
-  // The newest task a page sent, not yet shown: one slot, so pages cannot make the server hold more.
-  let custom: unknown;
   let interrupt = false;
   const adapt = async (task: unknown, taskIndex: number, round: number) => {
     const seed = deriveSeed(options.seed, round, taskIndex);
@@ -163,13 +154,8 @@ export async function startView(options: ViewOptions): Promise<ViewSession> {
   const produce = async () => {
     for (let round = 0; !stopped; round++) {
       interrupt = false;
-      const own = custom;
-      custom = undefined;
-      if (own !== undefined) await adapt(own, -1, round);
-      else {
-        const index = nextTask++ % tasks.length;
-        await adapt(tasks[index], index, round);
-      }
+      const { task, taskIndex } = tasks.take();
+      await adapt(task, taskIndex, round);
     }
   };
   const producing = produce().catch((error) => {
@@ -197,36 +183,21 @@ export async function startView(options: ViewOptions): Promise<ViewSession> {
     learner.dispose();
     adaptation$.complete();
   };
-  const viewer = await server
-    .startViewerServer({
-      streams,
-      port: options.port,
-      host: options.host,
-      token: options.token,
-      taskSchema: entry.taskSchema,
-      onTask: (task) => {
-        custom = task;
-        interrupt = true;
-        ready.length = 0;
-        wakeProducer();
-      },
-      onControl: (message) => {
-        if (message.type === 'speed') speed$.next(message.value);
-        if (message.type === 'select' && message.taskIndex !== undefined) {
-          if (message.taskIndex >= tasks.length) {
-            throw new TerrariumError('select.taskIndex', message.taskIndex, `an index below ${tasks.length}`);
-          }
-          nextTask = message.taskIndex;
-          interrupt = true;
-          ready.length = 0;
-          wakeProducer();
-        }
-      },
-    })
-    .catch(async (error: unknown) => {
-      await shutDown();
-      throw error;
-    });
+  const viewer = await serveView(options, {
+    streams,
+    taskSchema: entry.taskSchema,
+    tasks,
+    speed$,
+    // A page's task or selection is shown next: drop the steps prepared for the current task.
+    onTaskChange: () => {
+      interrupt = true;
+      ready.length = 0;
+      wakeProducer();
+    },
+  }).catch(async (error: unknown) => {
+    await shutDown();
+    throw error;
+  });
   return {
     url: viewer.url,
     async close() {

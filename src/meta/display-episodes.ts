@@ -21,24 +21,34 @@ export interface DisplayEpisode {
   k: number;
   /** Seed of the episode's env.reset. */
   seed: number;
-  act: (obs: Float32Array) => Float32Array;
+  /** The actions on `env`, once it is reset to `task` (an actor sizes its policy from the env's spaces). */
+  actOn(env: Env<unknown>): (obs: Float32Array) => Float32Array;
 }
 
-/** Built once per watching session (first subscriber); `close` frees what it holds when the last one leaves. */
+/**
+ * Built once per watching session (first subscriber); `close` frees what it holds when the last one leaves. The
+ * first episode is asked for before the env exists: the env is built for its task, since a task can set the
+ * observation's size (an oracle's task features: a crippled leg adds a one-hot).
+ */
 export interface DisplayActor {
-  episode(env: Env<unknown>, episode: number): DisplayEpisode;
+  episode(episode: number): DisplayEpisode;
   close?(): void;
 }
 
-export interface DisplayEpisodesOptions {
-  runId: string;
-  envId: string;
+/** The env a run trains on, as its config names it: the display env is built the same way. */
+export interface RunEnv {
+  env: string;
   /** The robot of a legged env (absent: the shipped one). */
   robot?: RobotSpec;
   maxEpisodeSteps?: number;
   reward?: RewardPreset;
   /** The env appends the task's parameters to the observation (an oracle's policy). */
   observeTask?: boolean;
+}
+
+export interface DisplayEpisodesOptions {
+  runId: string;
+  run: RunEnv;
   actor: () => DisplayActor;
   /** Ticks per second of wall time at speed 1 (default: real time, 1 / env.dt). */
   fps?: number;
@@ -77,24 +87,21 @@ export function displayEpisodes(options: DisplayEpisodesOptions): DisplayStreams
     let env: Env<unknown> | null = null;
     let actor: DisplayActor | null = null;
     const loop = async () => {
-      env = await makeEnv(options.envId, {
-        robot: options.robot,
-        maxEpisodeSteps: options.maxEpisodeSteps,
-        reward: options.reward,
-        observeTask: options.observeTask,
-      });
+      const episodes = options.actor();
+      actor = episodes;
+      let episode = 0;
+      let shown = episodes.episode(episode);
+      const { env: id, robot, maxEpisodeSteps, reward, observeTask } = options.run;
+      env = await makeEnv(id, { task: shown.task, robot, maxEpisodeSteps, reward, observeTask });
       if (closed) return;
-      actor = options.actor();
       const tickMs = () => 1000 / ((options.fps ?? 1 / env!.dt) * speed);
-      let episode = -1;
-      let shown: DisplayEpisode | null = null;
+      let act: (obs: Float32Array) => Float32Array = () => new Float32Array(0);
       let obs: Float32Array = new Float32Array(0);
       let step = 0;
       let episodeReturn = 0;
       const start = (e: Env<unknown>) => {
-        episode++;
-        shown = actor!.episode(e, episode);
         obs = e.reset({ task: shown.task, seed: shown.seed }).obs;
+        act = shown.actOn(e);
         step = 0;
         episodeReturn = 0;
         const { taskIndex, k } = shown;
@@ -105,7 +112,7 @@ export function displayEpisodes(options: DisplayEpisodesOptions): DisplayStreams
         const started = performance.now();
         while (paused && !closed) await sleep(50);
         for (let i = 0; i < framesPerTick && !closed; i++) {
-          const result = env.step(shown!.act(obs));
+          const result = env.step(act(obs));
           episodeReturn += result.reward;
           const poses = env.poses();
           subscriber.next({
@@ -118,7 +125,10 @@ export function displayEpisodes(options: DisplayEpisodesOptions): DisplayStreams
           });
           obs = result.obs;
           step++;
-          if (result.terminated || result.truncated) start(env);
+          if (result.terminated || result.truncated) {
+            shown = episodes.episode(++episode);
+            start(env);
+          }
         }
         await sleep(tickMs() - (performance.now() - started));
       }
