@@ -68,6 +68,8 @@ export interface RedisOptions {
   tls?: TlsFiles;
   /** Interfaces to listen on (default 127.0.0.1). */
   bind?: string[];
+  /** More redis-server arguments (before ours: the port and interfaces are always ours). */
+  args?: string[];
 }
 
 /** Starts redis-server on a free loopback port: plain or TLS-only, with or without a password. */
@@ -75,6 +77,7 @@ export async function startRedis(options: RedisOptions = {}): Promise<RedisServe
   const port = await freePort();
   const { tls } = options;
   const args = [
+    ...(options.args ?? []),
     ...(tls
       ? ['--port', '0', '--tls-port', String(port), '--tls-cert-file', tls.cert, '--tls-key-file', tls.key]
       : ['--port', String(port)]),
@@ -109,15 +112,21 @@ export interface WorkerProcess {
 }
 
 /** `terrarium worker --queue URL ...` as a child process; resolves once it is connected. */
-export async function startWorker(
+export function startWorker(
   url: string,
   args: string[] = [],
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, ['bin/terrarium.js', 'worker', '--queue', url, ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env,
-  });
+  return startWorkerCommand(process.execPath, ['bin/terrarium.js', 'worker', '--queue', url, ...args], env);
+}
+
+/** A command that runs `terrarium worker` (through a shell, say); resolves once the worker is connected. */
+export async function startWorkerCommand(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<WorkerProcess> {
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
   let out = '';
   const listeners = new Set<() => void>();
   const append = (chunk: Buffer) => {
