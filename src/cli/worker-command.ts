@@ -47,7 +47,11 @@ export function registerWorkerCommand(program: Command): void {
   program
     .command('worker')
     .description('run adaptation jobs of `train --queue` / `pretrain --queue` runs from a Redis queue')
-    .requiredOption('--queue <url>', 'Redis URL: redis://[user:pass@]host:port[/db], or rediss:// for TLS')
+    .requiredOption(
+      '--queue <url>',
+      'Redis URL: redis://[user:pass@]host:port[/db], or rediss:// for TLS; the password may come from ' +
+        'TERRARIUM_QUEUE_PASSWORD instead (off the command line)',
+    )
     .option('--queue-ca <file>', QUEUE_CA_HELP, pathOption('--queue-ca'))
     .option(
       '--concurrency <n>',

@@ -8,7 +8,7 @@ import { existsSync, readFileSync, symlinkSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseQueueUrl } from '../../src/meta/queue/connection.js';
+import { PASSWORD_ENV, queueConnection } from '../../src/meta/queue/connection.js';
 import { tempDir } from '../meta/helpers.js';
 import {
   type RedisServer,
@@ -21,7 +21,8 @@ import { type ComposeService, readComposeFile } from './compose-file.js';
 
 const PASSWORD = 'compose-test-pw-31c7';
 const compose = readComposeFile('deploy/compose.yaml', { REDIS_PASSWORD: PASSWORD });
-const redisUrl = compose.environment.get('REDIS_URL') ?? '';
+const environment = Object.fromEntries(compose.environment);
+const redisUrl = environment.REDIS_URL ?? '';
 
 function service(name: string): ComposeService {
   const found = compose.services.get(name);
@@ -41,7 +42,7 @@ function script(name: string): string {
 function terrariumArgs(name: string): string[] {
   const args = script(name).replace(/^exec node bin\/terrarium\.js /, '');
   const words = execFileSync('sh', ['-c', `set -- ${args}; printf '%s\\0' "$@"`], {
-    env: { ...process.env, REDIS_URL: redisUrl },
+    env: { ...process.env, ...environment },
     encoding: 'utf8',
   });
   return words.split('\0').slice(0, -1);
@@ -80,10 +81,12 @@ describe('deploy/compose.yaml against the CLI', () => {
     expect(seen).toEqual(['train', 'worker']);
   });
 
-  it("its REDIS_URL names the redis service and the password that service's redis-server requires", () => {
-    const connection = parseQueueUrl(redisUrl);
+  it("its REDIS_URL names the redis service, and its environment the password that service's redis-server requires", () => {
+    expect(redisUrl).not.toContain(PASSWORD);
+    const connection = queueConnection(redisUrl, undefined, environment);
     expect(compose.services.has(connection.host)).toBe(true);
     expect(connection).toMatchObject({ port: 6379, password: PASSWORD, tls: false });
+    expect(environment[PASSWORD_ENV]).toBe(PASSWORD);
     const command = service('redis').command!;
     expect(command[0]).toBe('redis-server');
     expect(command[command.indexOf('--requirepass') + 1]).toBe(PASSWORD);
@@ -103,8 +106,9 @@ describe('deploy/compose.yaml outside Docker', () => {
     redis = await startRedis({ args: redisArgs });
     const env = {
       ...process.env,
+      ...environment,
       PATH: `${dirname(process.execPath)}:${process.env.PATH}`,
-      REDIS_URL: redisUrl.replace('@redis:6379/', `@127.0.0.1:${redis.port}/`),
+      REDIS_URL: redisUrl.replace('//redis:6379/', `//127.0.0.1:${redis.port}/`),
     };
     workers = await Promise.all(
       Array.from({ length: service('worker').replicas }, () =>

@@ -12,6 +12,8 @@ import { makeCertificates } from './tls-certs.js';
 
 const PASSWORD = 'pw-9f3c1e7a-secret';
 const WRONG = 'not-it-4711';
+/** The password given the other way, in the environment (off the command line). */
+const PASSWORD_IN_ENV = { ...process.env, TERRARIUM_QUEUE_PASSWORD: PASSWORD };
 
 /** A config file for a queue run as small as one can be: 2 iterations of 2 sine tasks. */
 function tinyConfigFile(): { dir: string; config: string } {
@@ -57,21 +59,24 @@ describe('a Redis with a password (requirepass)', () => {
   let worker: WorkerProcess;
   beforeAll(async () => {
     redis = await startRedis({ password: PASSWORD });
-    worker = await startWorker(redis.url);
+    worker = await startWorker(`redis://127.0.0.1:${redis.port}`, [], PASSWORD_IN_ENV);
   });
   afterAll(async () => {
     await worker?.kill('SIGTERM');
     await redis?.stop();
   });
 
-  it('redis://:PASSWORD@ trains on a worker process; the password is in no output and no file of the run', async () => {
+  it('the password in the URL or in TERRARIUM_QUEUE_PASSWORD trains on a worker process; it is in no output and no file of the run', async () => {
     const { dir, config } = tinyConfigFile();
     const out = join(dir, 'run');
     const trained = await terrarium(['train', '--config', config, '--out', out, '--queue', redis.url]);
     expect(trained.code, trained.stderr).toBe(0);
     expect(trained.stdout).toContain(`jobs on the queue at redis://:***@127.0.0.1:${redis.port}`);
     expect(worker.output()).toMatch(/terrarium-run-[0-9a-f]{8}: iteration 1, task \d+ done/);
-    const json = await terrarium(['pretrain', '--run', out, '--queue', redis.url, '--json']);
+    const json = await terrarium(
+      ['pretrain', '--run', out, '--queue', `redis://127.0.0.1:${redis.port}`, '--json'],
+      { env: PASSWORD_IN_ENV },
+    );
     expect(json.code, json.stderr).toBe(0);
     expect(json.stdout).toContain('"queue":{"workers":1');
     for (const text of [trained.stdout, trained.stderr, json.stdout, json.stderr, worker.output()])
@@ -102,7 +107,7 @@ describe('a Redis with a password (requirepass)', () => {
     expect(hello).not.toContain(PASSWORD);
   }, 60_000);
 
-  it('a wrong or missing password stops train and worker at once: one line naming --queue and the cause, no password', async () => {
+  it('a wrong, missing or doubly given password stops train and worker at once: one line naming --queue and the cause, no password', async () => {
     const { dir, config } = tinyConfigFile();
     const shown = `redis://:\\*\\*\\*@127\\.0\\.0\\.1:${redis.port}`;
     const wrongUrl = redis.url.replace(PASSWORD, WRONG);
@@ -123,7 +128,12 @@ describe('a Redis with a password (requirepass)', () => {
     const lonely = await terrarium(['worker', '--queue', wrongUrl]);
     expect(lonely.code).toBe(2);
     expect(oneLine(lonely.stderr)).toMatch(new RegExp(`^terrarium: --queue: .*"${shown}" \\(WRONGPASS`));
-    for (const result of [wrong, missing, lonely]) {
+    const twice = await terrarium(['worker', '--queue', redis.url], { env: PASSWORD_IN_ENV });
+    expect(twice).toMatchObject({
+      code: 2,
+      stderr: `terrarium: --queue: expected a URL without a password, as TERRARIUM_QUEUE_PASSWORD gives one, got "redis://:***@127.0.0.1:${redis.port}"; see terrarium worker --help\n`,
+    });
+    for (const result of [wrong, missing, lonely, twice]) {
       expect(result.stdout + result.stderr).not.toContain(WRONG);
       expect(result.stdout + result.stderr).not.toContain(PASSWORD);
     }

@@ -56,9 +56,19 @@ export function parseQueueUrl(text: string, flag = '--queue'): QueueConnection {
   };
 }
 
-/** `--queue URL [--queue-ca FILE]`: the URL's connection, trusting the CA file's certificates for TLS. */
-export function queueConnection(url: string, caFile?: string): QueueConnection {
-  const connection = parseQueueUrl(url);
+/** Where a password may come from instead of the URL, to keep it off command lines (`ps` shows those to all). */
+export const PASSWORD_ENV = 'TERRARIUM_QUEUE_PASSWORD';
+
+/**
+ * `--queue URL [--queue-ca FILE]`: the URL's connection, with the password of `TERRARIUM_QUEUE_PASSWORD` if set,
+ * trusting the CA file's certificates for TLS.
+ */
+export function queueConnection(
+  url: string,
+  caFile?: string,
+  env: NodeJS.ProcessEnv = process.env,
+): QueueConnection {
+  const connection = withPassword(parseQueueUrl(url), env[PASSWORD_ENV]);
   if (caFile === undefined) return connection;
   if (!connection.tls) {
     throw new TerrariumError(
@@ -84,6 +94,16 @@ export function queueConnection(url: string, caFile?: string): QueueConnection {
     );
   }
   return { ...connection, ca };
+}
+
+function withPassword(c: QueueConnection, password: string | undefined): QueueConnection {
+  if (password === undefined || password === '') return c;
+  if (c.password !== undefined) {
+    throw new TerrariumError('--queue', c.shown, `a URL without a password, as ${PASSWORD_ENV} gives one`);
+  }
+  const url = new URL(c.shown);
+  url.password = 'x';
+  return { ...c, password, shown: redact(url.toString()) };
 }
 
 function redact(text: string): string {
