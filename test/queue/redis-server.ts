@@ -64,8 +64,10 @@ export interface TlsFiles {
 export interface RedisOptions {
   /** `requirepass`: clients must give this password. */
   password?: string;
-  /** TLS only (no plain port), clients unauthenticated by certificate; the URL is then rediss://. */
+  /** TLS only (no plain port); the URL is then rediss://. */
   tls?: TlsFiles;
+  /** With tls: Redis's default, `tls-auth-clients yes` (clients must show a certificate); otherwise `no`. */
+  clientCertificates?: boolean;
   /** Interfaces to listen on (default 127.0.0.1). */
   bind?: string[];
   /** More redis-server arguments (before ours: the port and interfaces are always ours). */
@@ -81,8 +83,9 @@ export async function startRedis(options: RedisOptions = {}): Promise<RedisServe
     ...(tls
       ? ['--port', '0', '--tls-port', String(port), '--tls-cert-file', tls.cert, '--tls-key-file', tls.key]
       : ['--port', String(port)]),
-    // Redis asks TLS clients for a certificate unless told not to; ours authenticate with the password.
-    ...(tls ? ['--tls-ca-cert-file', tls.ca, '--tls-auth-clients', 'no'] : []),
+    ...(tls
+      ? ['--tls-ca-cert-file', tls.ca, '--tls-auth-clients', options.clientCertificates ? 'yes' : 'no']
+      : []),
     '--bind',
     ...(options.bind ?? ['127.0.0.1']),
     ...(options.password ? ['--requirepass', options.password] : []),

@@ -54,7 +54,10 @@ function oneLine(stderr: string): string {
   return stderr;
 }
 
-describe('a Redis with a password (requirepass)', () => {
+// Each test runs the CLI several times (a few seconds each, more on a busy machine).
+const SLOW = { timeout: 180_000 };
+
+describe('a Redis with a password (requirepass)', SLOW, () => {
   let redis: RedisServer;
   let worker: WorkerProcess;
   beforeAll(async () => {
@@ -105,7 +108,7 @@ describe('a Redis with a password (requirepass)', () => {
     await viewer.close();
     expect(hello).toContain(`"names":["${worker.output().match(/^worker (\S+) on /m)![1]}"]`);
     expect(hello).not.toContain(PASSWORD);
-  }, 60_000);
+  });
 
   it('a wrong, missing or doubly given password stops train and worker at once: one line naming --queue and the cause, no password', async () => {
     const { dir, config } = tinyConfigFile();
@@ -141,7 +144,7 @@ describe('a Redis with a password (requirepass)', () => {
   });
 });
 
-describe('TLS: a rediss:// URL', () => {
+describe('TLS: a rediss:// URL', SLOW, () => {
   // The certificate names 127.0.0.1 only; the server also listens on 127.0.0.2, an address it does not name.
   const certs = makeCertificates(['127.0.0.1']);
   let redis: RedisServer;
@@ -181,7 +184,7 @@ describe('TLS: a rediss:// URL', () => {
     expectNoPasswordIn(out);
   });
 
-  it('an untrusted certificate, a certificate for another host and a plain redis:// URL are refused in one line', async () => {
+  it('an untrusted certificate, one for another host, a plain redis:// URL, a server that wants a client certificate: one line each', async () => {
     const { dir, config } = tinyConfigFile();
     const train = (url: string, ...extra: string[]) =>
       terrarium(['train', '--config', config, '--out', join(dir, 'run'), '--queue', url, ...extra]);
@@ -200,7 +203,13 @@ describe('TLS: a rediss:// URL', () => {
     expect(oneLine(plain.stderr)).toMatch(
       /^terrarium: --queue: expected a reachable Redis server, got "redis:/,
     );
-    for (const result of [untrusted, otherHost, plain])
+    const mutual = await startRedis({ password: PASSWORD, tls: certs, clientCertificates: true });
+    const noClientCertificate = await train(mutual.url, '--queue-ca', certs.ca).finally(() => mutual.stop());
+    expect(noClientCertificate.code).toBe(2);
+    expect(oneLine(noClientCertificate.stderr)).toMatch(
+      /^terrarium: --queue: .* \(the server asks for a client certificate, which terrarium does not send: set tls-auth-clients no in redis\.conf\); see terrarium train --help\n$/,
+    );
+    for (const result of [untrusted, otherHost, plain, noClientCertificate])
       expect(result.stdout + result.stderr).not.toContain(PASSWORD);
     expect(existsSync(join(dir, 'run'))).toBe(false);
   });

@@ -171,7 +171,11 @@ export async function checkRedis(c: QueueConnection, flag = '--queue'): Promise<
 function shorter(cause: string): string {
   if (cause.startsWith('NOAUTH'))
     return 'NOAUTH: the server requires a password: redis://:PASSWORD@host:port';
-  return cause;
+  if (cause.includes('alert certificate required')) {
+    return 'the server asks for a client certificate, which terrarium does not send: set tls-auth-clients no in redis.conf';
+  }
+  // OpenSSL's messages span lines; ours are one.
+  return cause.replace(/\s+/g, ' ').trim();
 }
 
 /** The sorted set where trainers announce their queues (score: Redis's clock, ms) and workers look for them. */
