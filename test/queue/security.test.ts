@@ -11,7 +11,8 @@ import { type RedisServer, startRedis, startWorker, type WorkerProcess } from '.
 import { makeCertificates } from './tls-certs.js';
 
 const PASSWORD = 'pw-9f3c1e7a-secret';
-const WRONG = 'not-it-4711';
+/** With an `@`, which a careless redaction would cut at (and show the rest). */
+const WRONG = 'not@it-4711';
 /** The password given the other way, in the environment (off the command line). */
 const PASSWORD_IN_ENV = { ...process.env, TERRARIUM_QUEUE_PASSWORD: PASSWORD };
 
@@ -136,7 +137,13 @@ describe('a Redis with a password (requirepass)', SLOW, () => {
       code: 2,
       stderr: `terrarium: --queue: expected a URL without a password, as TERRARIUM_QUEUE_PASSWORD gives one, got "redis://:***@127.0.0.1:${redis.port}"; see terrarium worker --help\n`,
     });
-    for (const result of [wrong, missing, lonely, twice]) {
+    // A password with a `/` breaks the URL; the message still shows none of it.
+    const broken = await terrarium(['worker', '--queue', `redis://:pa/ss-${WRONG}@127.0.0.1:${redis.port}`]);
+    expect(broken).toMatchObject({
+      code: 2,
+      stderr: `terrarium: --queue: expected a redis://[user:pass@]host:port[/db] or rediss:// (TLS) URL, got "redis://:***@127.0.0.1:${redis.port}"; see terrarium worker --help\n`,
+    });
+    for (const result of [wrong, missing, lonely, twice, broken]) {
       expect(result.stdout + result.stderr).not.toContain(WRONG);
       expect(result.stdout + result.stderr).not.toContain(PASSWORD);
     }

@@ -106,8 +106,9 @@ function withPassword(c: QueueConnection, password: string | undefined): QueueCo
   return { ...c, password, shown: redact(url.toString()) };
 }
 
+/** Everything from the user's colon to the last `@` goes: a password may hold `@` or `/` (a URL that then fails). */
 function redact(text: string): string {
-  return text.replace(/^(\w+:\/\/[^:@/]*:)[^@/]*@/, '$1***@');
+  return text.replace(/^(\w+:\/\/[^:@/]*:).*@/, '$1***@');
 }
 
 /** ioredis options (through BullMQ's `connection`): reconnects every 0.2-2 s, for as long as it takes. */
