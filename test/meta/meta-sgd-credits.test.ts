@@ -47,8 +47,16 @@ describe('Meta-SGD step sizes, by hand', () => {
     const multipliers = [f32(1, 2), f32(1, 1)];
     const perStep = adaptationCredits(adaptation, multipliers, 0.5, 2, true);
     expect(perStep.map((c) => [Array.from(c.from), Array.from(c.to), Array.from(c.gradient)])).toEqual([
-      [[0, 0], [1, 2], [1, -2]],
-      [[1, 2], [1.5, 1], [4, 3]],
+      [
+        [0, 0],
+        [1, 2],
+        [1, -2],
+      ],
+      [
+        [1, 2],
+        [1.5, 1],
+        [4, 3],
+      ],
     ]);
     const shared = adaptationCredits(adaptation, multipliers, 0.5, 2, false);
     expect(shared).toHaveLength(1);
@@ -60,8 +68,8 @@ describe('Meta-SGD step sizes, by hand', () => {
     // Past the vectors learned, the last one is used: one vector (1, 2) for both updates.
     const oneVector = adaptationCredits(adaptation, [f32(1, 2)], 0.5, 1, false);
     expect(Array.from(oneVector[0]!.gradient)).toEqual([1, -1]);
-    expect(() => adaptationCredits({ ...adaptation, finalGradient: null }, multipliers, 0.5, 2, false)).toThrow(
-      'adaptationCredits: no gradient measured after the last update',
-    );
+    expect(() =>
+      adaptationCredits({ ...adaptation, finalGradient: null }, multipliers, 0.5, 2, false),
+    ).toThrow('adaptationCredits: no gradient measured after the last update');
   });
 });
