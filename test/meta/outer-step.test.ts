@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { RlTrainConfig } from '../../src/meta/config.js';
+import { parseTrainConfig, type RlTrainConfig } from '../../src/meta/config.js';
 import type { AdaptResult } from '../../src/meta/meta-learner.js';
 import { stepScalesInit } from '../../src/meta/meta-sgd.js';
 import { innerMultipliers, type MetaState, outerStep } from '../../src/meta/outer-step.js';
 import { adamInit } from '../../src/meta/reptile.js';
-import { tinyBallNav } from './helpers.js';
 
 // The meta step on hand-made adaptation results of two tasks over two parameters, every number exact in binary.
 // theta = (1, 2); task A adapts to (2, 1), its last inner update started at (1.5, 2); task B adapts to (1, 4) from
@@ -41,7 +40,16 @@ function state(extra: Partial<MetaState> = {}): MetaState {
   return { params: THETA, obsNorm: 'init stats', adam: adamInit(2), stepScales: null, ...extra };
 }
 
-const config = (overrides: Record<string, unknown>) => tinyBallNav(overrides) as RlTrainConfig;
+// A ball-nav config as helpers.ts's tinyBallNav, parsed here: importing the trainer would slow every mutant's run.
+const config = (overrides: Record<string, unknown>) =>
+  parseTrainConfig({
+    env: 'ball-nav',
+    iterations: 2,
+    metaBatchSize: 2,
+    inner: { steps: 2, episodesPerUpdate: 2, learner: { algo: 'vpg', alpha: 0.3, baseline: 'linear' } },
+    policy: { hiddenSizes: [8], activation: 'relu', obsNorm: true, valueFunction: false },
+    ...overrides,
+  }) as RlTrainConfig;
 
 describe('the outer (meta) step on hand-made adaptation results', () => {
   it('Reptile with SGD moves theta by eps * mean_i(theta_i - theta)', () => {
