@@ -14,4 +14,19 @@ describe('sample summaries', () => {
       expect(() => summary([])).toThrow('values: expected a non-empty sample, got "[]"');
     }
   });
+
+  it('median orders numerically, not as text, and leaves its input as it was', () => {
+    const values = [10, 9, 100, 1];
+    expect(median(values)).toBe(9.5);
+    expect(values).toEqual([10, 9, 100, 1]);
+    expect(median([10, 2, 9])).toBe(9);
+    expect(median([-1, -10, -2])).toBe(-2);
+    expect(median([7])).toBe(7);
+  });
+
+  it('spread of one value, and of values all above or all below zero', () => {
+    expect(spread([3])).toEqual({ min: 3, mean: 3, max: 3 });
+    expect(spread([5, 7, 6])).toEqual({ min: 5, mean: 6, max: 7 });
+    expect(spread([-5, -7, -6])).toEqual({ min: -7, mean: -6, max: -5 });
+  });
 });

@@ -1,0 +1,44 @@
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { writeDurable } from '../../src/core/durable-write.js';
+import { tempDir } from '../meta/helpers.js';
+
+// The in-process half of writeDurable's contract; the crash windows are test/meta/crash-atomicity.test.ts's.
+describe('a durable write', () => {
+  it('writes text as UTF-8 and bytes as they are, replacing what was there, and leaves no temp file', async () => {
+    const dir = tempDir();
+    const path = join(dir, 'latest');
+    await writeDurable(path, 'ckpt-000001.json\n');
+    expect(readFileSync(path, 'utf8')).toBe('ckpt-000001.json\n');
+    await writeDurable(path, 'é\n');
+    expect(readFileSync(path)).toEqual(Buffer.from([0xc3, 0xa9, 0x0a]));
+    const bytes = Buffer.from([0, 255, 10, 13, 128]);
+    await writeDurable(path, bytes);
+    expect(readFileSync(path)).toEqual(bytes);
+    await writeDurable(path, '');
+    expect(readFileSync(path, 'utf8')).toBe('');
+    expect(readdirSync(dir)).toEqual(['latest']);
+  });
+
+  it('a write that cannot land throws and leaves the target as it was, and no temp file', async () => {
+    const dir = tempDir();
+    // A directory where the file should go: the rename over it fails after the temp file is written.
+    const target = join(dir, 'checkpoint.json');
+    mkdirSync(target);
+    writeFileSync(join(target, 'inside'), 'kept');
+    await expect(writeDurable(target, 'new contents')).rejects.toThrow();
+    expect(readdirSync(dir)).toEqual(['checkpoint.json']);
+    expect(readFileSync(join(target, 'inside'), 'utf8')).toBe('kept');
+    // A missing directory: nothing can be opened, nothing is left behind.
+    await expect(writeDurable(join(dir, 'missing', 'x.json'), 'x')).rejects.toThrow(/ENOENT/);
+    expect(readdirSync(dir)).toEqual(['checkpoint.json']);
+  });
+
+  it('with a fault name but no TERRARIUM_FAULT in the environment, writes as without one', async () => {
+    expect(process.env.TERRARIUM_FAULT ?? '').toBe('');
+    const path = join(tempDir(), 'latest');
+    await writeDurable(path, 'a\n', 'latest');
+    expect(readFileSync(path, 'utf8')).toBe('a\n');
+  });
+});
