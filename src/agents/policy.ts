@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { parseWith, TerrariumError } from '../core/errors.js';
 import { Rng } from '../core/rng.js';
 import { denseLayer } from './dense-layer.js';
-import { type Activation, type ParamSpec, paramLayout, TypedMlp } from './mlp.js';
+import { type ParamSpec, paramLayout, TypedMlp } from './mlp.js';
 import {
   batchObsNorm,
   cloneObsNorm,
