@@ -1,6 +1,7 @@
 /**
  * Reptile meta-training, top to bottom. Each meta-iteration:
- *   1. eps from the linear schedule; a meta-batch of training tasks from the task RNG;
+ *   1. eps from the linear schedule; a meta-batch of training tasks from the task RNG (with `tasks.curriculum`,
+ *      from the current level's band; the batch's return then moves the level, src/envs/curriculum.ts);
  *   2. one self-contained adapt job per task (theta, task, seed = deriveSeed(runSeed, iteration, taskIndex)), run
  *      in parallel on the worker pool (or one after another in this thread with `workers: 0`);
  *   3. the meta step (outer-step.ts, on the flat parameters): plain Reptile, Adam on the pseudo-gradient, or FOMAML;
