@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { envEntry } from '../../src/envs/registry.js';
 import type { RlTrainConfig } from '../../src/meta/config.js';
 import type { ContextRegressionReport } from '../../src/meta/eval/context-regression.js';
+import { taskParameters } from '../../src/meta/eval/task-parameters.js';
 import { tempDir, tinyBallNav, train } from '../meta/helpers.js';
 import { terrarium } from '../run-cli.js';
 
@@ -108,5 +109,44 @@ describe('terrarium eval --context-regression', () => {
     );
     const folds = await terrarium(['eval', '--run', run, '--folds', '3']);
     expect(folds.stderr).toContain('--folds: expected unset without --context-regression, got 3');
+  });
+});
+
+describe('the task parameters a context is regressed on', () => {
+  it('a legged task: goal, dynamics, crippled leg, terrain kind, and each kind parameter (0 on other ground)', () => {
+    const dynamics = { massScale: 1.5, friction: 0.4, motorStrength: 0.9, jointDamping: 1, gravityScale: 1 };
+    const stairs = taskParameters({
+      goal: { kind: 'direction', direction: [-1, 0] },
+      dynamics: { ...dynamics, crippledLeg: 2 },
+      terrain: { kind: 'stairs', stepHeight: 0.12, stepWidth: 0.8 },
+    });
+    expect(stairs).toMatchObject({
+      'goal.direction.x': -1,
+      'goal.direction.y': 0,
+      'dynamics.massScale': 1.5,
+      'dynamics.friction': 0.4,
+      'dynamics.motorStrength': 0.9,
+      'dynamics.crippled': 1,
+      'dynamics.crippledLeg=2': 1,
+      'dynamics.crippledLeg=0': 0,
+      'terrain.kind=stairs': 1,
+      'terrain.kind=slope': 0,
+      'terrain.stairs.stepHeight': 0.12,
+      'terrain.stairs.stepWidth': 0.8,
+      'terrain.slope.angle': 0,
+      'terrain.rough.amplitude': 0,
+    });
+    const slope = taskParameters({
+      goal: { kind: 'velocity', velocity: 1.2, direction: [1, 0] },
+      dynamics,
+      terrain: { kind: 'slope', angle: -0.2 },
+    });
+    expect(slope).toMatchObject({
+      'goal.velocity': 1.2,
+      'terrain.slope.angle': -0.2,
+      'terrain.stairs.stepHeight': 0,
+    });
+    // Tasks of distributions without crippled legs have no crippled-leg parameters at all.
+    expect(Object.keys(slope).some((name) => name.startsWith('dynamics.crippled'))).toBe(false);
   });
 });
