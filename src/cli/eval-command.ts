@@ -2,8 +2,9 @@ import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { type ReturnGapStep, returnGapStepSchema } from '../agents/return-gap-step.js';
 import { parseWith, TerrariumError } from '../core/errors.js';
-import { loadLatestCheckpoint } from '../meta/checkpoint.js';
+import { type LoadedRun, loadLatestCheckpoint } from '../meta/checkpoint.js';
 import { isSineConfig, type RlTrainConfig } from '../meta/config.js';
+import { checkContextRun, DEFAULT_FOLDS, runContextRegression } from '../meta/eval/context-regression.js';
 import { EVAL_SPLITS, type EvalSplit, heldOutLabel } from '../meta/eval/evaluate.js';
 import { evalDir, runEval } from '../meta/eval/run-eval.js';
 import { evaluateSineRun } from '../meta/eval/sine-eval.js';
@@ -24,6 +25,8 @@ interface EvalCliOptions {
   out?: string;
   baselineSteps: 'scalar' | 'meta';
   robot?: string;
+  contextRegression?: boolean;
+  folds?: number;
 }
 
 /** Progress on stderr (stdout stays clean for --json): a cli-progress bar on a TTY, else a line every 5 %. */
@@ -106,9 +109,25 @@ export function registerEvalCommand(program: Command): void {
       'scalar',
     )
     .option('--robot <file>', RUN_ROBOT_HELP, pathOption('--robot'))
+    .option(
+      '--context-regression',
+      "context runs: regress each true task parameter on the adapted context (R^2 per parameter, plot) instead; --k is the context updates (default the run's inner.steps)",
+    )
+    .option(
+      '--folds <n>',
+      `cross-validation folds of --context-regression (default ${DEFAULT_FOLDS})`,
+      intOption('--folds', 2),
+    )
     .action(async (options: EvalCliOptions) => {
       const run = await loadLatestCheckpoint(options.run);
       checkRunRobotFlag(options.robot, run.config, options.run);
+      if (options.folds !== undefined && !options.contextRegression) {
+        throw new TerrariumError('--folds', options.folds, 'unset without --context-regression');
+      }
+      if (options.contextRegression) {
+        await contextRegressionAction(options, run);
+        return;
+      }
       if (isSineConfig(run.config)) {
         if (options.split !== 'test')
           throw new TerrariumError('--split', options.split, 'test for a sine run (it has no harder split)');
@@ -158,6 +177,38 @@ export function registerEvalCommand(program: Command): void {
         progress.stop();
       }
     });
+}
+
+async function contextRegressionAction(options: EvalCliOptions, run: LoadedRun): Promise<void> {
+  if (isSineConfig(run.config)) {
+    throw new TerrariumError('--context-regression', options.run, 'a context run (this one is the sine toy)');
+  }
+  checkContextRun(run.config, options.run);
+  const progress = progressReporter('context regression');
+  try {
+    const { report, table, files } = await runContextRegression({
+      runDir: options.run,
+      run,
+      config: withEpisodes(run.config, options.episodes),
+      tasks: options.tasks,
+      split: options.split,
+      seeds: options.seeds,
+      k: options.k,
+      folds: options.folds,
+      outDir: options.out,
+      onProgress: (done, total, what) => progress.update(done, total, what),
+    });
+    progress.stop();
+    process.stdout.write(
+      options.json
+        ? `${JSON.stringify({ env: report.env, split: report.split, tasks: report.tasks, seeds: report.seeds, k: report.k, fits: report.fits })}\n`
+        : `${report.env}: context (${report.contextDim} numbers, k = ${report.k}) against the true task parameters, ` +
+            `${report.tasks} held-out tasks x ${report.seeds} seeds, ${report.folds}-fold ridge\n\n${table}\n\n` +
+            `wrote ${files.join(', ')}\n`,
+    );
+  } finally {
+    progress.stop();
+  }
 }
 
 /** The run's config with `--episodes` in each inner batch (the measuring batches too). */

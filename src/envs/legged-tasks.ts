@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { parseWith, TerrariumError } from '../core/errors.js';
 import type { Rng } from '../core/rng.js';
+import { curriculumSchema } from './curriculum.js';
+import { leggedDifficulty } from './legged-difficulty.js';
 import type { Goal, LeggedTask } from './legged-env.js';
 import { robotLegs } from './legs.js';
 import type { RobotSpec } from './robot-spec.js';
@@ -67,6 +69,11 @@ export const leggedDistributionSchema = z
     harder: harderSchema.optional(),
     /** Tasks in the harder pool (default 100). */
     harderSize: z.number().int().min(1).max(100_000).optional(),
+    /**
+     * Meta-train in difficulty levels (curriculum.ts; difficulty: legged-difficulty.ts) instead of drawing every
+     * training task uniformly.
+     */
+    curriculum: curriculumSchema.optional(),
     ...splitOptionFields,
   })
   .strict();
@@ -184,10 +191,15 @@ export function leggedTaskDistribution(
     sampleOne: taskSampler({ ...options, ...options.harder }, spec, legCount),
     size: options.harderSize ?? DEFAULT_HARDER_SIZE,
   };
+  const curriculum = options.curriculum && {
+    options: options.curriculum,
+    difficulty: leggedDifficulty(rangesOf(options)),
+  };
   return makeTaskDistribution<LeggedTask>(
     env,
     taskSampler(options, spec, legCount),
     resolveSplit(options),
     harder,
+    curriculum,
   );
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { TerrariumError } from '../core/errors.js';
 import { deriveSeed, Rng } from '../core/rng.js';
+import { type Curriculum, poolCurriculum, type TaskCurriculum } from './curriculum.js';
 import { TERRAIN_KINDS, type Terrain, type TerrainKind } from './terrain.js';
 
 /** Dynamics every env can randomize; scales multiply the robot spec's nominal values. */
@@ -156,6 +157,8 @@ export interface TaskDistribution<Task> {
   readonly testSize: number;
   /** Size of the harder pool; 0 when the distribution has none. */
   readonly harderSize: number;
+  /** The training pool in difficulty levels (`tasks.curriculum`, curriculum.ts); null: uniform sampling only. */
+  readonly curriculum: TaskCurriculum<Task> | null;
 }
 
 /** A harder held-out pool: `size` tasks of `sampleOne`, drawn from their own seed. */
@@ -200,15 +203,23 @@ export function resolveSplit(options: Partial<SplitOptions>): SplitOptions {
   };
 }
 
+/** A curriculum's options and how hard a task is, in [0, 1]. */
+export interface CurriculumSpec<Task> {
+  options: Curriculum;
+  difficulty: (task: Task) => number;
+}
+
 /**
  * Builds a distribution from a sampler of one task; the split is two disjoint pools drawn from `splitSeed`, and
- * `harder` (if given) a third pool drawn from deriveSeed(splitSeed, HARDER_SEED_SALT).
+ * `harder` (if given) a third pool drawn from deriveSeed(splitSeed, HARDER_SEED_SALT). With `curriculum` the training
+ * pool is also sampled by level (built, and its bands checked, here).
  */
 export function makeTaskDistribution<Task>(
   env: string,
   sampleOne: (rng: Rng) => Task,
   split: SplitOptions = DEFAULT_SPLIT,
   harder?: HarderPool<Task>,
+  curriculum?: CurriculumSpec<Task>,
 ): TaskDistribution<Task> {
   let pools: { train: Task[]; test: Task[] } | null = null;
   const getPools = () => {
@@ -231,11 +242,13 @@ export function makeTaskDistribution<Task>(
     }
     return harderPool;
   };
+  const levels = curriculum && poolCurriculum(curriculum.options, getPools().train, curriculum.difficulty);
   return {
     env,
     trainSize: split.trainSize,
     testSize: split.testSize,
     harderSize: harder?.size ?? 0,
+    curriculum: levels ?? null,
     sample(n, seed) {
       checkCount(n, 'n');
       const rng = new Rng(seed);

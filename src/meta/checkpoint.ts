@@ -40,6 +40,8 @@ export interface Checkpoint {
   stepScales?: StepScales | null;
   /** Every RNG state the trainer carries between iterations. */
   rng: { tasks: RngState };
+  /** The curriculum level the next meta-batch is drawn at; absent without `tasks.curriculum`. */
+  curriculumLevel?: number;
   /** Lines of metrics.jsonl that belong to the iterations above (later ones are dropped on resume). */
   metricsLines: number;
   /** Cumulative env steps and wall-clock seconds of training. */

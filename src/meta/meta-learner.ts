@@ -6,6 +6,7 @@
  * Two implementations: the RL one (rl-learner.ts: a GaussianPolicy adapted by a src/agents Learner on an env task)
  * and the sine-regression toy (sine-learner.ts).
  */
+import type { Curriculum } from '../envs/curriculum.js';
 import type { RewardPreset } from '../envs/reward-presets.js';
 import type { RobotSpec } from '../envs/robot-spec.js';
 import type { SineSpec } from './sine.js';
@@ -112,8 +113,10 @@ export interface MetaLearner {
   readonly backend: string;
   /** The initial meta-parameters (and obs-norm state) from the run seed. */
   init(seed: number): Promise<{ params: Float32Array; obsNorm: unknown | null }>;
-  /** n training tasks (never from the test split). */
-  sampleTasks(n: number, seed: number): unknown[];
+  /** n training tasks (never from the test split); with `level`, from that curriculum level's band. */
+  sampleTasks(n: number, seed: number, level?: number): unknown[];
+  /** The task distribution's curriculum (`tasks.curriculum`); absent or null: uniform sampling. */
+  readonly curriculum?: Curriculum | null;
   /** A job; `steps` overrides the config's inner steps (multi-task pretraining takes one at a time). */
   job(fields: JobFields): AdaptJob;
   /** The meta-init's obs-norm state after a meta-batch (see reptile.ts for the policy). */

@@ -13,9 +13,12 @@ import { createEpisodeCollector, type EpisodeCollector } from '../agents/episode
 import { type AdaptHooks, type Learner, type LearnerConfigInput, makeLearner } from '../agents/learner.js';
 import { mergeObsNorm, type ObsNormState } from '../agents/obs-norm.js';
 import { GaussianPolicy } from '../agents/policy.js';
+import { TerrariumError } from '../core/errors.js';
 import { deriveSeed } from '../core/rng.js';
 import { setContexts } from '../envs/context-input.js';
+import type { TaskCurriculum } from '../envs/curriculum.js';
 import { envDims, envEntry, makeVectorEnv } from '../envs/registry.js';
+import type { TaskDistribution } from '../envs/task.js';
 import { taskFeatures } from '../envs/task-features.js';
 import type { VectorEnv } from '../envs/vector-env.js';
 import type { RlTrainConfig } from './config.js';
@@ -64,7 +67,11 @@ export async function rlMetaLearner(config: RlTrainConfig): Promise<MetaLearner>
         policy.dispose();
       }
     },
-    sampleTasks: (n, seed) => distribution.sampleTrain(n, seed),
+    sampleTasks: (n, seed, level) =>
+      level === undefined
+        ? distribution.sampleTrain(n, seed)
+        : curriculumOf(distribution).sampleTrain(n, seed, level),
+    curriculum: distribution.curriculum?.options ?? null,
     job: (fields) => {
       const { base, steps } = jobBase(fields);
       return { ...base, kind: 'rl', spec: { ...spec, steps: steps ?? spec.steps } };
@@ -78,6 +85,12 @@ export async function rlMetaLearner(config: RlTrainConfig): Promise<MetaLearner>
           ),
     dispose: () => {},
   };
+}
+
+function curriculumOf<Task>(distribution: TaskDistribution<Task>): TaskCurriculum<Task> {
+  if (!distribution.curriculum)
+    throw new TerrariumError('tasks.curriculum', undefined, 'set to sample by level');
+  return distribution.curriculum;
 }
 
 /** The policy's input size: the env's observation, then (observeTask) the task's features, then the context. */

@@ -57,6 +57,7 @@ export async function startState(
         ? stepScalesInit(init.params.length, metaSgdVectors(config))
         : null,
     rng: { tasks: new Rng(deriveSeed(config.seed, 0x7a5c)).getState() },
+    ...(learner.curriculum ? { curriculumLevel: learner.curriculum.startLevel } : {}),
     metricsLines: 0,
     envSteps: 0,
     wallSeconds: 0,

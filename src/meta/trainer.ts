@@ -1,6 +1,7 @@
 /**
  * Reptile meta-training, top to bottom. Each meta-iteration:
- *   1. eps from the linear schedule; a meta-batch of training tasks from the task RNG;
+ *   1. eps from the linear schedule; a meta-batch of training tasks from the task RNG (with `tasks.curriculum`,
+ *      from the current level's band; the batch's return then moves the level, src/envs/curriculum.ts);
  *   2. one self-contained adapt job per task (theta, task, seed = deriveSeed(runSeed, iteration, taskIndex)), run
  *      in parallel on the worker pool (or one after another in this thread with `workers: 0`);
  *   3. the meta step (outer-step.ts, on the flat parameters): plain Reptile, Adam on the pseudo-gradient, or FOMAML;
@@ -17,6 +18,7 @@ import { writeDurable } from '../core/durable-write.js';
 import { TerrariumError } from '../core/errors.js';
 import { deriveSeed, Rng } from '../core/rng.js';
 import { mean, spread } from '../core/summary.js';
+import { nextLevel } from '../envs/curriculum.js';
 import { saveCheckpoint, writeRunConfig } from './checkpoint.js';
 import { isSineConfig, type TrainConfig } from './config.js';
 import type { AdaptationEvent, MetricsEvent, TrainingStreams, WorkersEvent } from './events.js';
@@ -61,6 +63,8 @@ export interface MetricsLine {
   stepScale?: { min: number; mean: number; max: number };
   /** Per-step Meta-SGD runs: the mean multiplier of each inner update's vector. */
   stepScaleMeans?: number[];
+  /** Runs with `tasks.curriculum`: the level this meta-batch was drawn at (its score sets the next one). */
+  curriculumLevel?: number;
 }
 
 function stepScaleMetrics(
@@ -249,7 +253,8 @@ export async function createTrainer(options: TrainerOptions): Promise<Trainer> {
         // 1. Schedule and tasks.
         const eps = linearEps(config.outer.eps0, config.outer.eps1, iteration, config.iterations);
         const taskRng = Rng.fromState(state.rng.tasks);
-        const tasks = learner.sampleTasks(config.metaBatchSize, taskRng.seed());
+        const level = state.curriculumLevel;
+        const tasks = learner.sampleTasks(config.metaBatchSize, taskRng.seed(), level);
         // 2 and 3. Adapt to each task (a self-contained job each), then the meta step.
         const step =
           config.algo === 'pretrain'
@@ -274,6 +279,7 @@ export async function createTrainer(options: TrainerOptions): Promise<Trainer> {
           workers: config.workers,
           workerCrashes: crashes,
           ...(stepScales ? stepScaleMetrics(stepScales, params.length) : {}),
+          ...(level !== undefined ? { curriculumLevel: level } : {}),
         };
         await appendFile(metricsPath, `${JSON.stringify(lastMetrics)}\n`);
         state = {
@@ -284,6 +290,15 @@ export async function createTrainer(options: TrainerOptions): Promise<Trainer> {
           adam,
           stepScales,
           rng: { tasks: taskRng.getState() },
+          ...(level !== undefined && learner.curriculum
+            ? {
+                curriculumLevel: nextLevel(
+                  learner.curriculum,
+                  level,
+                  lastMetrics[learner.curriculum.measure],
+                ),
+              }
+            : {}),
           metricsLines: state.metricsLines + 1,
           envSteps: lastMetrics.totalEnvSteps,
           wallSeconds: lastMetrics.totalWallSeconds,

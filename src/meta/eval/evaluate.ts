@@ -292,9 +292,10 @@ export function pairedDifferences(
 
 /**
  * One method's env copies, policy and learner, reused across its jobs (as a trainer worker does); `task`, one of the
- * held-out tasks, fixes the oracle's observation size.
+ * held-out tasks, fixes the oracle's observation size. `adapt` gives the stats, and the context learner's adapted
+ * context (context-regression.ts reads it).
  */
-async function adaptRunner(config: RlTrainConfig, method: EvalMethod, task: unknown) {
+export async function adaptRunner(config: RlTrainConfig, method: EvalMethod, task: unknown) {
   const episodesPerUpdate = config.inner.episodesPerUpdate;
   const venv = await makeVectorEnv(config.env, config.inner.numEnvs ?? episodesPerUpdate, {
     robot: config.robot,
@@ -314,7 +315,7 @@ async function adaptRunner(config: RlTrainConfig, method: EvalMethod, task: unkn
       const options = method.stepScales ? { stepScales: method.stepScales } : {};
       const result = await learner.adapt(policy, venv, { updates, episodesPerUpdate }, seed, {}, options);
       result.policy.dispose();
-      return result.stats;
+      return { ...result.stats, ...(result.context ? { context: result.context } : {}) };
     },
     close: () => {
       policy.dispose();
