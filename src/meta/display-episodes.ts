@@ -21,6 +21,8 @@ export interface DisplayEpisode {
   k: number;
   /** Seed of the episode's env.reset. */
   seed: number;
+  /** Side by side (side-by-side-env.ts): the inner step k of each robot shown, copied into the scene event. */
+  lanes?: number[];
   act: (obs: Float32Array) => Float32Array;
 }
 
@@ -40,6 +42,8 @@ export interface DisplayEpisodesOptions {
   /** The env appends the task's parameters to the observation (an oracle's policy). */
   observeTask?: boolean;
   actor: () => DisplayActor;
+  /** Builds the env shown (default: makeEnv(envId) with the options above); e.g. several copies side by side. */
+  makeEnv?: () => Promise<Env<unknown>>;
   /** Ticks per second of wall time at speed 1 (default: real time, 1 / env.dt). */
   fps?: number;
   /** Env steps per tick (default 1); more makes a fire hose for backpressure tests. */
@@ -77,12 +81,14 @@ export function displayEpisodes(options: DisplayEpisodesOptions): DisplayStreams
     let env: Env<unknown> | null = null;
     let actor: DisplayActor | null = null;
     const loop = async () => {
-      env = await makeEnv(options.envId, {
-        robot: options.robot,
-        maxEpisodeSteps: options.maxEpisodeSteps,
-        reward: options.reward,
-        observeTask: options.observeTask,
-      });
+      env = options.makeEnv
+        ? await options.makeEnv()
+        : await makeEnv(options.envId, {
+            robot: options.robot,
+            maxEpisodeSteps: options.maxEpisodeSteps,
+            reward: options.reward,
+            observeTask: options.observeTask,
+          });
       if (closed) return;
       actor = options.actor();
       const tickMs = () => 1000 / ((options.fps ?? 1 / env!.dt) * speed);
@@ -97,8 +103,9 @@ export function displayEpisodes(options: DisplayEpisodesOptions): DisplayStreams
         obs = e.reset({ task: shown.task, seed: shown.seed }).obs;
         step = 0;
         episodeReturn = 0;
-        const { taskIndex, k } = shown;
-        subscriber.next({ runId: options.runId, episode, taskIndex, k, scene: e.describeScene() });
+        const { taskIndex, k, lanes } = shown;
+        const scene = e.describeScene();
+        subscriber.next({ runId: options.runId, episode, taskIndex, k, scene, ...(lanes ? { lanes } : {}) });
       };
       start(env);
       while (!closed) {
