@@ -6,7 +6,7 @@
  * way eval measures it (a context learner's weight phase is left out: eval and training's returns measure the
  * context alone). Only one step is computed ahead of what is shown: with no page watching, nothing is computed.
  */
-import { Subject } from 'rxjs';
+import { ReplaySubject, Subject } from 'rxjs';
 import { TerrariumError } from '../core/errors.js';
 import { deriveSeed } from '../core/rng.js';
 import type { AdaptationEvent, AdaptingEvent, TaskSource } from '../meta/events.js';
@@ -32,7 +32,7 @@ export interface ViewAdaptationOptions {
 
 export interface ViewAdaptation {
   adaptation$: Subject<AdaptationEvent>;
-  adapting$: Subject<AdaptingEvent>;
+  adapting$: ReplaySubject<AdaptingEvent>;
   /** For the display, at the start of each episode: the task and its robots ready so far. */
   next(): { task: unknown; taskIndex: number; lanes: Lane[] };
   /** A page's task (already validated): adapted next, interrupting the current one. */
@@ -54,7 +54,8 @@ interface Current {
 export function viewAdaptation(options: ViewAdaptationOptions): ViewAdaptation {
   const { runId, iteration, learner, init, tasks, steps } = options;
   const adaptation$ = new Subject<AdaptationEvent>();
-  const adapting$ = new Subject<AdaptingEvent>();
+  // The hub subscribes after the first task was chosen: it gets the latest on subscribing.
+  const adapting$ = new ReplaySubject<AdaptingEvent>(1);
   const initLane: Lane = { k: 0, params: init.params, obsNorm: init.obsNorm, context: null };
   let current: Current | null = null;
   let pending: { task: unknown; source: TaskSource } | null = null;

@@ -114,6 +114,8 @@ export interface SceneMessage {
   taskIndex: number;
   k: number;
   scene: SceneDescription;
+  /** Side by side: the k of each robot in the scene, in order (events.ts, SceneEvent). */
+  lanes?: number[];
 }
 
 export type MetricsMessage = { type: 'metrics' } & MetricsEvent;
