@@ -11,6 +11,7 @@ import type { RewardPreset } from '../envs/reward-presets.js';
 import type { TrainingStreams } from '../meta/events.js';
 import { liveRollouts } from '../meta/live-rollouts.js';
 import { loadPolicy, recordedEnv } from '../meta/run-policy.js';
+import { taskControls } from '../server/task-controls.js';
 import type { ViewOptions, ViewSession } from './view-command.js';
 
 export async function startPolicyView(options: ViewOptions): Promise<ViewSession> {
@@ -76,6 +77,7 @@ export async function startPolicyView(options: ViewOptions): Promise<ViewSession
     host: options.host,
     token: options.token,
     taskSchema: entry.taskSchema,
+    taskControls: taskControls(entry.taskSchema),
     onTask: (task) => {
       custom = task;
     },

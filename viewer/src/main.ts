@@ -32,7 +32,7 @@ const adaptationTable = new AdaptationTable(
 );
 let connectionId: number | null = null;
 /** Who chose the task being adapted, for the HUD (from the server's `adapting`, the same on every page). */
-let taskSource = '-';
+let taskSource = 'sent by a page';
 
 let currentEpisode = -1;
 let latestPoses: Float32Array | null = null;
