@@ -15,10 +15,14 @@ import { collectEpisodes, meanReturn, meanSpeed, type RolloutBatch } from './rol
  * With a `collector` the batches come from it (worker threads) instead of collectEpisodes on `venv`.
  */
 export async function adaptLoop(
-  policy: GaussianPolicy,
-  venv: VectorEnv<unknown>,
-  budget: AdaptBudget,
-  seed: number,
+  run: {
+    policy: GaussianPolicy;
+    venv: VectorEnv<unknown>;
+    budget: AdaptBudget;
+    seed: number;
+    hooks?: AdaptHooks;
+    collector?: EpisodeCollector;
+  },
   step: {
     needsValues: boolean;
     /**
@@ -35,9 +39,8 @@ export async function adaptLoop(
     /** Called with the batch that measures the last update (when one is collected). */
     measured?: (policy: GaussianPolicy, batch: RolloutBatch) => void;
   },
-  hooks: AdaptHooks = {},
-  collector?: EpisodeCollector,
 ): Promise<AdaptResult> {
+  const { policy, venv, budget, seed, hooks = {}, collector } = run;
   if (!Number.isInteger(budget.updates) || budget.updates < 0) {
     throw new TerrariumError('budget.updates', budget.updates, 'an integer >= 0');
   }

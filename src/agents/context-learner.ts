@@ -20,8 +20,7 @@ import { mean } from '../core/summary.js';
 import { setContexts } from '../envs/context-input.js';
 import type { VectorEnv } from '../envs/vector-env.js';
 import { adaptLoop } from './adapt-loop.js';
-import type { AdaptBudget, AdaptHooks, AdaptOptions, AdaptResult, Learner } from './learner.js';
-import type { GaussianPolicy } from './policy.js';
+import type { Learner } from './learner.js';
 import type { RolloutBatch } from './rollout.js';
 
 export const contextConfigSchema = z
@@ -41,14 +40,7 @@ export class ContextLearner implements Learner {
 
   constructor(readonly config: ContextConfig) {}
 
-  async adapt(
-    policy: GaussianPolicy,
-    venv: VectorEnv<unknown>,
-    budget: AdaptBudget,
-    seed: number,
-    hooks?: AdaptHooks,
-    options: AdaptOptions = {},
-  ): Promise<AdaptResult> {
+  readonly adapt: Learner['adapt'] = async (policy, venv, budget, seed, hooks, options = {}) => {
     const dim = policy.config.contextDim;
     if (dim < 1) throw new TerrariumError('policy.contextDim', dim, 'at least 1 for the context learner');
     if (options.stepScales || options.finalGradient || options.explorationGradient) {
@@ -65,10 +57,7 @@ export class ContextLearner implements Learner {
     const context = new Float32Array(dim);
     let eps = this.perturb(venv, context, rng);
     const result = await adaptLoop(
-      policy,
-      venv,
-      budget,
-      seed,
+      { policy, venv, budget, seed, hooks },
       {
         needsValues: false,
         update: (_policy, batch) => {
@@ -77,11 +66,10 @@ export class ContextLearner implements Learner {
           return info;
         },
       },
-      hooks,
     );
     setContexts(venv.envs, context, dim);
     return { ...result, context };
-  }
+  };
 
   /** Draws one eps per antithetic pair and gives the copies their contexts; returns the eps (pairs x dim). */
   private perturb(venv: VectorEnv<unknown>, context: Float32Array, rng: Rng): Float32Array {

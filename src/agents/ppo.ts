@@ -13,10 +13,9 @@ import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { TerrariumError } from '../core/errors.js';
 import { deriveSeed, Rng } from '../core/rng.js';
-import type { VectorEnv } from '../envs/vector-env.js';
 import { adaptLoop } from './adapt-loop.js';
 import { gae } from './advantages.js';
-import type { AdaptBudget, AdaptHooks, AdaptOptions, AdaptResult, Learner } from './learner.js';
+import type { Learner } from './learner.js';
 import type { GaussianPolicy } from './policy.js';
 import { RewardScaler } from './reward-scaler.js';
 import type { RolloutBatch } from './rollout.js';
@@ -62,14 +61,7 @@ export class PpoLearner implements Learner {
 
   constructor(readonly config: PpoConfig) {}
 
-  async adapt(
-    policy: GaussianPolicy,
-    venv: VectorEnv<unknown>,
-    budget: AdaptBudget,
-    seed: number,
-    hooks?: AdaptHooks,
-    options: AdaptOptions = {},
-  ): Promise<AdaptResult> {
+  readonly adapt: Learner['adapt'] = async (policy, venv, budget, seed, hooks, options = {}) => {
     if (!policy.hasValue) throw new TerrariumError('policy.valueFunction', false, 'true for ppo');
     if (options.stepScales || options.finalGradient) {
       throw new TerrariumError('learner.algo', 'ppo', '"vpg" for per-parameter step sizes (metaSgd)');
@@ -80,10 +72,7 @@ export class PpoLearner implements Learner {
     const scaler = cfg.normalizeRewards ? new RewardScaler(cfg.gamma) : null;
     try {
       return await adaptLoop(
-        policy,
-        venv,
-        budget,
-        seed,
+        { policy, venv, budget, seed, hooks, collector: options.collector },
         {
           needsValues: true,
           update: (p, batch, _u, progress) => {
@@ -92,13 +81,11 @@ export class PpoLearner implements Learner {
             return this.update(p, batch, optimizer, rng, scaler);
           },
         },
-        hooks,
-        options.collector,
       );
     } finally {
       optimizer.dispose();
     }
-  }
+  };
 
   private update(
     p: GaussianPolicy,

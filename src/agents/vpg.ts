@@ -14,11 +14,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { TerrariumError } from '../core/errors.js';
-import type { VectorEnv } from '../envs/vector-env.js';
 import { adaptLoop } from './adapt-loop.js';
 import { gae, normalizeAdvantages } from './advantages.js';
 import { explorationGradient } from './exploration-gradient.js';
-import type { AdaptBudget, AdaptHooks, AdaptOptions, AdaptResult, Learner } from './learner.js';
+import type { AdaptResult, Learner } from './learner.js';
 import { fitLinearBaseline } from './linear-baseline.js';
 import type { GaussianPolicy } from './policy.js';
 import { returnGapFactor, returnGapStepSchema } from './return-gap-step.js';
@@ -55,14 +54,7 @@ export class VpgLearner implements Learner {
 
   constructor(readonly config: VpgConfig) {}
 
-  async adapt(
-    policy: GaussianPolicy,
-    venv: VectorEnv<unknown>,
-    budget: AdaptBudget,
-    seed: number,
-    hooks?: AdaptHooks,
-    options: AdaptOptions = {},
-  ): Promise<AdaptResult> {
+  readonly adapt: Learner['adapt'] = async (policy, venv, budget, seed, hooks, options = {}) => {
     const cfg = this.config;
     const { stepScales } = options;
     for (const [j, scales] of (stepScales ?? []).entries()) {
@@ -89,10 +81,7 @@ export class VpgLearner implements Learner {
     const valueOptimizer = cfg.baseline === 'value' ? tf.train.adam(cfg.valueLearningRate) : null;
     try {
       return await adaptLoop(
-        policy,
-        venv,
-        budget,
-        seed,
+        { policy, venv, budget, seed, hooks, collector: options.collector },
         {
           needsValues: cfg.baseline === 'value',
           update: (p, batch, u) => {
@@ -113,8 +102,6 @@ export class VpgLearner implements Learner {
               }
             : undefined,
         },
-        hooks,
-        options.collector,
       ).then((result) => {
         const extra = firstBatch
           ? { explorationGradient: this.exploration(result, firstBatch, stepScales) }
@@ -124,7 +111,7 @@ export class VpgLearner implements Learner {
     } finally {
       valueOptimizer?.dispose();
     }
-  }
+  };
 
   /** The sampling term of a 2-update adaptation: v = alpha * m0 * g_1 = (theta_2 - theta_1) * m0 / m1. */
   private exploration(

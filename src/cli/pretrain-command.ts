@@ -6,14 +6,9 @@ import { isSineConfig, parseTrainConfig, type RlTrainConfig, type TrainConfig } 
 import { baselineDir } from '../meta/eval/methods.js';
 import { needsContextInputs, widenBaseline } from '../meta/eval/widen-baseline.js';
 import { intOption, numberOption, pathOption } from './options.js';
+import { QUEUE_CA_HELP, QUEUE_HELP, QUEUE_TIMEOUT_HELP } from './queue-help.js';
 import { checkRunRobotFlag, RUN_ROBOT_HELP, runRobot } from './robot-option.js';
-import {
-  QUEUE_HELP,
-  QUEUE_TIMEOUT_HELP,
-  readConfigFile,
-  runTrainer,
-  type TrainOptions,
-} from './train-command.js';
+import { readConfigFile, runTrainer, type TrainOptions } from './train-command.js';
 
 interface PretrainCliOptions extends TrainOptions {
   run: string;
@@ -117,6 +112,7 @@ export function registerPretrainCommand(program: Command): void {
     .option('--workers <n>', "worker threads (default: the config's)", intOption('--workers', 0))
     .option('--backend <name>', 'tfjs backend: auto, wasm, cpu, node, node-gpu')
     .option('--queue <url>', QUEUE_HELP)
+    .option('--queue-ca <file>', QUEUE_CA_HELP, pathOption('--queue-ca'))
     .option('--queue-timeout <s>', QUEUE_TIMEOUT_HELP, numberOption('--queue-timeout', 1))
     .option('--resume', 'continue an interrupted baseline from its latest checkpoint')
     .option('--force', 'train the baseline again from scratch, deleting the earlier one')

@@ -6,8 +6,7 @@
  */
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { TerrariumError } from '../core/errors.js';
-import { listEnvs } from '../envs/registry.js';
+import { listEnvs, robotRefused } from '../envs/registry.js';
 import { checkSameRobot, loadRobotFile, type NamedRobot, shippedRobotFor } from '../envs/robot-file.js';
 import type { RobotSpec } from '../envs/robot-spec.js';
 import { RUN_ROBOT_FILE } from '../meta/checkpoint.js';
@@ -31,15 +30,7 @@ export function robotFlag(path: string | undefined, env: string): RobotSpec | un
 }
 
 function checkTakesRobot(env: string, path: string): void {
-  if (listEnvs().find((e) => e.id === env)?.robot) return;
-  const legged = listEnvs()
-    .filter((e) => e.robot)
-    .map((e) => e.id);
-  throw new TerrariumError(
-    '--robot',
-    path,
-    `unset for ${env} (a robot replaces a legged env's: ${legged.join(', ')})`,
-  );
+  if (!listEnvs().find((e) => e.id === env)?.robot) throw robotRefused(env, '--robot', path);
 }
 
 /** The robot a run was made with: its own copy in the run directory, or its env's shipped robot. */

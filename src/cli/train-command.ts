@@ -1,17 +1,19 @@
 import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { dirname, extname, join, resolve, sep } from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { TerrariumError } from '../core/errors.js';
+import { readJsonFile } from '../core/json-file.js';
 import { loadLatestCheckpoint, readRunConfig } from '../meta/checkpoint.js';
 import { isSineConfig, parseTrainConfig, type TrainConfig, withOverrides } from '../meta/config.js';
-import { checkRedis, parseQueueUrl } from '../meta/queue/connection.js';
+import { checkRedis, queueConnection } from '../meta/queue/connection.js';
 import { evaluateSine } from '../meta/sine-learner.js';
 import { createTrainer, initSeed, type Trainer } from '../meta/trainer.js';
 import { followJobs, iterationLabel } from './iteration-progress.js';
 import { ITERATIONS_HELP, noteIterations } from './iterations-note.js';
 import { intOption, numberOption, pathOption } from './options.js';
+import { QUEUE_CA_HELP, QUEUE_HELP, QUEUE_TIMEOUT_HELP } from './queue-help.js';
 import { checkRunRobotFlag, robotFlag } from './robot-option.js';
 import { stopOnSignals } from './signals.js';
 import { UsageError } from './usage-error.js';
@@ -34,22 +36,16 @@ export interface TrainOptions {
   /** `--robot FILE`: the robot of a new run (replacing the config's); on --resume it must be the run's own. */
   robot?: string;
   queue?: string;
+  /** `--queue-ca FILE`: the CA certificates (PEM) that a rediss:// queue's server certificate must chain to. */
+  queueCa?: string;
   queueTimeout?: number;
 }
 
 export async function readConfigFile(path: string): Promise<TrainConfig> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch {
-    throw new TerrariumError('--config', path, 'a readable JSON file');
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new TerrariumError('--config', path, 'valid JSON', (error as Error).message);
-  }
+  const json = await readJsonFile(path, {
+    unreadable: () => new TerrariumError('--config', path, 'a readable JSON file'),
+    invalid: (_text, reason) => new TerrariumError('--config', path, 'valid JSON', reason),
+  });
   return parseTrainConfig(json, dirname(path));
 }
 
@@ -209,9 +205,11 @@ export async function runTrainer(
   if (options.resume && options.force)
     throw new UsageError('--force starts a run over and --resume continues it: give one of them');
   // Every option is checked before the trainer (and its run directory) is touched.
+  if (options.queueCa !== undefined && options.queue === undefined)
+    throw new UsageError('--queue-ca: expected together with a rediss:// --queue URL, got no --queue');
   const queue = options.queue
     ? {
-        connection: parseQueueUrl(options.queue),
+        connection: queueConnection(options.queue, options.queueCa),
         ...(options.queueTimeout !== undefined ? { redisTimeoutMs: options.queueTimeout * 1000 } : {}),
       }
     : undefined;
@@ -274,11 +272,6 @@ export async function runTrainer(
   }
 }
 
-export const QUEUE_HELP =
-  'run the adaptation jobs on `terrarium worker` processes through this Redis: redis://[user:pass@]host:port[/db] or rediss://';
-export const QUEUE_TIMEOUT_HELP =
-  'with --queue: seconds Redis may stay unreachable before the run stops (default 60)';
-
 export function registerTrainCommand(program: Command): void {
   program
     .command('train')
@@ -294,6 +287,7 @@ export function registerTrainCommand(program: Command): void {
     )
     .option('--backend <name>', 'tfjs backend: auto, wasm, cpu, node, node-gpu')
     .option('--queue <url>', QUEUE_HELP)
+    .option('--queue-ca <file>', QUEUE_CA_HELP, pathOption('--queue-ca'))
     .option('--queue-timeout <s>', QUEUE_TIMEOUT_HELP, numberOption('--queue-timeout', 1))
     .option('--seed <n>', 'run seed', intOption('--seed', 0))
     .option(

@@ -12,6 +12,7 @@ import { deriveSeed } from '../core/rng.js';
 import type { AdaptationEvent, AdaptingEvent, TaskSource } from '../meta/events.js';
 import type { AdaptJob, AdaptResult, MetaLearner } from '../meta/meta-learner.js';
 import type { Lane } from '../meta/side-by-side-rollouts.js';
+import type { ViewTasks } from './view-tasks.js';
 
 /** Display episodes a completed task of the run's list stays on before the next one. */
 const HOLD_EPISODES = 2;
@@ -23,8 +24,8 @@ export interface ViewAdaptationOptions {
   learner: MetaLearner;
   run: (job: AdaptJob) => Promise<AdaptResult>;
   init: { params: Float32Array; obsNorm: unknown | null };
-  tasks: readonly unknown[];
-  split: 'test' | 'train';
+  /** The run's tasks in turn, or the one a page sent (view-tasks.ts). */
+  tasks: ViewTasks;
   /** Inner updates shown beside the meta-init (K). */
   steps: number;
   seed: number;
@@ -35,10 +36,8 @@ export interface ViewAdaptation {
   adapting$: ReplaySubject<AdaptingEvent>;
   /** For the display, at the start of each episode: the task and its robots ready so far. */
   next(): { task: unknown; taskIndex: number; lanes: Lane[] };
-  /** A page's task (already validated): adapted next, interrupting the current one. */
-  sendTask(task: unknown, connectionId: number): void;
-  /** Jump to task `index` of the run's list. */
-  select(index: number): void;
+  /** A page sent or selected a task (in `tasks`): it is adapted next, interrupting the current one. */
+  taskChanged(): void;
   close(): Promise<void>;
 }
 
@@ -58,22 +57,15 @@ export function viewAdaptation(options: ViewAdaptationOptions): ViewAdaptation {
   const adapting$ = new ReplaySubject<AdaptingEvent>(1);
   const initLane: Lane = { k: 0, params: init.params, obsNorm: init.obsNorm, context: null };
   let current: Current | null = null;
-  let pending: { task: unknown; source: TaskSource } | null = null;
-  let nextIndex = 0;
   let stopped = false;
   let generation = 0;
   let wake: () => void = () => {};
-  const interrupt = () => {
-    generation++;
-    wake();
-  };
   const waitUntil = async (done: () => boolean, gen: number) => {
     while (!done() && !stopped && gen === generation) await new Promise<void>((resolve) => (wake = resolve));
     return !stopped && gen === generation;
   };
 
-  const start = (task: unknown, source: TaskSource): Current => {
-    const taskIndex = source.kind === 'page' ? -1 : source.index;
+  const start = ({ task, taskIndex, source }: ReturnType<ViewTasks['take']>): Current => {
     adapting$.next({ runId, task, taskIndex, source, steps });
     return { task, taskIndex, source, lanes: [initLane], shown: 0 };
   };
@@ -118,13 +110,7 @@ export function viewAdaptation(options: ViewAdaptationOptions): ViewAdaptation {
   const produce = async () => {
     for (let round = 0; !stopped; round++) {
       const gen = generation;
-      if (pending) {
-        current = start(pending.task, pending.source);
-        pending = null;
-      } else {
-        const index = nextIndex++ % tasks.length;
-        current = start(tasks[index], { kind: 'tasks', split: options.split, index });
-      }
+      current = start(tasks.take());
       const shown = current;
       await adapt(shown, gen, round);
       // A page's task stays until another is chosen; one of the run's tasks for a few episodes.
@@ -140,22 +126,15 @@ export function viewAdaptation(options: ViewAdaptationOptions): ViewAdaptation {
     adaptation$,
     adapting$,
     next() {
-      const shown = current ?? start(tasks[0], { kind: 'tasks', split: options.split, index: 0 });
+      const shown = current ?? start(tasks.take());
       current = shown;
       shown.shown++;
       wake();
       return { task: shown.task, taskIndex: shown.taskIndex, lanes: shown.lanes };
     },
-    sendTask(task, connectionId) {
-      pending = { task, source: { kind: 'page', connectionId } };
-      interrupt();
-    },
-    select(index) {
-      if (!Number.isInteger(index) || index < 0 || index >= tasks.length)
-        throw new TerrariumError('select.taskIndex', index, `an index below ${tasks.length}`);
-      nextIndex = index;
-      pending = null;
-      interrupt();
+    taskChanged() {
+      generation++;
+      wake();
     },
     async close() {
       stopped = true;

@@ -25,6 +25,8 @@ import { intOption, pathOption } from './options.js';
 import { checkRunRobotFlag, RUN_ROBOT_HELP } from './robot-option.js';
 import { viewAdaptation } from './view-adaptation.js';
 import { recordedMetrics } from './view-metrics.js';
+import { serveView } from './view-session.js';
+import { ViewTasks } from './view-tasks.js';
 
 /** Training tasks sampled to tell the page each task field's trained range. */
 const TASKS_FOR_RANGES = 500;
@@ -70,17 +72,18 @@ export async function startView(options: ViewOptions): Promise<ViewSession> {
   checkRunRobotFlag(options.robot, config, options.run);
   const entry = envEntry(config.env);
   const distribution = entry.distribution(config.tasks, config.robot);
-  const tasks =
-    options.tasks === 'test'
-      ? distribution.testTasks(options.count)
-      : distribution.sampleTrain(options.count, options.seed);
+  const tasks = new ViewTasks(distribution, options);
   const learner = await makeMetaLearner(config);
   const runner = createJobRunner({ workers: options.workers ?? 1 });
   const runId = basename(resolve(options.run));
   const steps = options.k ?? config.inner.steps;
-  const envOptions = { robot: config.robot, reward: config.reward, observeTask: config.observeTask };
   // Checks a page's task the way the display env will take it (a crippled leg the robot has, ...).
-  const probe = await makeEnv(config.env, envOptions);
+  const probe = await makeEnv(config.env, {
+    task: tasks.list[0],
+    robot: config.robot,
+    reward: config.reward,
+    observeTask: config.observeTask,
+  });
   const adaptation = viewAdaptation({
     runId,
     iteration: loaded.iteration,
@@ -88,17 +91,13 @@ export async function startView(options: ViewOptions): Promise<ViewSession> {
     run: (job) => runner.run(job),
     init: { params: loaded.params, obsNorm: loaded.obsNorm },
     tasks,
-    split: options.tasks,
     steps,
     seed: options.seed,
   });
   const speed$ = new BehaviorSubject(1);
   const { scenes$, frames$ } = sideBySideRollouts({
     runId,
-    envId: config.env,
-    ...envOptions,
-    policy: config.policy,
-    maxEpisodeSteps: config.maxEpisodeSteps,
+    run: config,
     maxLanes: steps + 1,
     speed$,
     getLanes: () => adaptation.next(),
@@ -123,28 +122,18 @@ export async function startView(options: ViewOptions): Promise<ViewSession> {
     learner.dispose();
     probe.close();
   };
-  const viewer = await server
-    .startViewerServer({
-      streams,
-      port: options.port,
-      host: options.host,
-      token: options.token,
-      taskSchema: entry.taskSchema,
-      taskControls: taskControls(entry.taskSchema, distribution.sampleTrain(TASKS_FOR_RANGES, options.seed)),
-      onTask: (task, sender) => {
-        probe.setTask(task);
-        adaptation.sendTask(task, sender.connectionId);
-      },
-      onControl: (message) => {
-        if (message.type === 'speed') speed$.next(message.value);
-        if (message.type === 'select' && message.taskIndex !== undefined)
-          adaptation.select(message.taskIndex);
-      },
-    })
-    .catch(async (error: unknown) => {
-      await shutDown();
-      throw error;
-    });
+  const viewer = await serveView(options, {
+    streams,
+    taskSchema: entry.taskSchema,
+    taskControls: taskControls(entry.taskSchema, distribution.sampleTrain(TASKS_FOR_RANGES, options.seed)),
+    checkTask: (task) => probe.setTask(task),
+    tasks,
+    speed$,
+    onTaskChange: () => adaptation.taskChanged(),
+  }).catch(async (error: unknown) => {
+    await shutDown();
+    throw error;
+  });
   return {
     url: viewer.url,
     async close() {

@@ -13,6 +13,8 @@ import { liveRollouts } from '../meta/live-rollouts.js';
 import { loadPolicy, recordedEnv } from '../meta/run-policy.js';
 import { taskControls } from '../server/task-controls.js';
 import type { ViewOptions, ViewSession } from './view-command.js';
+import { serveView } from './view-session.js';
+import { ViewTasks } from './view-tasks.js';
 
 export async function startPolicyView(options: ViewOptions): Promise<ViewSession> {
   const server = await import('../server/server.js');
@@ -30,32 +32,19 @@ export async function startPolicyView(options: ViewOptions): Promise<ViewSession
   const shown = { params: policy.getParams(), obsNorm: policy.getObsNorm() };
   const config = policy.config;
   policy.dispose();
-  const distribution = entry.distribution();
-  const tasks =
-    options.tasks === 'test'
-      ? distribution.testTasks(options.count)
-      : distribution.sampleTrain(options.count, options.seed);
-  let next = 0;
-  // The newest task a page sent, not yet shown (one slot).
-  let custom: unknown;
+  const tasks = new ViewTasks(entry.distribution(), options);
   const speed$ = new BehaviorSubject(1);
   const runId = basename(resolve(options.run));
   const { scenes$, frames$ } = liveRollouts({
     runId,
-    envId: entry.id,
-    policy: config,
-    reward: recorded.reward as RewardPreset | undefined,
-    observeTask: recorded.observeTask,
-    speed$,
-    getTask: () => {
-      if (custom !== undefined) {
-        const task = custom;
-        custom = undefined;
-        return { task, taskIndex: -1, k: 0 };
-      }
-      const taskIndex = next++ % tasks.length;
-      return { task: tasks[taskIndex], taskIndex, k: 0 };
+    run: {
+      env: entry.id,
+      policy: config,
+      reward: recorded.reward as RewardPreset | undefined,
+      observeTask: recorded.observeTask,
     },
+    speed$,
+    getTask: () => ({ ...tasks.take(), k: 0 }),
     getParams: () => shown,
   });
   const streams: TrainingStreams = {
@@ -71,25 +60,12 @@ export async function startPolicyView(options: ViewOptions): Promise<ViewSession
     scenes$,
     frames$,
   };
-  const viewer = await server.startViewerServer({
+  const viewer = await serveView(options, {
     streams,
-    port: options.port,
-    host: options.host,
-    token: options.token,
     taskSchema: entry.taskSchema,
     taskControls: taskControls(entry.taskSchema),
-    onTask: (task) => {
-      custom = task;
-    },
-    onControl: (message) => {
-      if (message.type === 'speed') speed$.next(message.value);
-      if (message.type === 'select' && message.taskIndex !== undefined) {
-        if (message.taskIndex >= tasks.length) {
-          throw new TerrariumError('select.taskIndex', message.taskIndex, `an index below ${tasks.length}`);
-        }
-        next = message.taskIndex;
-      }
-    },
+    tasks,
+    speed$,
   });
   return { url: viewer.url, close: () => viewer.close() };
 }

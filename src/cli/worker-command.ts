@@ -1,10 +1,12 @@
 import type { Command } from 'commander';
 import { TerrariumError } from '../core/errors.js';
-import { parseQueueUrl } from '../meta/queue/connection.js';
-import { intOption, numberOption } from './options.js';
+import { queueConnection } from '../meta/queue/connection.js';
+import { intOption, numberOption, pathOption } from './options.js';
+import { QUEUE_CA_HELP } from './queue-help.js';
 
 interface WorkerCliOptions {
   queue: string;
+  queueCa?: string;
   concurrency: number;
   backend?: string;
   stallTimeout: number;
@@ -15,7 +17,7 @@ interface WorkerCliOptions {
  * same Redis, until Ctrl-C or SIGTERM (its running jobs then go back to the queue after the stall timeout).
  */
 export async function runWorker(options: WorkerCliOptions): Promise<number> {
-  const connection = parseQueueUrl(options.queue);
+  const connection = queueConnection(options.queue, options.queueCa);
   if (options.backend !== undefined) {
     const { BACKEND_NAMES } = await import('../agents/backend.js');
     if (!(BACKEND_NAMES as readonly string[]).includes(options.backend))
@@ -45,7 +47,12 @@ export function registerWorkerCommand(program: Command): void {
   program
     .command('worker')
     .description('run adaptation jobs of `train --queue` / `pretrain --queue` runs from a Redis queue')
-    .requiredOption('--queue <url>', 'Redis URL: redis://[user:pass@]host:port[/db], or rediss:// for TLS')
+    .requiredOption(
+      '--queue <url>',
+      'Redis URL: redis://[user:pass@]host:port[/db], or rediss:// for TLS; the password may come from ' +
+        'TERRARIUM_QUEUE_PASSWORD instead (off the command line)',
+    )
+    .option('--queue-ca <file>', QUEUE_CA_HELP, pathOption('--queue-ca'))
     .option(
       '--concurrency <n>',
       'jobs at once (one worker thread each)',

@@ -1,5 +1,5 @@
 import { type BodyMassPlan, bodyMassPlan } from './body-mass.js';
-import type { BodyDescription, ShapeDescription, Vec3 } from './env.js';
+import type { BodyDescription, Quat, ShapeDescription, Vec3 } from './env.js';
 import { robotLegs } from './legs.js';
 import { normalize, quatFromYTo, rotate, sub } from './math3d.js';
 import { RAPIER } from './rapier.js';
@@ -56,23 +56,12 @@ export interface BuiltRobot {
 
 /** Body-local shape of a spec shape whose body origin is `origin`, as the viewer draws it. */
 export function describeShape(shape: ShapeSpec, origin: Vec3, color: string): ShapeDescription {
+  const placed = (at: Vec3, rotation: Quat = [0, 0, 0, 1]) => ({ offset: sub(at, origin), rotation, color });
   switch (shape.type) {
     case 'sphere':
-      return {
-        type: 'sphere',
-        radius: shape.radius,
-        offset: sub(shape.at, origin),
-        rotation: [0, 0, 0, 1],
-        color,
-      };
+      return { type: 'sphere', radius: shape.radius, ...placed(shape.at) };
     case 'box':
-      return {
-        type: 'box',
-        halfExtents: shape.halfExtents,
-        offset: sub(shape.at, origin),
-        rotation: [0, 0, 0, 1],
-        color,
-      };
+      return { type: 'box', halfExtents: shape.halfExtents, ...placed(shape.at) };
     case 'capsule':
     case 'cylinder': {
       const d = sub(shape.to, shape.from);
@@ -82,14 +71,11 @@ export function describeShape(shape: ShapeSpec, origin: Vec3, color: string): Sh
         (shape.from[2] + shape.to[2]) / 2,
       ];
       const halfHeight = Math.hypot(...d) / 2;
-      const rotation = quatFromYTo(normalize(d));
       return {
         type: shape.type,
         radius: shape.radius,
         halfHeight,
-        offset: sub(mid, origin),
-        rotation,
-        color,
+        ...placed(mid, quatFromYTo(normalize(d))),
       };
     }
   }

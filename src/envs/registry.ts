@@ -79,54 +79,63 @@ const entries: EnvEntry[] = [
       return new BallNavEnv(task as never) as Env<unknown>;
     },
   },
-  {
-    id: 'cheetah',
+  leggedEntry('cheetah', {
     description: 'planar half-cheetah runner, 6 motors',
     obsDim: 17,
     actDim: 6,
-    maxEpisodeSteps: 200,
-    taskParams: taskFieldPaths(leggedTaskSchema),
-    terrains: ['flat', 'slope', 'stairs', 'rough'],
-    taskSchema: leggedTaskSchema,
-    rewardPresets: true,
-    robot: 'cheetah',
+    goal: 'velocity',
     defaultTask: defaultCheetahTask,
-    distribution: (options, robot) =>
-      leggedTaskDistribution(
-        'cheetah',
-        robot ?? shippedRobot('cheetah'),
-        { goal: 'velocity' },
-        options,
-      ) as TaskDistribution<unknown>,
-    create: (task, options) =>
-      createCheetah(task as LeggedTask, robotFor('cheetah', options), leggedOptions(options)) as Env<unknown>,
-  },
-  {
-    id: 'ant',
+    create: createCheetah,
+  }),
+  leggedEntry('ant', {
     description: 'quadruped with the Gymnasium Ant morphology, 8 motors',
     obsDim: 27,
     actDim: 8,
+    goal: 'direction',
+    defaultTask: defaultAntTask,
+    create: createAnt,
+  }),
+];
+
+/** The row of a legged env: its shipped robot, with every terrain and the reward presets, 200 steps an episode. */
+function leggedEntry(
+  robot: 'cheetah' | 'ant',
+  row: {
+    description: string;
+    obsDim: number;
+    actDim: number;
+    /** The goal kind of its default task distribution. */
+    goal: 'velocity' | 'direction';
+    defaultTask: () => LeggedTask;
+    create: (task: LeggedTask, spec: RobotSpec, options: { reward?: RewardPreset }) => Env<LeggedTask>;
+  },
+): EnvEntry {
+  return {
+    id: robot,
+    description: row.description,
+    obsDim: row.obsDim,
+    actDim: row.actDim,
     maxEpisodeSteps: 200,
     taskParams: taskFieldPaths(leggedTaskSchema),
     terrains: ['flat', 'slope', 'stairs', 'rough'],
     taskSchema: leggedTaskSchema,
     rewardPresets: true,
-    robot: 'ant',
-    defaultTask: defaultAntTask,
-    distribution: (options, robot) =>
+    robot,
+    defaultTask: row.defaultTask,
+    distribution: (options, spec) =>
       leggedTaskDistribution(
-        'ant',
-        robot ?? shippedRobot('ant'),
-        { goal: 'direction' },
+        robot,
+        spec ?? shippedRobot(robot),
+        { goal: row.goal },
         options,
       ) as TaskDistribution<unknown>,
     create: (task, options) =>
-      createAnt(task as LeggedTask, robotFor('ant', options), leggedOptions(options)) as Env<unknown>,
-  },
-];
-
-function robotFor(name: 'cheetah' | 'ant', options: MakeEnvOptions): RobotSpec {
-  return options.robot ?? shippedRobot(name);
+      row.create(
+        task as LeggedTask,
+        options.robot ?? shippedRobot(robot),
+        leggedOptions(options),
+      ) as Env<unknown>,
+  };
 }
 
 function leggedOptions(options: MakeEnvOptions): { reward?: RewardPreset } {
@@ -140,6 +149,16 @@ export function envDims(id: string, robot?: RobotSpec): { obsDim: number; actDim
   const entry = envEntry(id);
   if (!robot || !entry.robot) return { obsDim: entry.obsDim, actDim: entry.actDim };
   return { obsDim: observationSize(robot), actDim: actionRanges(robot).length };
+}
+
+/** The error for a robot (`field`: `value`) given to env `id`, which takes none: it names the envs that do. */
+export function robotRefused(id: string, field: string, value: string): TerrariumError {
+  const legged = entries.filter((e) => e.robot).map((e) => e.id);
+  return new TerrariumError(
+    field,
+    value,
+    `unset for ${id} (a robot replaces a legged env's: ${legged.join(', ')})`,
+  );
 }
 
 export function registerEnv(entry: EnvEntry): void {

@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { writeDurable } from '../core/durable-write.js';
 import { TerrariumError } from '../core/errors.js';
 import { faultPoint } from '../core/fault-point.js';
+import { readJsonFile } from '../core/json-file.js';
 import type { RngState } from '../core/rng.js';
 import { robotHash, robotJson } from '../envs/robot-file.js';
 import { checkpointBytes, readCheckpointBytes } from './checkpoint-file.js';
@@ -77,18 +78,11 @@ export async function writeRunConfig(runDir: string, config: TrainConfig): Promi
 /** The run's config.json, parsed; a missing, corrupt or invalid file is an error naming it. */
 export async function readRunConfig(runDir: string): Promise<TrainConfig> {
   const path = join(runDir, 'config.json');
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch {
-    throw new TerrariumError('--run', runDir, 'a run directory with config.json (made by `terrarium train`)');
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new TerrariumError(path, `${text.length} characters`, 'valid JSON', (error as Error).message);
-  }
+  const json = await readJsonFile(path, {
+    unreadable: () =>
+      new TerrariumError('--run', runDir, 'a run directory with config.json (made by `terrarium train`)'),
+    invalid: (text, reason) => new TerrariumError(path, `${text.length} characters`, 'valid JSON', reason),
+  });
   try {
     return parseRunConfig(json, runDir);
   } catch (error) {

@@ -5,7 +5,7 @@
  */
 import { join, resolve } from 'node:path';
 import { TerrariumError } from '../core/errors.js';
-import { envEntry, listEnvs } from '../envs/registry.js';
+import { envEntry, robotRefused } from '../envs/registry.js';
 import { fileHash, loadRobotFile, robotHash } from '../envs/robot-file.js';
 import { parseRobotSpec, type RobotSpec } from '../envs/robot-spec.js';
 
@@ -26,16 +26,7 @@ export function resolveConfigRobot<C extends UnresolvedRobot>(
     return config as Omit<C, 'robot'>;
   }
   const source = typeof robot === 'string' ? join(baseDir, robot) : 'an inline robot spec';
-  if (!envEntry(config.env).robot) {
-    const legged = listEnvs()
-      .filter((e) => e.robot)
-      .map((e) => e.id);
-    throw new TerrariumError(
-      'robot',
-      source,
-      `unset for ${config.env} (a robot replaces a legged env's: ${legged.join(', ')})`,
-    );
-  }
+  if (!envEntry(config.env).robot) throw robotRefused(config.env, 'robot', source);
   let spec: RobotSpec;
   let fileSha: string | undefined;
   if (typeof robot === 'string') {

@@ -21,29 +21,39 @@ export interface DisplayEpisode {
   k: number;
   /** Seed of the episode's env.reset. */
   seed: number;
+  /** The actions on `env`, once it is reset to `task` (an actor sizes its policy from the env's spaces). */
+  actOn(env: Env<unknown>): (obs: Float32Array) => Float32Array;
   /** Side by side (side-by-side-env.ts): the inner step k of each robot shown, copied into the scene event. */
   lanes?: number[];
-  act: (obs: Float32Array) => Float32Array;
 }
 
-/** Built once per watching session (first subscriber); `close` frees what it holds when the last one leaves. */
+/**
+ * Built once per watching session (first subscriber); `close` frees what it holds when the last one leaves. The
+ * first episode is asked for before the env exists: the env is built for its task, since a task can set the
+ * observation's size (an oracle's task features: a crippled leg adds a one-hot).
+ */
 export interface DisplayActor {
-  episode(env: Env<unknown>, episode: number): DisplayEpisode;
+  episode(episode: number): DisplayEpisode;
   close?(): void;
 }
 
-export interface DisplayEpisodesOptions {
-  runId: string;
-  envId: string;
+/** The env a run trains on, as its config names it: the display env is built the same way. */
+export interface RunEnv {
+  env: string;
   /** The robot of a legged env (absent: the shipped one). */
   robot?: RobotSpec;
   maxEpisodeSteps?: number;
   reward?: RewardPreset;
   /** The env appends the task's parameters to the observation (an oracle's policy). */
   observeTask?: boolean;
+}
+
+export interface DisplayEpisodesOptions {
+  runId: string;
+  run: RunEnv;
   actor: () => DisplayActor;
-  /** Builds the env shown (default: makeEnv(envId) with the options above); e.g. several copies side by side. */
-  makeEnv?: () => Promise<Env<unknown>>;
+  /** Builds the env shown for the first task (default: makeEnv of `run`); e.g. several copies side by side. */
+  makeEnv?: (task: unknown) => Promise<Env<unknown>>;
   /** Ticks per second of wall time at speed 1 (default: real time, 1 / env.dt). */
   fps?: number;
   /** Env steps per tick (default 1); more makes a fire hose for backpressure tests. */
@@ -81,26 +91,23 @@ export function displayEpisodes(options: DisplayEpisodesOptions): DisplayStreams
     let env: Env<unknown> | null = null;
     let actor: DisplayActor | null = null;
     const loop = async () => {
+      const episodes = options.actor();
+      actor = episodes;
+      let episode = 0;
+      let shown = episodes.episode(episode);
+      const { env: id, robot, maxEpisodeSteps, reward, observeTask } = options.run;
       env = options.makeEnv
-        ? await options.makeEnv()
-        : await makeEnv(options.envId, {
-            robot: options.robot,
-            maxEpisodeSteps: options.maxEpisodeSteps,
-            reward: options.reward,
-            observeTask: options.observeTask,
-          });
+        ? await options.makeEnv(shown.task)
+        : await makeEnv(id, { task: shown.task, robot, maxEpisodeSteps, reward, observeTask });
       if (closed) return;
-      actor = options.actor();
       const tickMs = () => 1000 / ((options.fps ?? 1 / env!.dt) * speed);
-      let episode = -1;
-      let shown: DisplayEpisode | null = null;
+      let act: (obs: Float32Array) => Float32Array = () => new Float32Array(0);
       let obs: Float32Array = new Float32Array(0);
       let step = 0;
       let episodeReturn = 0;
       const start = (e: Env<unknown>) => {
-        episode++;
-        shown = actor!.episode(e, episode);
         obs = e.reset({ task: shown.task, seed: shown.seed }).obs;
+        act = shown.actOn(e);
         step = 0;
         episodeReturn = 0;
         const { taskIndex, k, lanes } = shown;
@@ -112,7 +119,7 @@ export function displayEpisodes(options: DisplayEpisodesOptions): DisplayStreams
         const started = performance.now();
         while (paused && !closed) await sleep(50);
         for (let i = 0; i < framesPerTick && !closed; i++) {
-          const result = env.step(shown!.act(obs));
+          const result = env.step(act(obs));
           episodeReturn += result.reward;
           const poses = env.poses();
           subscriber.next({
@@ -125,7 +132,10 @@ export function displayEpisodes(options: DisplayEpisodesOptions): DisplayStreams
           });
           obs = result.obs;
           step++;
-          if (result.terminated || result.truncated) start(env);
+          if (result.terminated || result.truncated) {
+            shown = episodes.episode(++episode);
+            start(env);
+          }
         }
         await sleep(tickMs() - (performance.now() - started));
       }

@@ -8,21 +8,14 @@ import type { Observable as Obs } from 'rxjs';
 import type { ObsNormState } from '../agents/obs-norm.js';
 import { GaussianPolicy, type PolicyConfigInput } from '../agents/policy.js';
 import { deriveSeed, Rng } from '../core/rng.js';
-import type { RewardPreset } from '../envs/reward-presets.js';
-import type { RobotSpec } from '../envs/robot-spec.js';
+import type { Env } from '../envs/env.js';
 import { boxSize } from '../envs/spaces.js';
-import { type DisplayActor, type DisplayStreams, displayEpisodes } from './display-episodes.js';
+import { type DisplayActor, type DisplayStreams, displayEpisodes, type RunEnv } from './display-episodes.js';
 
 export interface LiveRolloutOptions {
   runId: string;
-  envId: string;
-  /** The robot of a legged env (absent: the shipped one). */
-  robot?: RobotSpec;
-  /** The policy architecture the params belong to. */
-  policy: PolicyConfigInput;
-  maxEpisodeSteps?: number;
-  reward?: RewardPreset;
-  observeTask?: boolean;
+  /** The run's config (or what a policy records of it): its env, and the policy architecture the params fit. */
+  run: RunEnv & { policy: PolicyConfigInput };
   /** Called at the start of each episode: which task to show and at which inner step k its params are. */
   getTask: () => { task: unknown; taskIndex: number; k: number };
   /** Called right after getTask: the params (and obs-norm state, and task context if any) to show. */
@@ -57,32 +50,24 @@ export function liveRollouts(options: LiveRolloutOptions): LiveRollouts {
     let policy: GaussianPolicy | null = null;
     const rng = new Rng(0);
     return {
-      episode(env, episode) {
+      episode(episode) {
         const { task, taskIndex, k } = options.getTask();
         const { params, obsNorm, context } = options.getParams();
-        const contextDim = options.policy.contextDim ?? 0;
-        policy ??= GaussianPolicy.create(
-          options.policy,
-          boxSize(env.observationSpace) + contextDim,
-          boxSize(env.actionSpace),
-          0,
-        );
-        const act = meanActions(policy, { params, obsNorm, context }, contextDim, rng);
-        return { task, taskIndex, k, seed: deriveSeed(0x5ce, episode), act };
+        const actOn = (env: Env<unknown>) => {
+          const contextDim = options.run.policy.contextDim ?? 0;
+          policy ??= GaussianPolicy.create(
+            options.run.policy,
+            boxSize(env.observationSpace) + contextDim,
+            boxSize(env.actionSpace),
+            0,
+          );
+          return meanActions(policy, { params, obsNorm, context }, contextDim, rng);
+        };
+        return { task, taskIndex, k, seed: deriveSeed(0x5ce, episode), actOn };
       },
       close: () => policy?.dispose(),
     };
   };
-  const { runId, envId, robot, maxEpisodeSteps, reward, observeTask, speed$, paused$ } = options;
-  return displayEpisodes({
-    runId,
-    envId,
-    robot,
-    maxEpisodeSteps,
-    reward,
-    observeTask,
-    speed$,
-    paused$,
-    actor,
-  });
+  const { runId, run, speed$, paused$ } = options;
+  return displayEpisodes({ runId, run, speed$, paused$, actor });
 }

@@ -70,12 +70,7 @@ export async function trainerDisplay(
     let current: DisplayState | null = null;
     ({ scenes$, frames$ } = liveRollouts({
       runId,
-      envId: config.env,
-      robot: config.robot,
-      policy: config.policy,
-      maxEpisodeSteps: config.maxEpisodeSteps,
-      reward: config.reward,
-      observeTask: config.observeTask,
+      run: config,
       speed$,
       paused$,
       getTask: () => {

@@ -72,28 +72,27 @@ export function demoStreams(options: Partial<DemoStreamsOptions> = {}): DemoStre
   const speed$ = new BehaviorSubject(1);
   const display = displayEpisodes({
     runId: config.runId,
-    envId: config.env,
+    run: { env: config.env },
     fps: config.fps,
     framesPerTick: config.framesPerTick,
     speed$,
     actor: () => {
       stats.displayStarts++;
       return {
-        episode(env, episode) {
+        episode(episode) {
           const k = episode % (config.innerSteps + 1);
-          const task = config.displayTask ?? taskAt(0, selectedTask);
-          env.setTask(task);
-          const act = blendedPolicy(env, k / config.innerSteps, deriveSeed(config.seed, 11, episode));
-          const counted = (obs: Float32Array) => {
-            stats.displaySteps++;
-            return act(obs);
-          };
           return {
-            task,
+            task: config.displayTask ?? taskAt(0, selectedTask),
             taskIndex: selectedTask,
             k,
             seed: deriveSeed(config.seed, 7, episode),
-            act: counted,
+            actOn: (env) => {
+              const act = blendedPolicy(env, k / config.innerSteps, deriveSeed(config.seed, 11, episode));
+              return (obs: Float32Array) => {
+                stats.displaySteps++;
+                return act(obs);
+              };
+            },
           };
         },
       };

@@ -1,8 +1,10 @@
+import { readFileSync } from 'node:fs';
 import { BehaviorSubject, firstValueFrom, take, toArray } from 'rxjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/agents/backend.js';
 import { GaussianPolicy } from '../../src/agents/policy.js';
-import { envEntry } from '../../src/envs/registry.js';
+import type { LeggedTask } from '../../src/envs/legged-env.js';
+import { envEntry, makeEnv } from '../../src/envs/registry.js';
 import type { FrameEvent, SceneEvent } from '../../src/meta/events.js';
 import { liveRollouts } from '../../src/meta/live-rollouts.js';
 import { steeringPolicy } from '../agents/helpers.js';
@@ -18,9 +20,7 @@ function setup(speed = 1) {
   const calls = { getTask: 0 };
   const live = liveRollouts({
     runId: 'test',
-    envId: 'ball-nav',
-    policy: policyConfig,
-    maxEpisodeSteps: 5,
+    run: { env: 'ball-nav', policy: policyConfig, maxEpisodeSteps: 5 },
     speed$: new BehaviorSubject(speed),
     getTask: () => {
       calls.getTask++;
@@ -91,9 +91,7 @@ describe('live rollouts', () => {
     const xAfter = async (context: Float32Array | null) => {
       const live = liveRollouts({
         runId: 'test',
-        envId: 'ball-nav',
-        policy: config,
-        maxEpisodeSteps: 20,
+        run: { env: 'ball-nav', policy: config, maxEpisodeSteps: 20 },
         speed$: new BehaviorSubject(100),
         getTask: () => ({ task, taskIndex: 0, k: 1 }),
         getParams: () => ({ params, obsNorm: null, context }),
@@ -104,5 +102,28 @@ describe('live rollouts', () => {
     expect(await xAfter(new Float32Array([3, 0]))).toBeGreaterThan(0.05);
     expect(await xAfter(new Float32Array([-3, 0]))).toBeLessThan(-0.05);
     expect(Math.abs(await xAfter(null))).toBeLessThan(0.05);
+  });
+
+  it("show an oracle's episode of a crippled-leg task on an env built for that task", async () => {
+    const oracle = JSON.parse(readFileSync('configs/ant-dynamics/oracle.json', 'utf8'));
+    const tasks = envEntry('ant').distribution(oracle.tasks).sampleTrain(40, 5) as LeggedTask[];
+    const task = tasks.find((t) => typeof t.dynamics.crippledLeg === 'number')!;
+    const built = await makeEnv('ant', { task, observeTask: true });
+    const obsDim = built.observationSpace.shape[0]!;
+    built.close();
+    const policy = GaussianPolicy.create(policyConfig, obsDim, 8, 0);
+    const params = policy.getParams();
+    policy.dispose();
+    const live = liveRollouts({
+      runId: 'oracle',
+      run: { env: 'ant', policy: policyConfig, maxEpisodeSteps: 5, observeTask: true },
+      speed$: new BehaviorSubject(100),
+      getTask: () => ({ task, taskIndex: 0, k: 0 }),
+      getParams: () => ({ params, obsNorm: null }),
+    });
+    const scene = firstValueFrom(live.scenes$);
+    const frames = await firstValueFrom(live.frames$.pipe(take(3), toArray()));
+    expect((await scene).scene.task).toEqual(task);
+    expect(frames.map((f) => f.step)).toEqual([0, 1, 2]);
   });
 });

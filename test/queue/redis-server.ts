@@ -25,12 +25,10 @@ export async function freePort(): Promise<number> {
   });
 }
 
-function launch(port: number, extra: string[]): Promise<ChildProcess> {
-  const child = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...extra],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+function launch(args: string[]): Promise<ChildProcess> {
+  const child = spawn('redis-server', ['--save', '', '--appendonly', 'no', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   return new Promise((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new Error(`redis-server did not start: ${out}`)), 10_000);
@@ -56,19 +54,51 @@ function exited(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
   });
 }
 
-/** Starts redis-server (`requirepass` with `password`). */
-export async function startRedis(options: { password?: string } = {}): Promise<RedisServer> {
+/** A server certificate, its key and the CA that signed it (PEM files; see tls-certs.ts). */
+export interface TlsFiles {
+  ca: string;
+  cert: string;
+  key: string;
+}
+
+export interface RedisOptions {
+  /** `requirepass`: clients must give this password. */
+  password?: string;
+  /** TLS only (no plain port); the URL is then rediss://. */
+  tls?: TlsFiles;
+  /** With tls: Redis's default, `tls-auth-clients yes` (clients must show a certificate); otherwise `no`. */
+  clientCertificates?: boolean;
+  /** Interfaces to listen on (default 127.0.0.1). */
+  bind?: string[];
+  /** More redis-server arguments (before ours: the port and interfaces are always ours). */
+  args?: string[];
+}
+
+/** Starts redis-server on a free loopback port: plain or TLS-only, with or without a password. */
+export async function startRedis(options: RedisOptions = {}): Promise<RedisServer> {
   const port = await freePort();
-  const extra = options.password ? ['--requirepass', options.password] : [];
-  let child = await launch(port, extra);
+  const { tls } = options;
+  const args = [
+    ...(options.args ?? []),
+    ...(tls
+      ? ['--port', '0', '--tls-port', String(port), '--tls-cert-file', tls.cert, '--tls-key-file', tls.key]
+      : ['--port', String(port)]),
+    ...(tls
+      ? ['--tls-ca-cert-file', tls.ca, '--tls-auth-clients', options.clientCertificates ? 'yes' : 'no']
+      : []),
+    '--bind',
+    ...(options.bind ?? ['127.0.0.1']),
+    ...(options.password ? ['--requirepass', options.password] : []),
+  ];
+  let child = await launch(args);
   const auth = options.password ? `:${options.password}@` : '';
   return {
     port,
-    url: `redis://${auth}127.0.0.1:${port}`,
+    url: `${tls ? 'rediss' : 'redis'}://${auth}127.0.0.1:${port}`,
     restart: async (downMs = 500) => {
       await exited(child, 'SIGKILL');
       await new Promise((resolve) => setTimeout(resolve, downMs));
-      child = await launch(port, extra);
+      child = await launch(args);
     },
     kill: () => exited(child, 'SIGKILL'),
     stop: () => exited(child, 'SIGTERM'),
@@ -85,10 +115,21 @@ export interface WorkerProcess {
 }
 
 /** `terrarium worker --queue URL ...` as a child process; resolves once it is connected. */
-export async function startWorker(url: string, args: string[] = []): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, ['bin/terrarium.js', 'worker', '--queue', url, ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+export function startWorker(
+  url: string,
+  args: string[] = [],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<WorkerProcess> {
+  return startWorkerCommand(process.execPath, ['bin/terrarium.js', 'worker', '--queue', url, ...args], env);
+}
+
+/** A command that runs `terrarium worker` (through a shell, say); resolves once the worker is connected. */
+export async function startWorkerCommand(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<WorkerProcess> {
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
   let out = '';
   const listeners = new Set<() => void>();
   const append = (chunk: Buffer) => {

@@ -56,4 +56,29 @@ describe('terrarium view', () => {
     );
     expect((scene.scene as { task: unknown }).task).toEqual(task);
   }, 60_000);
+
+  it("shows an oracle run of crippled-leg tasks (the task features in its observation) on the tasks' own env", async () => {
+    const dir = tempDir('terrarium-view-oracle-');
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const oracle = tinyBallNav({
+      env: 'ant',
+      iterations: 1,
+      maxEpisodeSteps: 10,
+      observeTask: true,
+      tasks: { goal: 'direction', crippleProbability: 1 },
+      inner: { steps: 1, episodesPerUpdate: 2, learner: { algo: 'vpg', alpha: 0.3, baseline: 'linear' } },
+    });
+    await train(oracle, dir);
+    const session = await startView({ run: dir, tasks: 'test', count: 1, port: 0, seed: 0, workers: 0 });
+    cleanups.push(() => session.close());
+    const page = await connectClient(session.url.replace(/^http:(.*)\/$/, 'ws:$1/ws'));
+    cleanups.push(() => page.close());
+    await page.next('hello', 0);
+    page.send({ type: 'speed', value: 8 });
+    page.send({ type: 'subscribe', streams: ['frames'] });
+    const scene = await page.until(() => page.ofType('scene')[0], 20_000, 'a scene');
+    const shown = (scene.scene as { task: { dynamics: { crippledLeg: unknown } } }).task;
+    expect(shown.dynamics.crippledLeg).toEqual(expect.any(Number));
+    await page.until(() => page.frames.length >= 3, 20_000, 'frames of the oracle walking');
+  }, 60_000);
 });

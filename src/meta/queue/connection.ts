@@ -1,9 +1,11 @@
 /**
- * Where the queue lives: a `redis://[user:pass@]host:port[/db]` or `rediss://` (TLS) URL, checked once where it
- * enters, and turned into the connection options that BullMQ hands to ioredis. A password never appears in a
- * message: URLs are shown redacted.
+ * Where the queue lives: a `redis://[user:pass@]host:port[/db]` or `rediss://` (TLS) URL, with `--queue-ca FILE`
+ * for a server certificate signed by a private CA, checked once where it enters, and turned into the connection
+ * options that BullMQ hands to ioredis. A password never appears in a message: URLs are shown redacted.
  */
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { Redis } from 'ioredis';
 import { TerrariumError } from '../../core/errors.js';
@@ -17,6 +19,8 @@ export interface QueueConnection {
   username?: string;
   password?: string;
   tls: boolean;
+  /** With tls: the PEM certificates of the CA(s) to trust instead of Node's own list (`--queue-ca`). */
+  ca?: string;
 }
 
 const EXPECTED = 'a redis://[user:pass@]host:port[/db] or rediss:// (TLS) URL';
@@ -52,8 +56,59 @@ export function parseQueueUrl(text: string, flag = '--queue'): QueueConnection {
   };
 }
 
+/** Where a password may come from instead of the URL, to keep it off command lines (`ps` shows those to all). */
+export const PASSWORD_ENV = 'TERRARIUM_QUEUE_PASSWORD';
+
+/**
+ * `--queue URL [--queue-ca FILE]`: the URL's connection, with the password of `TERRARIUM_QUEUE_PASSWORD` if set,
+ * trusting the CA file's certificates for TLS.
+ */
+export function queueConnection(
+  url: string,
+  caFile?: string,
+  env: NodeJS.ProcessEnv = process.env,
+): QueueConnection {
+  const connection = withPassword(parseQueueUrl(url), env[PASSWORD_ENV]);
+  if (caFile === undefined) return connection;
+  if (!connection.tls) {
+    throw new TerrariumError(
+      '--queue-ca',
+      caFile,
+      'a rediss:// (TLS) --queue URL to go with it',
+      `--queue is ${connection.shown}`,
+    );
+  }
+  let ca: string;
+  try {
+    ca = readFileSync(caFile, 'utf8');
+  } catch (error) {
+    const { code, message } = error as NodeJS.ErrnoException;
+    throw new TerrariumError('--queue-ca', caFile, 'a readable PEM file of CA certificates', code ?? message);
+  }
+  if (!ca.includes('-----BEGIN CERTIFICATE-----')) {
+    throw new TerrariumError(
+      '--queue-ca',
+      caFile,
+      'a PEM file of CA certificates',
+      'no "-----BEGIN CERTIFICATE-----" in it',
+    );
+  }
+  return { ...connection, ca };
+}
+
+function withPassword(c: QueueConnection, password: string | undefined): QueueConnection {
+  if (password === undefined || password === '') return c;
+  if (c.password !== undefined) {
+    throw new TerrariumError('--queue', c.shown, `a URL without a password, as ${PASSWORD_ENV} gives one`);
+  }
+  const url = new URL(c.shown);
+  url.password = 'x';
+  return { ...c, password, shown: redact(url.toString()) };
+}
+
+/** Everything from the user's colon to the last `@` goes: a password may hold `@` or `/` (a URL that then fails). */
 function redact(text: string): string {
-  return text.replace(/^(\w+:\/\/[^:@/]*:)[^@/]*@/, '$1***@');
+  return text.replace(/^(\w+:\/\/[^:@/]*:).*@/, '$1***@');
 }
 
 /** ioredis options (through BullMQ's `connection`): reconnects every 0.2-2 s, for as long as it takes. */
@@ -64,12 +119,21 @@ export function redisOptions(c: QueueConnection, blocking: boolean) {
     db: c.db,
     ...(c.username ? { username: c.username } : {}),
     ...(c.password ? { password: c.password } : {}),
-    ...(c.tls ? { tls: { servername: c.host } } : {}),
+    ...(c.tls ? { tls: tlsOptions(c) } : {}),
     retryStrategy: (times: number) => Math.min(200 * times, 2000),
     // Workers block on Redis and must wait through an outage; the trainer's own calls fail fast and it retries.
     maxRetriesPerRequest: blocking ? null : 1,
     enableOfflineQueue: blocking,
     connectTimeout: 5000,
+  };
+}
+
+/** The server's certificate is checked against `ca` (or Node's CAs) and the URL's host, a name or an IP address. */
+function tlsOptions(c: QueueConnection) {
+  return {
+    // Node refuses an IP address as the SNI server name (RFC 6066) and checks an IP host against the IP SANs.
+    ...(isIP(c.host) === 0 ? { servername: c.host } : {}),
+    ...(c.ca !== undefined ? { ca: c.ca } : {}),
   };
 }
 
@@ -93,10 +157,26 @@ export async function checkRedis(c: QueueConnection, flag = '--queue'): Promise<
     await client.connect();
     await client.ping();
   } catch (error) {
-    throw new TerrariumError(flag, c.shown, 'a reachable Redis server', cause || (error as Error).message);
+    throw new TerrariumError(
+      flag,
+      c.shown,
+      'a reachable Redis server',
+      shorter(cause || (error as Error).message),
+    );
   } finally {
     client.disconnect();
   }
+}
+
+/** Redis's reason, where it is long-winded, said in a few words (its first word, the error code, kept). */
+function shorter(cause: string): string {
+  if (cause.startsWith('NOAUTH'))
+    return 'NOAUTH: the server requires a password: redis://:PASSWORD@host:port';
+  if (cause.includes('alert certificate required')) {
+    return 'the server asks for a client certificate, which terrarium does not send: set tls-auth-clients no in redis.conf';
+  }
+  // OpenSSL's messages span lines; ours are one.
+  return cause.replace(/\s+/g, ' ').trim();
 }
 
 /** The sorted set where trainers announce their queues (score: Redis's clock, ms) and workers look for them. */

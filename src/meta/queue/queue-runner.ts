@@ -17,6 +17,7 @@ import type { AdaptJob, AdaptResult } from '../meta-learner.js';
 import type { JobRunner } from '../pool.js';
 import { announceQueue, withdrawQueue } from './announce.js';
 import { checkRedis, type QueueConnection, redisOptions } from './connection.js';
+import { repeatAfter } from './repeat-after.js';
 import { decodeReply, encodeJob, type JobErrorWire } from './wire.js';
 
 export interface QueueStatus {
@@ -188,14 +189,7 @@ export async function createQueueRunner(options: QueueRunnerOptions): Promise<Qu
   }
 
   await check();
-  let timer: NodeJS.Timeout | null = null;
-  const schedule = () => {
-    timer = setTimeout(async () => {
-      await check();
-      if (!closing) schedule();
-    }, options.checkEveryMs ?? 1000);
-  };
-  schedule();
+  const checks = repeatAfter(options.checkEveryMs ?? 1000, check);
 
   return {
     workers: Number.POSITIVE_INFINITY,
@@ -211,7 +205,7 @@ export async function createQueueRunner(options: QueueRunnerOptions): Promise<Qu
       }),
     close: async () => {
       closing = true;
-      if (timer) clearTimeout(timer);
+      checks.stop();
       for (const [id, entry] of pending) {
         pending.delete(id);
         entry.reject(new Error('the queue runner closed'));

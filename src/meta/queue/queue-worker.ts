@@ -12,6 +12,7 @@ import type { AdaptJob } from '../meta-learner.js';
 import { createJobRunner } from '../pool.js';
 import { announcedQueues } from './announce.js';
 import { ANNOUNCE_TTL_MS, checkRedis, type QueueConnection, redisOptions } from './connection.js';
+import { repeatAfter } from './repeat-after.js';
 import { decodeJob, encodeResult, type ReplyWire } from './wire.js';
 
 export interface QueueWorkerOptions {
@@ -111,23 +112,14 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
     }
   }
 
-  let closing = false;
-  let timer: NodeJS.Timeout | null = null;
-  const schedule = () => {
-    timer = setTimeout(async () => {
-      await discover();
-      if (!closing) schedule();
-    }, options.discoverEveryMs ?? 1000);
-  };
   await discover();
-  schedule();
+  const discovery = repeatAfter(options.discoverEveryMs ?? 1000, discover);
 
   return {
     name,
     queues: () => [...serving.keys()],
     close: async () => {
-      closing = true;
-      if (timer) clearTimeout(timer);
+      discovery.stop();
       await Promise.allSettled([...serving.values()].map((entry) => entry.worker.close(true)));
       serving.clear();
       await registry.close();
