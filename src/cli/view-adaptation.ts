@@ -1,8 +1,8 @@
 /**
  * What `terrarium view` adapts and shows: the current task, and beside the meta-init (k = 0) the policy after
  * k = 1..K inner updates, each robot added to the side-by-side display as soon as its adaptation is done. Tasks come
- * from the run's task list in turn (each held for a few display episodes once complete) or from a page, which is
- * held until another task is chosen. Each step adapts from the meta-init with the same seed, cut at k updates, the
+ * from the run's task list in turn or from a page, each held for a few display episodes once complete (a page's
+ * longer), then the list goes on. Each step adapts from the meta-init with the same seed, cut at k updates, the
  * way eval measures it (a context learner's weight phase is left out: eval and training's returns measure the
  * context alone). Only one step is computed ahead of what is shown: with no page watching, nothing is computed.
  */
@@ -14,8 +14,9 @@ import type { AdaptJob, AdaptResult, MetaLearner } from '../meta/meta-learner.js
 import type { Lane } from '../meta/side-by-side-rollouts.js';
 import type { ViewTasks } from './view-tasks.js';
 
-/** Display episodes a completed task of the run's list stays on before the next one. */
+/** Display episodes a completed task stays on before the next one: one of the run's list, one a page chose. */
 const HOLD_EPISODES = 2;
+const PAGE_HOLD_EPISODES = 4;
 
 export interface ViewAdaptationOptions {
   runId: string;
@@ -113,9 +114,8 @@ export function viewAdaptation(options: ViewAdaptationOptions): ViewAdaptation {
       current = start(tasks.take());
       const shown = current;
       await adapt(shown, gen, round);
-      // A page's task stays until another is chosen; one of the run's tasks for a few episodes.
-      const hold = shown.source.kind === 'page' ? () => false : () => shown.shown >= HOLD_EPISODES;
-      await waitUntil(hold, gen);
+      const hold = shown.source.kind === 'page' ? PAGE_HOLD_EPISODES : HOLD_EPISODES;
+      await waitUntil(() => shown.shown >= hold, gen);
     }
   };
   const producing = produce().catch((error) => {

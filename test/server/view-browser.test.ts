@@ -42,6 +42,8 @@ describe.skipIf(!hasChromium)('the live view of adaptation in chromium', () => {
     page.on('pageerror', (error) => errors.push(String(error)));
     await page.goto(session.url);
     await page.waitForSelector('#connection[data-state="open"]', { timeout: UI_WAIT_MS });
+    const other = await browser.context.newPage();
+    await other.goto(session.url);
     await page.waitForSelector('[data-field="terrain.kind"] select', { timeout: UI_WAIT_MS });
     // The training curve: one point per metrics.jsonl line.
     await expect
@@ -66,7 +68,13 @@ describe.skipIf(!hasChromium)('the live view of adaptation in chromium', () => {
     await page.fill('[data-field="terrain.stepHeight"] input', '0.08');
     await page.click('#task-send');
     await page.waitForSelector('#adapting-source[data-source="page"]', { timeout: UI_WAIT_MS });
-    expect(await page.textContent('#adapting-source')).toContain('(this page)');
+    const sender = (await page.textContent('#adapting-source')) ?? '';
+    expect(sender).toContain('(this page)');
+    // The other page is told the same task and who sent it.
+    await other.waitForSelector('#adapting-source[data-source="page"]', { timeout: UI_WAIT_MS });
+    const told = (await other.textContent('#adapting-source')) ?? '';
+    expect(told).not.toContain('(this page)');
+    expect(told.match(/page #\d+/)?.[0]).toBe(sender.match(/page #\d+/)?.[0]);
     expect(await page.textContent('#task-error')).toBe('');
 
     // The return (and speed) per k arrive as the adaptation finishes, then every robot is on the new terrain.
@@ -95,16 +103,6 @@ describe.skipIf(!hasChromium)('the live view of adaptation in chromium', () => {
     const stats = await pixelStats(browser.context, Buffer.from(dataUrl.split(',')[1]!, 'base64'));
     expect(stats.nonBackground).toBeGreaterThan(0.2);
 
-    // Another page is told the same task and who sent it.
-    const other = await browser.context.newPage();
-    await other.goto(session.url);
-    await other.waitForSelector('#adapting-source[data-source="page"]', { timeout: UI_WAIT_MS });
-    const source = (await other.textContent('#adapting-source')) ?? '';
-    expect(source).toMatch(/page #\d+/);
-    expect(source).not.toContain('(this page)');
-    expect(source.match(/#\d+/)?.[0]).toBe(
-      ((await page.textContent('#adapting-source')) ?? '').match(/#\d+/)?.[0],
-    );
     expect(errors).toEqual([]);
     await other.close();
     await page.close();
