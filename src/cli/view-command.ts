@@ -73,9 +73,10 @@ export async function startView(options: ViewOptions): Promise<ViewSession> {
   const entry = envEntry(config.env);
   const distribution = entry.distribution(config.tasks, config.robot);
   const tasks = new ViewTasks(distribution, options);
+  const runId = basename(resolve(options.run));
+  const metrics = await recordedMetrics(options.run, runId);
   const learner = await makeMetaLearner(config);
   const runner = createJobRunner({ workers: options.workers ?? 1 });
-  const runId = basename(resolve(options.run));
   const steps = options.k ?? config.inner.steps;
   // Checks a page's task the way the display env will take it (a crippled leg the robot has, ...).
   const probe = await makeEnv(config.env, {
@@ -110,7 +111,7 @@ export async function startView(options: ViewOptions): Promise<ViewSession> {
       backend: learner.backend,
       startedAt: new Date().toISOString(),
     },
-    metrics$: from(await recordedMetrics(options.run, runId)),
+    metrics$: from(metrics),
     adaptation$: adaptation.adaptation$,
     adapting$: adaptation.adapting$,
     scenes$,
@@ -147,7 +148,7 @@ export function registerViewCommand(program: Command): void {
   program
     .command('view')
     .description(
-      'replay a trained run in the live viewer: the meta-init adapting to held-out tasks, step by step',
+      'replay a trained run in the live viewer: the meta-init and its adaptations side by side, on held-out tasks or a task set in the page',
     )
     .requiredOption(
       '--run <dir>',

@@ -3,10 +3,12 @@
  * match what it accepts, a page's task is refused or adapted side by side, and every page hears which task is being
  * adapted and who sent it.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startView, type ViewSession } from '../../src/cli/view-command.js';
 import type { TaskControl } from '../../src/server/task-controls.js';
+import { tempDir, tinyBallNav, train } from '../meta/helpers.js';
+import { terrarium } from '../run-cli.js';
 import { connectClient, type TestClient } from './clients.js';
 
 const RUN = 'models/ant-dir';
@@ -156,4 +158,45 @@ describe('terrarium view: the live view of adaptation', () => {
     );
     expect(metrics.map((m) => m.returnAfter)).toEqual(metricsLines.map((l) => JSON.parse(l).returnAfter));
   }, 180_000);
+});
+
+describe('terrarium view --k', () => {
+  it('shows the meta-init beside K robots adapted 1..K times, K past the run’s own inner steps', async () => {
+    const dir = tempDir('terrarium-view-k-');
+    const cleanups: (() => unknown)[] = [() => rmSync(dir, { recursive: true, force: true })];
+    try {
+      // tinyBallNav trains with 2 inner steps; the view shows 3.
+      await train(tinyBallNav({ iterations: 1 }), dir);
+      const session = await startView({
+        run: dir,
+        tasks: 'test',
+        count: 1,
+        port: 0,
+        seed: 0,
+        workers: 0,
+        k: 3,
+      });
+      cleanups.push(() => session.close());
+      const page = await connectClient(session.url.replace(/^http:(.*)\/$/, 'ws:$1/ws'));
+      cleanups.push(() => page.close());
+      expect((await page.next('adapting', 0)).steps).toBe(3);
+      page.send({ type: 'speed', value: 8 });
+      page.send({ type: 'subscribe', streams: ['frames', 'adaptation'] });
+      const scene = await page.until(
+        () => page.ofType('scene').find((s) => (s.lanes as number[]).length === 4),
+        60_000,
+        'four robots side by side',
+      );
+      expect(scene.lanes).toEqual([0, 1, 2, 3]);
+      expect(page.ofType('adaptation').map((e) => e.k)).toEqual([0, 1, 2, 3]);
+    } finally {
+      for (const cleanup of cleanups.reverse()) await cleanup();
+    }
+  }, 90_000);
+
+  it('refuses a K past the most robots shown, naming the flag and the bound', async () => {
+    const result = await terrarium(['view', '--run', RUN, '--k', '9']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^terrarium: --k: expected an integer in \[1, \d+\], got "9"/);
+  });
 });
