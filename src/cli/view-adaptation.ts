@@ -20,7 +20,7 @@ const PAGE_HOLD_EPISODES = 4;
 
 export interface ViewAdaptationOptions {
   runId: string;
-  /** The checkpoint's iteration (adaptation events carry it). */
+  /** The checkpoint's iteration: how many meta-iterations the meta-init has had. */
   iteration: number;
   learner: MetaLearner;
   run: (job: AdaptJob) => Promise<AdaptResult>;
@@ -56,6 +56,8 @@ export function viewAdaptation(options: ViewAdaptationOptions): ViewAdaptation {
   const adaptation$ = new Subject<AdaptationEvent>();
   // The hub subscribes after the first task was chosen: it gets the latest on subscribing.
   const adapting$ = new ReplaySubject<AdaptingEvent>(1);
+  // Events name the last iteration the meta-init includes by its metrics.jsonl index (0-based), as training does.
+  const lastIteration = Math.max(0, iteration - 1);
   const initLane: Lane = { k: 0, params: init.params, obsNorm: init.obsNorm, context: null };
   let current: Current | null = null;
   let stopped = false;
@@ -90,7 +92,7 @@ export function viewAdaptation(options: ViewAdaptationOptions): ViewAdaptation {
       const { returns, speeds } = result.stats;
       const event = (j: number): AdaptationEvent => ({
         runId,
-        iteration,
+        iteration: lastIteration,
         taskIndex: shown.taskIndex,
         task: shown.task,
         k: j,

@@ -129,7 +129,10 @@ describe('terrarium view: the live view of adaptation', () => {
       `the sent task's returns for k = 0..${K}`,
     );
     expect(steps.map((e) => e.k)).toEqual(Array.from({ length: K + 1 }, (_, k) => k));
+    // The meta-init is the run's last iteration: events name it as metrics.jsonl does.
+    const lastIteration = JSON.parse(metricsLines[metricsLines.length - 1]!).iteration;
     for (const step of steps) {
+      expect(step.iteration).toBe(lastIteration);
       expect(step.task).toEqual(task);
       expect(Number.isFinite(step.return)).toBe(true);
       expect(Number.isFinite(step.meanSpeed)).toBe(true);
