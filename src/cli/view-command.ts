@@ -1,30 +1,37 @@
 /**
- * `terrarium view --run DIR [--tasks test|train] [--count N] [--port P] [--host H] [--token T]`: replays a trained
- * run without training. For each task (held-out by default) the viewer shows the meta-init, then the policy after
- * 1, 2, ..., K inner updates, one display episode each, with the return of each step on the adaptation curve. A page
- * may send its own task (validated with the env's task schema); it is shown next.
+ * `terrarium view --run DIR [--tasks test|train] [--count N] [--k K] [--port P] [--host H] [--token T]`: replays a
+ * trained run without training. For each task (held-out by default) the viewer shows, side by side on the same
+ * terrain, the meta-init and the policy after 1, 2, ..., K inner updates (view-adaptation.ts), with the return and
+ * speed of each k, and the run's training curve (metrics.jsonl). A page may send its own task, built from the task
+ * controls the server describes (task-controls.ts) and validated by the server; every page is told which task is
+ * adapted and who sent it.
  *
- * The adaptation runs in a worker thread, so the display never stalls, and only as far ahead of what is shown as one
- * step: with no page watching, nothing is computed.
+ * The adaptation runs in a worker thread, so the display never stalls.
  */
 import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { BehaviorSubject, EMPTY, Subject } from 'rxjs';
+import { BehaviorSubject, from } from 'rxjs';
 import { TerrariumError } from '../core/errors.js';
-import { deriveSeed } from '../core/rng.js';
-import { envEntry } from '../envs/registry.js';
+import { envEntry, makeEnv } from '../envs/registry.js';
 import { loadLatestCheckpoint } from '../meta/checkpoint.js';
 import { isSineConfig, type RlTrainConfig } from '../meta/config.js';
-import type { AdaptationEvent, TrainingStreams } from '../meta/events.js';
-import { liveRollouts } from '../meta/live-rollouts.js';
-import type { AdaptJob } from '../meta/meta-learner.js';
+import type { TrainingStreams } from '../meta/events.js';
 import { createJobRunner } from '../meta/pool.js';
 import { policyKind } from '../meta/run-policy.js';
+import { sideBySideRollouts } from '../meta/side-by-side-rollouts.js';
 import { makeMetaLearner } from '../meta/trainer.js';
+import { taskControls } from '../server/task-controls.js';
 import { intOption, pathOption } from './options.js';
 import { checkRunRobotFlag, RUN_ROBOT_HELP } from './robot-option.js';
+import { viewAdaptation } from './view-adaptation.js';
+import { recordedMetrics } from './view-metrics.js';
 import { serveView } from './view-session.js';
 import { ViewTasks } from './view-tasks.js';
+
+/** Training tasks sampled to tell the page each task field's trained range. */
+const TASKS_FOR_RANGES = 500;
+/** Most inner updates shown at once (one robot and one physics world each, next to the meta-init). */
+const MAX_K = 5;
 
 export interface ViewOptions {
   run: string;
@@ -38,16 +45,8 @@ export interface ViewOptions {
   workers?: number;
   /** `--robot FILE`: must be the run's own robot (the view always uses that). */
   robot?: string;
-}
-
-/** What is shown for one display episode: a task, its index (-1: sent by a page) and the params after k updates. */
-interface Shown {
-  task: unknown;
-  taskIndex: number;
-  k: number;
-  params: Float32Array;
-  obsNorm: unknown | null;
-  return: number;
+  /** Inner updates shown beside the meta-init (default: the run's inner.steps). */
+  k?: number;
 }
 
 export interface ViewSession {
@@ -74,94 +73,36 @@ export async function startView(options: ViewOptions): Promise<ViewSession> {
   const entry = envEntry(config.env);
   const distribution = entry.distribution(config.tasks, config.robot);
   const tasks = new ViewTasks(distribution, options);
+  const runId = basename(resolve(options.run));
+  const metrics = await recordedMetrics(options.run, runId);
   const learner = await makeMetaLearner(config);
   const runner = createJobRunner({ workers: options.workers ?? 1 });
-  const runId = basename(resolve(options.run));
-  const adaptation$ = new Subject<AdaptationEvent>();
-  const speed$ = new BehaviorSubject(1);
-  const init: Shown = {
+  const steps = options.k ?? config.inner.steps;
+  // Checks a page's task the way the display env will take it (a crippled leg the robot has, ...).
+  const probe = await makeEnv(config.env, {
     task: tasks.list[0],
-    taskIndex: 0,
-    k: 0,
-    params: loaded.params,
-    obsNorm: loaded.obsNorm,
-    return: Number.NaN,
-  };
-
-  // The producer (below) fills `ready`; each display episode takes the next ready step, or repeats the current one.
-  const ready: Shown[] = [];
-  let current = init;
-  let wakeProducer: () => void = () => {};
-  const next = (): Shown => {
-    const step = ready.shift();
-    if (step) {
-      current = step;
-      adaptation$.next({
-        runId,
-        iteration: loaded.iteration,
-        taskIndex: step.taskIndex,
-        task: step.task,
-        k: step.k,
-        return: step.return,
-      });
-      wakeProducer();
-    }
-    return current;
-  };
-  const { scenes$, frames$ } = liveRollouts({
+    robot: config.robot,
+    reward: config.reward,
+    observeTask: config.observeTask,
+  });
+  const adaptation = viewAdaptation({
+    runId,
+    iteration: loaded.iteration,
+    learner,
+    run: (job) => runner.run(job),
+    init: { params: loaded.params, obsNorm: loaded.obsNorm },
+    tasks,
+    steps,
+    seed: options.seed,
+  });
+  const speed$ = new BehaviorSubject(1);
+  const { scenes$, frames$ } = sideBySideRollouts({
     runId,
     run: config,
+    maxLanes: steps + 1,
     speed$,
-    getTask: () => {
-      const shown = next();
-      return { task: shown.task, taskIndex: shown.taskIndex, k: shown.k };
-    },
-    getParams: () => ({ params: current.params, obsNorm: current.obsNorm }),
+    getLanes: () => adaptation.next(),
   });
-
-  let stopped = false;
-  let interrupt = false;
-  const adapt = async (task: unknown, taskIndex: number, round: number) => {
-    const seed = deriveSeed(options.seed, round, taskIndex);
-    for (let k = 1; k <= config.inner.steps && !stopped && !interrupt; k++) {
-      while (ready.length > 0 && !stopped && !interrupt)
-        await new Promise<void>((wake) => (wakeProducer = wake));
-      if (stopped || interrupt) return;
-      const job = learner.job({
-        iteration: loaded.iteration,
-        taskIndex,
-        params: loaded.params,
-        obsNorm: loaded.obsNorm,
-        task,
-        seed,
-      });
-      // The params after k updates: the same job (same seed) cut at k updates.
-      const result = await runner.run({ ...job, spec: { ...job.spec, steps: k } } as AdaptJob);
-      if (stopped || interrupt) return;
-      const returns = result.stats.returns;
-      if (k === 1)
-        ready.push({
-          task,
-          taskIndex,
-          k: 0,
-          params: loaded.params,
-          obsNorm: loaded.obsNorm,
-          return: returns[0]!,
-        });
-      ready.push({ task, taskIndex, k, params: result.params, obsNorm: result.obsNorm, return: returns[k]! });
-    }
-  };
-  const produce = async () => {
-    for (let round = 0; !stopped; round++) {
-      interrupt = false;
-      const { task, taskIndex } = tasks.take();
-      await adapt(task, taskIndex, round);
-    }
-  };
-  const producing = produce().catch((error) => {
-    process.stderr.write(`terrarium view: ${(error as Error).message}\n`);
-  });
-
   const streams: TrainingStreams = {
     info: {
       runId,
@@ -170,30 +111,26 @@ export async function startView(options: ViewOptions): Promise<ViewSession> {
       backend: learner.backend,
       startedAt: new Date().toISOString(),
     },
-    metrics$: EMPTY,
-    adaptation$,
+    metrics$: from(metrics),
+    adaptation$: adaptation.adaptation$,
+    adapting$: adaptation.adapting$,
     scenes$,
     frames$,
   };
   const shutDown = async () => {
-    stopped = true;
-    wakeProducer();
-    await producing;
+    await adaptation.close();
     await runner.close();
     learner.dispose();
-    adaptation$.complete();
+    probe.close();
   };
   const viewer = await serveView(options, {
     streams,
     taskSchema: entry.taskSchema,
+    taskControls: taskControls(entry.taskSchema, distribution.sampleTrain(TASKS_FOR_RANGES, options.seed)),
+    checkTask: (task) => probe.setTask(task),
     tasks,
     speed$,
-    // A page's task or selection is shown next: drop the steps prepared for the current task.
-    onTaskChange: () => {
-      interrupt = true;
-      ready.length = 0;
-      wakeProducer();
-    },
+    onTaskChange: () => adaptation.taskChanged(),
   }).catch(async (error: unknown) => {
     await shutDown();
     throw error;
@@ -201,8 +138,6 @@ export async function startView(options: ViewOptions): Promise<ViewSession> {
   return {
     url: viewer.url,
     async close() {
-      stopped = true;
-      wakeProducer();
       await viewer.close();
       await shutDown();
     },
@@ -213,7 +148,7 @@ export function registerViewCommand(program: Command): void {
   program
     .command('view')
     .description(
-      'replay a trained run in the live viewer: the meta-init adapting to held-out tasks, step by step',
+      'replay a trained run in the live viewer: the meta-init and its adaptations side by side, on held-out tasks or a task set in the page',
     )
     .requiredOption(
       '--run <dir>',
@@ -222,6 +157,11 @@ export function registerViewCommand(program: Command): void {
     )
     .option('--tasks <split>', 'test (held-out) or train tasks', parseSplit, 'test')
     .option('--count <n>', 'how many tasks to cycle through', intOption('--count', 1, 10_000), 10)
+    .option(
+      '--k <n>',
+      "inner updates shown beside the meta-init, one robot each (default: the run's inner.steps)",
+      intOption('--k', 1, MAX_K),
+    )
     .option('--seed <n>', 'seed of the adaptation (and of train tasks)', intOption('--seed', 0), 0)
     .option('--port <n>', 'viewer port (0: any free port)', intOption('--port', 0, 65535), 0)
     .option('--host <host>', 'viewer interface (default 127.0.0.1; others need a token)')

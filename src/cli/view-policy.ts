@@ -11,6 +11,7 @@ import type { RewardPreset } from '../envs/reward-presets.js';
 import type { TrainingStreams } from '../meta/events.js';
 import { liveRollouts } from '../meta/live-rollouts.js';
 import { loadPolicy, recordedEnv } from '../meta/run-policy.js';
+import { taskControls } from '../server/task-controls.js';
 import type { ViewOptions, ViewSession } from './view-command.js';
 import { serveView } from './view-session.js';
 import { ViewTasks } from './view-tasks.js';
@@ -59,6 +60,12 @@ export async function startPolicyView(options: ViewOptions): Promise<ViewSession
     scenes$,
     frames$,
   };
-  const viewer = await serveView(options, { streams, taskSchema: entry.taskSchema, tasks, speed$ });
+  const viewer = await serveView(options, {
+    streams,
+    taskSchema: entry.taskSchema,
+    taskControls: taskControls(entry.taskSchema),
+    tasks,
+    speed$,
+  });
   return { url: viewer.url, close: () => viewer.close() };
 }

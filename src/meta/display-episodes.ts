@@ -23,6 +23,8 @@ export interface DisplayEpisode {
   seed: number;
   /** The actions on `env`, once it is reset to `task` (an actor sizes its policy from the env's spaces). */
   actOn(env: Env<unknown>): (obs: Float32Array) => Float32Array;
+  /** Side by side (side-by-side-env.ts): the inner step k of each robot shown, copied into the scene event. */
+  lanes?: number[];
 }
 
 /**
@@ -50,6 +52,8 @@ export interface DisplayEpisodesOptions {
   runId: string;
   run: RunEnv;
   actor: () => DisplayActor;
+  /** Builds the env shown for the first task (default: makeEnv of `run`); e.g. several copies side by side. */
+  makeEnv?: (task: unknown) => Promise<Env<unknown>>;
   /** Ticks per second of wall time at speed 1 (default: real time, 1 / env.dt). */
   fps?: number;
   /** Env steps per tick (default 1); more makes a fire hose for backpressure tests. */
@@ -92,7 +96,9 @@ export function displayEpisodes(options: DisplayEpisodesOptions): DisplayStreams
       let episode = 0;
       let shown = episodes.episode(episode);
       const { env: id, robot, maxEpisodeSteps, reward, observeTask } = options.run;
-      env = await makeEnv(id, { task: shown.task, robot, maxEpisodeSteps, reward, observeTask });
+      env = options.makeEnv
+        ? await options.makeEnv(shown.task)
+        : await makeEnv(id, { task: shown.task, robot, maxEpisodeSteps, reward, observeTask });
       if (closed) return;
       const tickMs = () => 1000 / ((options.fps ?? 1 / env!.dt) * speed);
       let act: (obs: Float32Array) => Float32Array = () => new Float32Array(0);
@@ -104,8 +110,9 @@ export function displayEpisodes(options: DisplayEpisodesOptions): DisplayStreams
         act = shown.actOn(e);
         step = 0;
         episodeReturn = 0;
-        const { taskIndex, k } = shown;
-        subscriber.next({ runId: options.runId, episode, taskIndex, k, scene: e.describeScene() });
+        const { taskIndex, k, lanes } = shown;
+        const scene = e.describeScene();
+        subscriber.next({ runId: options.runId, episode, taskIndex, k, scene, ...(lanes ? { lanes } : {}) });
       };
       start(env);
       while (!closed) {

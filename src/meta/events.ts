@@ -32,6 +32,23 @@ export interface AdaptationEvent {
   task: unknown;
   k: number;
   return: number;
+  /** Legged envs: the batch's mean speed along the task's direction (m/s), as eval reports it. */
+  meanSpeed?: number;
+}
+
+/** Where the task being adapted came from: a page (by its connection id) or the replayed run's task list. */
+export type TaskSource =
+  | { kind: 'page'; connectionId: number }
+  | { kind: 'tasks'; split: 'test' | 'train'; index: number };
+
+/** The task the replay adapts to now, sent to every page (`terrarium view`). */
+export interface AdaptingEvent {
+  runId: string;
+  task: unknown;
+  taskIndex: number;
+  source: TaskSource;
+  /** The inner updates shown beside the meta-init: k = 1..steps. */
+  steps: number;
 }
 
 /** A new episode to draw: the scene (robot, terrain, goal) of the env copy being shown. */
@@ -41,6 +58,11 @@ export interface SceneEvent {
   taskIndex: number;
   k: number;
   scene: SceneDescription;
+  /**
+   * Side by side: the inner step k of each robot in the scene, in order (each robot has scene.bodies.length / lanes
+   * bodies, in its own physics world on the same terrain). Absent: one robot at `k`.
+   */
+  lanes?: number[];
 }
 
 /** One control step of the episode being shown. */
@@ -65,6 +87,8 @@ export interface TrainingStreams {
   frames$: Observable<FrameEvent>;
   /** Runs whose jobs go to a queue: the `terrarium worker` processes serving it, sampled about once a second. */
   workers$?: Observable<WorkersEvent>;
+  /** A replay's current task and who chose it (`terrarium view`). */
+  adapting$?: Observable<AdaptingEvent>;
 }
 
 /** Who is adapting a queue run's tasks: worker names (host:pid) and the jobs waiting and running. */

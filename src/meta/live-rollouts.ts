@@ -27,6 +27,24 @@ export interface LiveRolloutOptions {
 
 export type LiveRollouts = DisplayStreams;
 
+/** `policy` set to `shown`; its mean action for an observation, the context (zeros if none) appended. */
+export function meanActions(
+  policy: GaussianPolicy,
+  shown: { params: Float32Array; obsNorm: unknown | null; context?: Float32Array | null },
+  contextDim: number,
+  rng: Rng,
+): (obs: Float32Array) => Float32Array {
+  policy.setParams(shown.params);
+  if (shown.obsNorm) policy.setObsNorm(shown.obsNorm as ObsNormState);
+  // The policy's context inputs: the adapted context, or zeros (what every task starts from).
+  const input = new Float32Array(policy.obsDim);
+  if (shown.context) input.set(shown.context, policy.obsDim - contextDim);
+  return (obs) => {
+    input.set(obs);
+    return policy.act(input, rng, true, { values: false }).actions;
+  };
+}
+
 export function liveRollouts(options: LiveRolloutOptions): LiveRollouts {
   const actor = (): DisplayActor => {
     let policy: GaussianPolicy | null = null;
@@ -43,16 +61,7 @@ export function liveRollouts(options: LiveRolloutOptions): LiveRollouts {
             boxSize(env.actionSpace),
             0,
           );
-          policy.setParams(params);
-          if (obsNorm) policy.setObsNorm(obsNorm as ObsNormState);
-          const shown = policy;
-          // The policy's context inputs: the adapted context, or zeros (what every task starts from).
-          const input = new Float32Array(shown.obsDim);
-          if (context) input.set(context, shown.obsDim - contextDim);
-          return (obs: Float32Array) => {
-            input.set(obs);
-            return shown.act(input, rng, true, { values: false }).actions;
-          };
+          return meanActions(policy, { params, obsNorm, context }, contextDim, rng);
         };
         return { task, taskIndex, k, seed: deriveSeed(0x5ce, episode), actOn };
       },

@@ -14,6 +14,8 @@ import type { SineSpec } from './sine.js';
 export interface AdaptStats {
   /** Return before adaptation and after each inner update: length k + 1. */
   returns: number[];
+  /** Legged envs: the mean speed (m/s along the task's direction) of the same batches, where measured. */
+  speeds?: number[];
   envSteps: number;
   wallSeconds: number;
 }

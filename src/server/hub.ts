@@ -3,7 +3,8 @@
  * replayed to late joiners (shareReplay), pose frames are sampled down to the display rate and encoded once
  * (sampleTime + share), and both are reference-counted, so with no page watching, the cold display streams are not
  * subscribed and nothing is simulated for display. Metrics and adaptation (hot) are kept in a bounded history for
- * pages that join late. A heartbeat pings every page and drops the ones that did not answer the last ping.
+ * pages that join late; a replay's current task (`adapting`) goes to every page, the latest also to pages that join
+ * later, with each page's connection id, so every page can say who chose it. A heartbeat pings every page and drops the ones that did not answer the last ping.
  */
 import { map, type Observable, Subscription, sampleTime, share, shareReplay, tap } from 'rxjs';
 import type WebSocket from 'ws';
@@ -22,6 +23,7 @@ import {
   STREAM_NAMES,
   type StateMessage,
 } from './protocol.js';
+import type { TaskControl } from './task-controls.js';
 
 export interface HubOptions extends ConnectionLimits {
   streams: TrainingStreams;
@@ -32,7 +34,9 @@ export interface HubOptions extends ConnectionLimits {
   historySize: number;
   onControl?: (message: ControlMessage) => void;
   taskSchema?: z.ZodType;
-  onTask?: (task: unknown) => void;
+  /** A page's task, valid for the schema; throwing refuses it (the error goes back to that page). */
+  onTask?: (task: unknown, sender: { connectionId: number }) => void;
+  taskControls?: TaskControl[];
 }
 
 export interface HubStats {
@@ -53,8 +57,11 @@ export class ViewerHub implements ConnectionHost {
   private readonly history = { metrics: [] as string[], adaptation: [] as string[] };
   private readonly upstream = new Subscription();
   private readonly heartbeat: NodeJS.Timeout;
-  private readonly hello: HelloMessage;
+  private readonly hello: Omit<HelloMessage, 'connectionId'>;
   private workers: WorkersEvent | undefined;
+  private adapting: string | undefined;
+  private readonly ids = new WeakMap<ClientConnection, number>();
+  private nextId = 1;
   private readonly shared: Pick<StateMessage, 'speed' | 'select'> = { speed: 1, select: {} };
   private watching = 0;
   private framesEncoded = 0;
@@ -81,6 +88,14 @@ export class ViewerHub implements ConnectionHost {
       streams.adaptation$.subscribe((event) => this.publish('adaptation', { type: 'adaptation', ...event })),
     );
     if (streams.workers$) this.upstream.add(streams.workers$.subscribe((w) => (this.workers = w)));
+    if (streams.adapting$) {
+      this.upstream.add(
+        streams.adapting$.subscribe((event) => {
+          this.adapting = JSON.stringify({ type: 'adapting', ...event });
+          for (const connection of this.connections) connection.sendText(this.adapting);
+        }),
+      );
+    }
     this.hello = this.makeHello();
     this.heartbeat = setInterval(() => this.beat(), options.heartbeatMs);
     this.heartbeat.unref();
@@ -88,14 +103,17 @@ export class ViewerHub implements ConnectionHost {
 
   add(ws: WebSocket): ClientConnection {
     const connection = new ClientConnection(ws, this, this.options);
+    const connectionId = this.nextId++;
+    this.ids.set(connection, connectionId);
     this.connections.add(connection);
     ws.on('close', () => {
       this.connections.delete(connection);
       this.closedStats.framesSent += connection.stats.framesSent;
       this.closedStats.framesDropped += connection.stats.framesDropped;
     });
-    const hello = this.workers ? { ...this.hello, workers: this.workers } : this.hello;
+    const hello = { ...this.hello, connectionId, ...(this.workers ? { workers: this.workers } : {}) };
     connection.sendText(JSON.stringify(hello));
+    if (this.adapting) connection.sendText(this.adapting);
     return connection;
   }
 
@@ -124,7 +142,7 @@ export class ViewerHub implements ConnectionHost {
         throw new TerrariumError('task', message.task, 'no task message: this server shows live training');
       }
       const task = parseWith(taskSchema, message.task, 'task');
-      onTask(task);
+      onTask(task, { connectionId: this.ids.get(connection)! });
       connection.send({ type: 'taskAccepted', task });
       return;
     }
@@ -183,8 +201,8 @@ export class ViewerHub implements ConnectionHost {
     }
   }
 
-  private makeHello(): HelloMessage {
-    const { streams, taskSchema, onTask } = this.options;
+  private makeHello(): Omit<HelloMessage, 'connectionId'> {
+    const { streams, taskSchema, onTask, taskControls } = this.options;
     let schema: unknown;
     if (taskSchema) {
       try {
@@ -208,6 +226,7 @@ export class ViewerHub implements ConnectionHost {
       displayHz: this.options.displayHz,
       acceptsTask: Boolean(taskSchema && onTask),
       ...(schema === undefined ? {} : { taskSchema: schema }),
+      ...(taskControls ? { taskControls } : {}),
     };
   }
 }

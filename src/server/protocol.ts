@@ -6,7 +6,15 @@
 import { z } from 'zod';
 import { parseWith, TerrariumError } from '../core/errors.js';
 import type { SceneDescription } from '../envs/env.js';
-import type { AdaptationEvent, FrameEvent, MetricsEvent, RunInfo, WorkersEvent } from '../meta/events.js';
+import type {
+  AdaptationEvent,
+  AdaptingEvent,
+  FrameEvent,
+  MetricsEvent,
+  RunInfo,
+  WorkersEvent,
+} from '../meta/events.js';
+import type { TaskControl } from './task-controls.js';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -91,6 +99,10 @@ export interface HelloMessage {
   /** Whether `task` messages are accepted (in `terrarium view`), and the JSON Schema they are validated with. */
   acceptsTask: boolean;
   taskSchema?: unknown;
+  /** One control per task field, with the bounds the server accepts and the run's training values. */
+  taskControls?: TaskControl[];
+  /** This page's connection id, as other pages see it named as a task's sender. */
+  connectionId: number;
   /** A run whose jobs go to a queue: its `terrarium worker` processes and jobs, as last sampled. */
   workers?: WorkersEvent;
 }
@@ -102,10 +114,14 @@ export interface SceneMessage {
   taskIndex: number;
   k: number;
   scene: SceneDescription;
+  /** Side by side: the k of each robot in the scene, in order (events.ts, SceneEvent). */
+  lanes?: number[];
 }
 
 export type MetricsMessage = { type: 'metrics' } & MetricsEvent;
 export type AdaptationMessage = { type: 'adaptation' } & AdaptationEvent;
+/** Sent to every page when the replay starts adapting to a task (the latest one also on connecting). */
+export type AdaptingMessage = { type: 'adapting' } & AdaptingEvent;
 
 /** The per-connection view of the controls, sent after every accepted control message. */
 export interface StateMessage {
@@ -134,6 +150,7 @@ export type ServerMessage =
   | SceneMessage
   | MetricsMessage
   | AdaptationMessage
+  | AdaptingMessage
   | StateMessage
   | TaskAcceptedMessage
   | ErrorMessage;

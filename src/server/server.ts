@@ -14,6 +14,7 @@ import { checkUpgrade, generateToken, isLoopbackHost } from './access.js';
 import { type HubStats, ViewerHub } from './hub.js';
 import type { ControlMessage } from './protocol.js';
 import { makeStaticHandler } from './static-files.js';
+import type { TaskControl } from './task-controls.js';
 
 export interface ViewerServerOptions {
   streams: TrainingStreams;
@@ -29,7 +30,10 @@ export interface ViewerServerOptions {
   onControl?: (message: ControlMessage) => void;
   /** The env's task schema; with `onTask`, pages may send `task` messages (validated with it). */
   taskSchema?: z.ZodType;
-  onTask?: (task: unknown) => void;
+  /** A page's task (valid for taskSchema) and the page that sent it; throwing refuses it. */
+  onTask?: (task: unknown, sender: { connectionId: number }) => void;
+  /** The task controls a page draws (task-controls.ts). */
+  taskControls?: TaskControl[];
   /** Pose frames per second sent to pages (default 30); Infinity sends every frame. */
   displayHz?: number;
   /** Ping interval; a page that has not answered the previous ping is dropped (default 15 s). */
@@ -83,6 +87,7 @@ export async function startViewerServer(options: ViewerServerOptions): Promise<V
     onControl: options.onControl,
     taskSchema: options.taskSchema,
     onTask: options.onTask,
+    taskControls: options.taskControls,
   });
   const wss = new WebSocketServer({
     noServer: true,

@@ -1,29 +1,44 @@
 /**
  * The Terrarium live viewer: connects to the server that served this page, draws the shown episode with three.js,
- * the HUD and the uPlot curves, and sends the lil-gui controls back as protocol messages (docs/protocol.md).
+ * the HUD and the uPlot curves, and sends the lil-gui controls and the composed task back as protocol messages
+ * (docs/protocol.md).
  */
 import GUI from 'lil-gui';
 import 'uplot/dist/uPlot.min.css';
 import './style.css';
+import { AdaptationTable } from './adaptation-table.js';
 import { Charts } from './charts.js';
 import { Connection } from './connection.js';
 import { Hud } from './hud.js';
 import type { Frame, ServerMessage } from './protocol.js';
 import { SceneView } from './scene-view.js';
+import { TaskPanel } from './task-panel.js';
 
 const hud = new Hud();
 const view = new SceneView(document.getElementById('stage')!);
 const charts = new Charts(document.getElementById('chart-meta')!, document.getElementById('chart-adapt')!);
 const toast = document.getElementById('toast')!;
-const taskEditor = document.getElementById('task-editor')!;
-const taskJson = document.getElementById('task-json') as HTMLTextAreaElement;
+const byId = (id: string) => document.getElementById(id)!;
+const taskPanel = new TaskPanel(
+  byId('task-editor'),
+  byId('task-fields'),
+  byId('task-error'),
+  byId('task-json') as HTMLTextAreaElement,
+  (task) => connection.send({ type: 'task', task }),
+);
+const adaptationTable = new AdaptationTable(
+  byId('adapting-source'),
+  byId('adaptation-rows') as HTMLTableSectionElement,
+);
+let connectionId: number | null = null;
+/** Who chose the task being adapted, for the HUD (from the server's `adapting`, the same on every page). */
+let taskSource = 'sent by a page';
 
 let currentEpisode = -1;
 let latestPoses: Float32Array | null = null;
 let toastTimer: ReturnType<typeof setTimeout> | undefined;
 
 const controls = { paused: false, speed: 1, task: 0, copy: 0, follow: true, shadows: true };
-const newTask = { friction: 1, massScale: 1 };
 
 function onFrame(frame: Frame): void {
   if (frame.episode !== currentEpisode) return;
@@ -38,20 +53,29 @@ function onMessage(message: ServerMessage): void {
       hud.set('run', message.runs.map((run) => `${run.runId} (${run.algo})`).join(', ') || '-');
       hud.set('env', message.runs[0]?.env ?? '-');
       hud.workers(message.workers?.names);
-      taskEditor.hidden = !message.acceptsTask;
-      taskFolder.show(message.acceptsTask);
+      connectionId = message.connectionId;
+      taskPanel.build(message.taskControls, message.acceptsTask);
+      break;
+    case 'adapting':
+      byId('adaptation').hidden = false;
+      adaptationTable.adapting(message, connectionId);
+      taskSource =
+        message.source.kind === 'page'
+          ? `page #${message.source.connectionId}${message.source.connectionId === connectionId ? ' (this page)' : ''}`
+          : `${message.source.index}`;
+      taskPanel.show(message.task);
       break;
     case 'scene':
       currentEpisode = message.episode;
       latestPoses = null;
-      view.load(message.scene);
+      view.load(message.scene, message.lanes);
       hud.set('env', message.scene.env);
-      hud.set('task-index', message.taskIndex < 0 ? 'sent from this page' : message.taskIndex);
-      hud.set('k', message.k);
+      hud.set('task-index', message.taskIndex < 0 ? taskSource : message.taskIndex);
+      hud.set('k', message.lanes ? message.lanes.join(', ') : message.k);
       hud.set('return', 0);
       hud.task(message.scene.task);
       charts.showTask(message.taskIndex);
-      if (document.activeElement !== taskJson) taskJson.value = JSON.stringify(message.scene.task, null, 1);
+      taskPanel.show(message.scene.task);
       break;
     // Shown from 1, as the CLI counts them; the messages carry metrics.jsonl's 0-based index.
     case 'metrics':
@@ -60,6 +84,7 @@ function onMessage(message: ServerMessage): void {
       break;
     case 'adaptation':
       charts.addAdaptation(message);
+      adaptationTable.add(message);
       hud.set('iteration', message.iteration + 1);
       break;
     case 'state':
@@ -70,10 +95,12 @@ function onMessage(message: ServerMessage): void {
       for (const controller of gui.controllersRecursive()) controller.updateDisplay();
       break;
     case 'taskAccepted':
+      taskPanel.accepted();
       showToast('task accepted: adapting to it', false);
       break;
     case 'error':
-      showToast(message.message, true);
+      if (message.path.startsWith('task')) taskPanel.showError(message.message, message.path);
+      else showToast(message.message, true);
       break;
   }
 }
@@ -111,36 +138,6 @@ gui
   .name('follow camera')
   .onChange((follow: boolean) => (view.follow = follow));
 gui.add(controls, 'shadows').onChange((on: boolean) => view.setShadows(on));
-
-const taskFolder = gui.addFolder('New task');
-taskFolder.add(newTask, 'friction', 0, 2, 0.05).onChange(() => patchTask());
-taskFolder
-  .add(newTask, 'massScale', 0.5, 2, 0.05)
-  .name('mass scale')
-  .onChange(() => patchTask());
-taskFolder.hide();
-
-/** Writes the sliders into the task JSON being edited (its `dynamics`), leaving the rest as typed. */
-function patchTask(): void {
-  try {
-    const task = JSON.parse(taskJson.value) as { dynamics?: Record<string, unknown> };
-    task.dynamics = { ...task.dynamics, friction: newTask.friction, massScale: newTask.massScale };
-    taskJson.value = JSON.stringify(task, null, 1);
-  } catch {
-    showToast('the task JSON does not parse; fix it first', true);
-  }
-}
-
-document.getElementById('task-send')!.addEventListener('click', () => {
-  let task: unknown;
-  try {
-    task = JSON.parse(taskJson.value);
-  } catch (error) {
-    showToast(`task: expected JSON (${(error as Error).message})`, true);
-    return;
-  }
-  connection.send({ type: 'task', task });
-});
 
 const connection = new Connection({
   onOpen() {

@@ -2,6 +2,7 @@
 export type { SceneDescription, ShapeDescription } from '../../src/envs/env.js';
 export type {
   AdaptationMessage,
+  AdaptingMessage,
   ErrorMessage,
   HelloMessage,
   MetricsMessage,
@@ -10,6 +11,7 @@ export type {
   StateMessage,
   TaskAcceptedMessage,
 } from '../../src/server/protocol.js';
+export type { TaskControl } from '../../src/server/task-controls.js';
 
 export const PROTOCOL_VERSION = 1;
 const FRAME_KIND = 1;

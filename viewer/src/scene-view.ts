@@ -2,9 +2,12 @@
  * The 3D view: terrain and bodies built from the env's SceneDescription (Y up, shapes body-local), moved by pose
  * frames (7 floats per body), lit by a sun whose shadow box follows the robot, watched by a camera that follows the
  * first body (drag to orbit, wheel to zoom), with a goal marker (a post at a position, or an arrow for a direction).
+ * Side by side (a scene with `lanes`), each robot is tinted with its k's colour and labelled, and the camera follows
+ * the middle of the robots, backing off as they spread apart.
  */
 import * as THREE from 'three';
 import { OrbitControls } from 'three/addons/controls/OrbitControls.js';
+import { laneColor } from './lane-colors.js';
 import type { SceneDescription, ShapeDescription } from './protocol.js';
 
 export class SceneView {
@@ -24,6 +27,9 @@ export class SceneView {
   private baseSpan = 3.5;
   /** A position goal: the camera then follows the midpoint of robot and goal, so both stay in view. */
   private goalPosition: THREE.Vector3 | null = null;
+  /** Side by side: the first body of each robot, and its label. */
+  private laneRoots: THREE.Group[] = [];
+  private labels: THREE.Sprite[] = [];
 
   constructor(private readonly container: HTMLElement) {
     this.renderer = new THREE.WebGLRenderer({ antialias: true, preserveDrawingBuffer: true });
@@ -55,11 +61,13 @@ export class SceneView {
     this.sun.castShadow = enabled;
   }
 
-  /** Replaces everything with a new episode's scene. */
-  load(description: SceneDescription): void {
+  /** Replaces everything with a new episode's scene; `lanes`: the k of each robot shown side by side. */
+  load(description: SceneDescription, lanes?: number[]): void {
     disposeTree(this.world);
     this.world.clear();
     this.bodies = [];
+    this.laneRoots = [];
+    this.labels = [];
     this.arrow = null;
     for (const shape of description.statics) {
       const mesh = this.shapeMesh(shape, true);
@@ -73,6 +81,7 @@ export class SceneView {
       this.bodies.push(group);
       this.world.add(group);
     }
+    if (lanes && lanes.length > 1) this.markLanes(lanes);
     const size = robotSize(description);
     const goal = description.goal;
     this.goalPosition = goal?.kind === 'position' ? new THREE.Vector3(...goal.position) : null;
@@ -90,6 +99,24 @@ export class SceneView {
       const offset = this.camera.position.clone().sub(this.focus).setLength(this.baseSpan);
       this.camera.position.copy(this.focus).add(offset);
     }
+  }
+
+  private markLanes(lanes: number[]): void {
+    const perLane = Math.floor(this.bodies.length / lanes.length);
+    lanes.forEach((k, lane) => {
+      const tint = new THREE.Color(laneColor(k));
+      const bodies = this.bodies.slice(lane * perLane, (lane + 1) * perLane);
+      for (const body of bodies) {
+        body.traverse((object) => {
+          if (object instanceof THREE.Mesh)
+            (object.material as THREE.MeshStandardMaterial).color.lerp(tint, 0.6);
+        });
+      }
+      this.laneRoots.push(bodies[0]!);
+      const label = textSprite(`k = ${k}`, laneColor(k));
+      this.labels.push(label);
+      this.world.add(label);
+    });
   }
 
   /** Puts the camera at a distance that shows the robot and, for a position goal, the goal too. */
@@ -116,18 +143,29 @@ export class SceneView {
 
   render(): void {
     const root = this.bodies[0];
+    const lanes = this.laneRoots;
+    this.labels.forEach((label, i) => {
+      label.position.copy(lanes[i]!.position).add(new THREE.Vector3(0, 0.7, 0));
+    });
     if (root && this.follow) {
-      // Follow the robot, leaning towards a position goal; back the camera off when the goal would leave the view.
-      const target = this.goalPosition
-        ? root.position.clone().lerp(this.goalPosition, 0.35)
-        : root.position.clone();
+      // Follow the robot (the middle of the robots side by side), leaning towards a position goal; back the camera
+      // off when the goal or the other robots would leave the view.
+      const middle =
+        lanes.length > 1
+          ? lanes
+              .reduce((sum, lane) => sum.add(lane.position), new THREE.Vector3())
+              .divideScalar(lanes.length)
+          : root.position.clone();
+      const target = this.goalPosition ? middle.clone().lerp(this.goalPosition, 0.35) : middle.clone();
       const delta = target.sub(this.focus).multiplyScalar(0.1);
       this.focus.add(delta);
       this.camera.position.add(delta);
       this.controls.target.copy(this.focus);
-      if (this.goalPosition) {
+      const spread = Math.max(0, ...lanes.map((lane) => 2 * lane.position.distanceTo(middle)));
+      if (this.goalPosition || spread > 0) {
         const offset = this.camera.position.clone().sub(this.focus);
-        const apart = 1.6 * root.position.distanceTo(this.goalPosition);
+        const apart =
+          1.6 * Math.max(spread, this.goalPosition ? root.position.distanceTo(this.goalPosition) : 0);
         const wanted = Math.min(3 * this.baseSpan, Math.max(this.baseSpan, apart));
         const distance = offset.length();
         if (distance < wanted)
@@ -258,6 +296,29 @@ function robotSize(description: SceneDescription): number {
   return size;
 }
 
+/** A label that always faces the camera: `text` on a dark rounded tag, in `color`. */
+function textSprite(text: string, color: string): THREE.Sprite {
+  const canvas = document.createElement('canvas');
+  canvas.width = 256;
+  canvas.height = 96;
+  const context = canvas.getContext('2d')!;
+  context.fillStyle = 'rgba(20, 23, 28, 0.8)';
+  context.beginPath();
+  context.roundRect(8, 8, 240, 80, 18);
+  context.fill();
+  context.font = 'bold 52px system-ui, sans-serif';
+  context.textAlign = 'center';
+  context.textBaseline = 'middle';
+  context.fillStyle = color;
+  context.fillText(text, 128, 50);
+  const texture = new THREE.CanvasTexture(canvas);
+  texture.colorSpace = THREE.SRGBColorSpace;
+  const sprite = new THREE.Sprite(new THREE.SpriteMaterial({ map: texture, depthTest: false }));
+  sprite.scale.set(0.6, 0.225, 1);
+  sprite.renderOrder = 1;
+  return sprite;
+}
+
 function goalPost(position: [number, number, number], scale: number): THREE.Group {
   const group = new THREE.Group();
   const material = new THREE.MeshStandardMaterial({ color: 0xffd166, emissive: 0x6b4d00, roughness: 0.5 });
@@ -283,6 +344,10 @@ function disposeTree(root: THREE.Object3D): void {
       object.geometry.dispose();
       const materials = Array.isArray(object.material) ? object.material : [object.material];
       for (const material of materials) material.dispose();
+    }
+    if (object instanceof THREE.Sprite) {
+      object.material.map?.dispose();
+      object.material.dispose();
     }
   });
 }
