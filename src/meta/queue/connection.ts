@@ -161,7 +161,7 @@ export async function checkRedis(c: QueueConnection, flag = '--queue'): Promise<
       flag,
       c.shown,
       'a reachable Redis server',
-      shorter(cause || (error as Error).message),
+      shorter(cause || (error as Error).message, c.tls),
     );
   } finally {
     client.disconnect();
@@ -169,11 +169,15 @@ export async function checkRedis(c: QueueConnection, flag = '--queue'): Promise<
 }
 
 /** Redis's reason, where it is long-winded, said in a few words (its first word, the error code, kept). */
-function shorter(cause: string): string {
+function shorter(cause: string, tls: boolean): string {
   if (cause.startsWith('NOAUTH'))
     return 'NOAUTH: the server requires a password: redis://:PASSWORD@host:port';
   if (cause.includes('alert certificate required')) {
     return 'the server asks for a client certificate, which terrarium does not send: set tls-auth-clients no in redis.conf';
+  }
+  // Under TLS 1.3 the server's certificate-required alert can lose the race with the client's first write.
+  if (tls && cause.includes('ECONNRESET')) {
+    return `${cause}: the server closed the TLS connection (one that asks for a client certificate does: set tls-auth-clients no in redis.conf)`;
   }
   // OpenSSL's messages span lines; ours are one.
   return cause.replace(/\s+/g, ' ').trim();
