@@ -112,8 +112,11 @@ describe('the dog of docs/robots.md', () => {
         const scene = (await page.until(() => page.ofType('scene')[0], 30_000, 'a scene')).scene as {
           bodies: { name: string; shapes: SceneShape[] }[];
         };
-        expect(scene.bodies.map((b) => b.name)).toEqual(dog.bodies.map((b) => b.name));
-        scene.bodies.forEach((body, i) => {
+        // The view shows the meta-init and its adaptations side by side, each robot's bodies named `lane<i>/<body>`:
+        // the first lane (the meta-init, shown before any adaptation) must be the dog.
+        const firstLane = scene.bodies.filter((b) => b.name.startsWith('lane0/'));
+        expect(firstLane.map((b) => b.name.slice('lane0/'.length))).toEqual(dog.bodies.map((b) => b.name));
+        firstLane.forEach((body, i) => {
           const spec = dog.bodies[i]!;
           expect(body.shapes).toHaveLength(spec.shapes.length);
           body.shapes.forEach((shape, j) => {
