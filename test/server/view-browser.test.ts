@@ -53,20 +53,20 @@ describe.skipIf(!hasChromium)('the live view of adaptation in chromium', () => {
       .toBe(metricsLines);
 
     // A value the server refuses: its error, naming field and value, is shown and the field marked.
-    await page.fill('[data-field="dynamics.friction"] input', '9');
-    await page.click('#task-send');
+    await page.fill('[data-field="dynamics.friction"] input', '9', { timeout: UI_WAIT_MS });
+    await page.click('#task-send', { timeout: UI_WAIT_MS });
     await expect
       .poll(() => page.textContent('#task-error'), { timeout: UI_WAIT_MS })
       .toContain('task.dynamics.friction');
     expect(await page.textContent('#task-error')).toContain('9');
     expect(await page.getAttribute('[data-field="dynamics.friction"] input', 'class')).toContain('invalid');
 
-    await page.fill('[data-field="dynamics.friction"] input', '0.8');
-    await page.selectOption('[data-field="terrain.kind"] select', 'stairs');
+    await page.fill('[data-field="dynamics.friction"] input', '0.8', { timeout: UI_WAIT_MS });
+    await page.selectOption('[data-field="terrain.kind"] select', 'stairs', { timeout: UI_WAIT_MS });
     expect(await page.isVisible('[data-field="terrain.stepHeight"] input')).toBe(true);
     expect(await page.isVisible('[data-field="terrain.angle"] input')).toBe(false);
-    await page.fill('[data-field="terrain.stepHeight"] input', '0.08');
-    await page.click('#task-send');
+    await page.fill('[data-field="terrain.stepHeight"] input', '0.08', { timeout: UI_WAIT_MS });
+    await page.click('#task-send', { timeout: UI_WAIT_MS });
     await page.waitForSelector('#adapting-source[data-source="page"]', { timeout: UI_WAIT_MS });
     const sender = (await page.textContent('#adapting-source')) ?? '';
     expect(sender).toContain('(this page)');
@@ -86,9 +86,12 @@ describe.skipIf(!hasChromium)('the live view of adaptation in chromium', () => {
     const rows = await page.locator('#adaptation-rows tr').allTextContents();
     for (const row of rows) expect(row).toMatch(/k = \d.*-?\d+\.\d.*-?\d+\.\d\d/);
     const lanes = Array.from({ length: K + 1 }, (_, k) => k).join(', ');
+    // The page's task is shown once its side-by-side episode starts (a held-out task's may still be on screen).
+    await expect
+      .poll(async () => (await page.textContent('#hud-task')) ?? '', { timeout: ADAPT_WAIT_MS })
+      .toContain('terrain: stairs');
     await expect.poll(() => page.textContent('#hud-k'), { timeout: UI_WAIT_MS }).toBe(lanes);
     const hudTask = (await page.textContent('#hud-task')) ?? '';
-    expect(hudTask).toContain('terrain: stairs');
     expect(hudTask).toContain('terrain.stepHeight: 0.08');
     expect(hudTask).toContain('friction: 0.80');
     await expect
