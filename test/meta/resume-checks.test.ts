@@ -130,6 +130,11 @@ describe('resuming: the config must be the one the run started with', () => {
     await expect(checkSameConfig(dir, legged(ant))).rejects.toThrow(
       /^--config: .*got "a config whose robot\b/,
     );
+    // A config of an env without a robot compares by field alone.
+    const ballNav = { ...legged(), env: 'ball-nav' } as TrainConfig;
+    await expect(checkSameConfig(dir, ballNav)).rejects.toThrow(
+      /^--config: .*got "a config whose env differ"$/,
+    );
   });
 
   it('a directory without a readable config.json is refused', async () => {
