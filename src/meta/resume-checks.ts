@@ -6,7 +6,10 @@ import { checkSameRobot, type NamedRobot, shippedRobotFor } from '../envs/robot-
 import { RUN_ROBOT_FILE } from './checkpoint.js';
 import { isSineConfig, parseRunConfig, type RlTrainConfig, type TrainConfig } from './config.js';
 
-/** --resume continues a run only with the config it was started with (seed, workers and backend may differ). */
+/**
+ * --resume continues a run only with the config it was started with: every field must match (the seed included),
+ * except workers and backend, and iterations and envStepBudget when eps does not anneal (see `extendable`).
+ */
 export async function checkSameConfig(runDir: string, config: TrainConfig): Promise<void> {
   let saved: TrainConfig;
   try {

@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { writeDurable } from '../../src/core/durable-write.js';
@@ -41,4 +41,16 @@ describe('a durable write', () => {
     await writeDurable(path, 'a\n', 'latest');
     expect(readFileSync(path, 'utf8')).toBe('a\n');
   });
+
+  // Linux lists a process's open files in /proc/self/fd; a leaked handle per write would run a long run out of them.
+  it.skipIf(!existsSync('/proc/self/fd'))(
+    'closes every file it opens (the temp file and the directory)',
+    async () => {
+      const path = join(tempDir(), 'latest');
+      await writeDurable(path, 'warm-up\n');
+      const open = readdirSync('/proc/self/fd').length;
+      for (let i = 0; i < 10; i++) await writeDurable(path, `${i}\n`);
+      expect(readdirSync('/proc/self/fd').length).toBe(open);
+    },
+  );
 });

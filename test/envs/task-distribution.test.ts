@@ -174,7 +174,10 @@ describe('sampled dynamics and terrain', () => {
     expect(leggedDynamicsSchema.safeParse({ ...NOMINAL_DYNAMICS, crippledLeg: 8 }).success).toBe(false);
     expect(rangeSchema(0, 2).safeParse([0.5, 1]).success).toBe(true);
     expect(rangeSchema(0, 2).safeParse([1, 1]).success).toBe(true);
-    expect(rangeSchema(0, 2).safeParse([1, 0.5]).success).toBe(false);
+    const reversed = rangeSchema(0, 2).safeParse([1, 0.5]);
+    expect(reversed.success).toBe(false);
+    // The refusal says what a range must be.
+    expect(reversed.error?.issues[0]?.message).toContain('low <= high');
     expect(rangeSchema(0, 2).safeParse([0, 3]).success).toBe(false);
   });
 });

@@ -61,6 +61,8 @@ describe('a checkpoint file', () => {
     expect(back.u8).toEqual(value.u8);
     // An object that only looks like a typed array (base64 not text) stays a plain object.
     expect(back.plain).toEqual({ $typed: 'Float32Array', base64: 5 });
+    // So does one whose kind is not text.
+    expect(decodeJson('{"$typed":7,"base64":"AAAA"}')).toEqual({ $typed: 7, base64: 'AAAA' });
   });
 
   it('refuses a typed array of unknown kind or with a torn last element', () => {
@@ -71,6 +73,15 @@ describe('a checkpoint file', () => {
     expect(() => decodeJson(`{"x":{"$typed":"Float32Array","base64":"${threeBytes}"}}`)).toThrow(
       'torn Float32Array',
     );
+  });
+
+  it("a refusal's reason stays one short line, however long the decoder's message", () => {
+    const payload = Buffer.from(`{"params":{"$typed":"${'X'.repeat(500)}","base64":""}}`);
+    const read = readCheckpointBytes(payload);
+    expect(read.ok).toBe(false);
+    const { reason } = read as { reason: string };
+    expect(reason).toMatch(/^not valid JSON \(unknown typed array X+\)$/);
+    expect(reason.length).toBeLessThan(120);
   });
 
   it('cut anywhere is refused: within the header, within the payload, or its last newline kept', () => {

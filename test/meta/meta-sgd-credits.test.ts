@@ -4,6 +4,7 @@ import {
   stepMultipliers,
   stepScalesInit,
   stepScalesStep,
+  updateMultipliers,
 } from '../../src/meta/meta-sgd.js';
 
 // Meta-SGD's algebra on hand-made vectors, without a training run (those are in meta-sgd.test.ts).
@@ -29,6 +30,10 @@ describe('Meta-SGD step sizes, by hand', () => {
       'stepMultipliers: 4 log scales are not a whole number of 3-vectors',
     );
     expect(() => stepMultipliers(scales, 5)).toThrow('not a whole number of 5-vectors');
+    // Zero vectors is a whole number, but no step size at all.
+    expect(() => stepMultipliers({ ...scales, log: f32() }, 2)).toThrow(
+      'stepMultipliers: 0 log scales are not a whole number of 2-vectors',
+    );
   });
 
   it('the mean credit over tasks is ascended: tasks pulling two ways cancel', () => {
@@ -38,6 +43,31 @@ describe('Meta-SGD step sizes, by hand', () => {
     const next = stepScalesStep(stepScalesInit(2), [credit([3, 1]), credit([-3, 1])], 0.125, 10);
     expect(next.log[0]).toBe(0);
     expect(next.log[1]).toBeCloseTo(0.125, 6);
+  });
+
+  it('the credit is a mean over tasks, not a sum: a task counted twice steps as once, even with Adam history', () => {
+    const credit = [{ from: f32(0, 0), to: f32(1, 1), gradient: f32(3, -1) }];
+    // Adam's step is invariant to one scale of every gradient, so the test starts from moments of another size.
+    const history = stepScalesStep(stepScalesInit(2), [[{ ...credit[0]!, gradient: f32(-1, 2) }]], 0.125, 10);
+    const once = stepScalesStep(history, [credit], 0.125, 10);
+    const twice = stepScalesStep(history, [credit, credit], 0.125, 10);
+    expect(Array.from(twice.log)).toEqual(Array.from(once.log));
+    expect(Array.from(twice.adam.v)).toEqual(Array.from(once.adam.v));
+  });
+
+  it("each update's multipliers: update u takes Meta-SGD's u-th vector (the last past the end) times its own factor", () => {
+    const [a, b, c, ...rest] = updateMultipliers([f32(1, 2), f32(4, 0.5)], [2, 0.5, 3], 2);
+    expect(rest).toHaveLength(0);
+    expect([Array.from(a!), Array.from(b!), Array.from(c!)]).toEqual([
+      [2, 4],
+      [2, 0.25],
+      [12, 1.5],
+    ]);
+    // Without Meta-SGD, the factors alone.
+    expect(updateMultipliers(null, [2, 0.5], 3).map((m) => Array.from(m))).toEqual([
+      [2, 2, 2],
+      [0.5, 0.5, 0.5],
+    ]);
   });
 
   it("a task's credits are each update times the gradient after it: read back inside the path, measured at its end", () => {

@@ -137,6 +137,46 @@ describe('the outer (meta) step on hand-made adaptation results', () => {
   });
 });
 
+describe('the outer step on other shapes of input', () => {
+  it('a sine config steps as an RL one: Reptile eps * mean_i(theta_i - theta), FOMAML the last updates', () => {
+    const sine = (algo: string) =>
+      parseTrainConfig({
+        env: 'sine',
+        algo,
+        iterations: 2,
+        metaBatchSize: 2,
+        hidden: [8],
+        inner: { steps: 2, lr: 0.02, points: 10, batchSize: 10 },
+      });
+    expect(Array.from(outerStep(sine('reptile'), state(), null, RESULTS, 0.5, learner).params)).toEqual([
+      1.25, 2.25,
+    ]);
+    expect(Array.from(outerStep(sine('fomaml'), state(), null, RESULTS, 0.5, learner).params)).toEqual([
+      1.25, 1.875,
+    ]);
+  });
+
+  it('FOMAML over three inner steps descends the last of them, not the second', () => {
+    // Paths (theta, theta_1, theta_2): the last update starts at theta_2, as RESULTS' before-last points.
+    const three = RESULTS.map((r) => ({ ...r, path: [THETA, f32(9, 9), r.path![1]!] }));
+    const steps3 = (learnerFields: Record<string, unknown>) =>
+      config({
+        algo: 'fomaml',
+        inner: { steps: 3, episodesPerUpdate: 2, learner: { algo: 'vpg', alpha: 0.3, ...learnerFields } },
+      });
+    expect(Array.from(outerStep(steps3({}), state(), null, three, 0.5, learner).params)).toEqual([
+      1.25, 1.875,
+    ]);
+    // With return-gap factors, update 3 is scaled by the factor of returns[2]: clip(-R, 0.1, 4) = 2 and 0.5.
+    const gapped = [
+      { ...three[0]!, stats: { returns: [-3, -3, -2, 0], envSteps: 0, wallSeconds: 0 } },
+      { ...three[1]!, stats: { returns: [-1, -1, -0.5, 0], envSteps: 0, wallSeconds: 0 } },
+    ];
+    const gap = steps3({ returnGapStep: { bestReturn: 0, typicalGap: 1 } });
+    expect(Array.from(outerStep(gap, state(), null, gapped, 0.5, learner).params)).toEqual([1.3125, 2.125]);
+  });
+});
+
 describe('Meta-SGD in the outer step', () => {
   const scales = (log: number[]) => ({ ...stepScalesInit(2), log: f32(...log) });
 

@@ -1,7 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { TrainConfig } from '../../src/meta/config.js';
+import { shippedRobot } from '../../src/envs/robot-spec.js';
+import { parseTrainConfig, type TrainConfig } from '../../src/meta/config.js';
 import { checkSameConfig, planMetrics } from '../../src/meta/resume-checks.js';
 import { tempDir, tinySine } from './helpers.js';
 
@@ -107,6 +108,33 @@ describe('resuming: the config must be the one the run started with', () => {
     const pretrain = tinySine({ algo: 'pretrain', outer: { eps0: 1, eps1: 0 } });
     const longerPretrain = { ...pretrain, iterations: 9 } as TrainConfig;
     await expect(checkSameConfig(runWith(pretrain), longerPretrain)).resolves.toBeUndefined();
+  });
+
+  it('a legged run given another robot is refused by the robots, with both hashes; the same robot only by field', async () => {
+    const ant = shippedRobot('ant');
+    const heavier = { ...ant, bodies: ant.bodies.map((b) => ({ ...b, density: (b.density ?? 1000) * 2 })) };
+    const legged = (robot?: unknown) =>
+      parseTrainConfig({
+        env: 'ant',
+        iterations: 2,
+        metaBatchSize: 2,
+        inner: { steps: 1, episodesPerUpdate: 1, learner: { algo: 'vpg', alpha: 0.1 } },
+        policy: { hiddenSizes: [8], activation: 'relu', obsNorm: true, valueFunction: false },
+        ...(robot ? { robot } : {}),
+      });
+    const dir = runWith(legged());
+    await expect(checkSameConfig(dir, legged(heavier))).rejects.toThrow(
+      /^--config: robot: expected the robot the run in .* was trained with, .* \(sha256 [0-9a-f]{64}\), got "the robot of --config" \(the robot of --config has sha256 [0-9a-f]{64}\)$/,
+    );
+    // The shipped robot written out is the same robot: only the field differs.
+    await expect(checkSameConfig(dir, legged(ant))).rejects.toThrow(
+      /^--config: .*got "a config whose robot\b/,
+    );
+    // A config of an env without a robot compares by field alone.
+    const ballNav = { ...legged(), env: 'ball-nav' } as TrainConfig;
+    await expect(checkSameConfig(dir, ballNav)).rejects.toThrow(
+      /^--config: .*got "a config whose env differ"$/,
+    );
   });
 
   it('a directory without a readable config.json is refused', async () => {

@@ -19,7 +19,18 @@ describe('who may open the viewer WebSocket', () => {
     for (const host of ['127.0.0.1', '::1', '[::1]', 'localhost', 'LocalHost']) {
       expect(isLoopbackHost(host), host).toBe(true);
     }
-    for (const host of ['127.0.0.2', 'localhost.evil.example', 'evil.example', '', '[::1]x', '0.0.0.0']) {
+    // Only the brackets around an address are dropped, not one inside a name.
+    const others = [
+      '127.0.0.2',
+      'localhost.evil.example',
+      'evil.example',
+      '',
+      '[::1]x',
+      '0.0.0.0',
+      'local[host',
+      'local]host',
+    ];
+    for (const host of others) {
       expect(isLoopbackHost(host), host).toBe(false);
     }
   });
