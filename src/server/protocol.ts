@@ -5,13 +5,13 @@
  */
 import { z } from 'zod';
 import { parseWith, TerrariumError } from '../core/errors.js';
-import type { SceneDescription } from '../envs/env.js';
 import type {
   AdaptationEvent,
   AdaptingEvent,
   FrameEvent,
   MetricsEvent,
   RunInfo,
+  SceneEvent,
   WorkersEvent,
 } from '../meta/events.js';
 import type { TaskControl } from './task-controls.js';
@@ -107,16 +107,7 @@ export interface HelloMessage {
   workers?: WorkersEvent;
 }
 
-export interface SceneMessage {
-  type: 'scene';
-  runId: string;
-  episode: number;
-  taskIndex: number;
-  k: number;
-  scene: SceneDescription;
-  /** Side by side: the k of each robot in the scene, in order (events.ts, SceneEvent). */
-  lanes?: number[];
-}
+export type SceneMessage = { type: 'scene' } & SceneEvent;
 
 export type MetricsMessage = { type: 'metrics' } & MetricsEvent;
 export type AdaptationMessage = { type: 'adaptation' } & AdaptationEvent;
