@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { GaussianPolicy } from '../../src/agents/policy.js';
 import { main } from '../../src/cli/main.js';
 import { startView } from '../../src/cli/view-command.js';
-import { connectClient } from '../server/clients.js';
+import { connectClient, socketUrl } from '../server/clients.js';
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
@@ -42,7 +42,7 @@ describe('terrarium view --run on a policy', () => {
     for (const run of [join(dir, 'model'), out]) {
       const session = await startView({ run, tasks: 'test', count: 2, port: 0, seed: 0 });
       cleanups.push(() => session.close());
-      const page = await connectClient(session.url.replace(/^http:(.*)\/$/, 'ws:$1/ws'));
+      const page = await connectClient(socketUrl(session.url));
       cleanups.push(() => page.close());
       expect(await page.next('hello', 0)).toMatchObject({ acceptsTask: true });
       page.send({ type: 'speed', value: 20 });
@@ -61,7 +61,7 @@ describe('terrarium view --run on a policy', () => {
 
     const session = await startView({ run: join(dir, 'model'), tasks: 'test', count: 2, port: 0, seed: 0 });
     cleanups.push(() => session.close());
-    const page = await connectClient(session.url.replace(/^http:(.*)\/$/, 'ws:$1/ws'));
+    const page = await connectClient(socketUrl(session.url));
     cleanups.push(() => page.close());
     await page.next('hello', 0);
     page.send({ type: 'speed', value: 20 });

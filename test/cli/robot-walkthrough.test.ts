@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startView } from '../../src/cli/view-command.js';
 import { terrarium } from '../run-cli.js';
-import { connectClient } from '../server/clients.js';
+import { connectClient, socketUrl } from '../server/clients.js';
 
 /** The JSON block that follows `<!-- name -->` in docs/robots.md. */
 function docBlock(name: string): string {
@@ -105,7 +105,7 @@ describe('the dog of docs/robots.md', () => {
 
     const session = await startView({ run: runDir, tasks: 'test', count: 1, port: 0, seed: 0, workers: 0 });
     try {
-      const page = await connectClient(session.url.replace(/^http:(.*)\/$/, 'ws:$1/ws'));
+      const page = await connectClient(socketUrl(session.url));
       try {
         await page.next('hello', 0);
         page.send({ type: 'subscribe', streams: ['frames'] });

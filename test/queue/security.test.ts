@@ -6,7 +6,7 @@ import { createTrainer } from '../../src/meta/trainer.js';
 import { startViewerServer } from '../../src/server/server.js';
 import { tempDir, tinySine } from '../meta/helpers.js';
 import { terrarium } from '../run-cli.js';
-import { connectClient } from '../server/clients.js';
+import { connectClient, socketUrl } from '../server/clients.js';
 import { type RedisServer, startRedis, startWorker, type WorkerProcess } from './redis-server.js';
 import { makeCertificates } from './tls-certs.js';
 
@@ -99,7 +99,7 @@ describe('a Redis with a password (requirepass)', SLOW, () => {
     let hello = '';
     // The worker is seen at the first status sample, a second into the run.
     for (let attempt = 0; attempt < 40 && !hello.includes('"workers":1'); attempt++) {
-      const page = await connectClient(viewer.url.replace(/^http:(.*)\/$/, 'ws:$1/ws'));
+      const page = await connectClient(socketUrl(viewer.url));
       hello = JSON.stringify(await page.next('hello', 0));
       page.close();
       await new Promise((resolve) => setTimeout(resolve, 250));

@@ -3,7 +3,7 @@ import { parseQueueUrl } from '../../src/meta/queue/connection.js';
 import { createTrainer } from '../../src/meta/trainer.js';
 import { startViewerServer } from '../../src/server/server.js';
 import { tempDir, tinySine } from '../meta/helpers.js';
-import { connectClient } from '../server/clients.js';
+import { connectClient, socketUrl } from '../server/clients.js';
 import { type RedisServer, startRedis, startWorker, type WorkerProcess } from './redis-server.js';
 
 let redis: RedisServer;
@@ -29,7 +29,7 @@ it("a queue run's viewer hello lists the worker processes serving it; a run with
   // Workers are sampled once a second from the start of the run: wait until both have been seen.
   let hello: Record<string, unknown> = {};
   for (let attempt = 0; attempt < 40; attempt++) {
-    const page = await connectClient(viewer.url.replace(/^http:(.*)\/$/, 'ws:$1/ws'));
+    const page = await connectClient(socketUrl(viewer.url));
     hello = (await page.next('hello', 0)) as Record<string, unknown>;
     page.close();
     if ((hello.workers as { workers?: number } | undefined)?.workers === 2) break;
@@ -46,7 +46,7 @@ it("a queue run's viewer hello lists the worker processes serving it; a run with
 
   const plain = await createTrainer({ config: tinySine({ iterations: 1 }), outDir: tempDir() });
   const plainViewer = await startViewerServer({ streams: plain.streams, port: 0 });
-  const page = await connectClient(plainViewer.url.replace(/^http:(.*)\/$/, 'ws:$1/ws'));
+  const page = await connectClient(socketUrl(plainViewer.url));
   expect(await page.next('hello', 0)).not.toHaveProperty('workers');
   page.close();
   await plainViewer.close();

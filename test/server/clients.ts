@@ -67,6 +67,11 @@ export class TestClient {
   }
 }
 
+/** The viewer's WebSocket URL for the page URL a server prints (`http://host:port/` -> `ws://host:port/ws`). */
+export function socketUrl(pageUrl: string): string {
+  return pageUrl.replace(/^http:(.*)\/$/, 'ws:$1/ws');
+}
+
 export function connectClient(url: string, options: WebSocket.ClientOptions = {}): Promise<TestClient> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url, options);

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startView } from '../../src/cli/view-command.js';
 import { loadLatestCheckpoint } from '../../src/meta/checkpoint.js';
-import { connectClient } from './clients.js';
+import { connectClient, socketUrl } from './clients.js';
 
 const MODELS = readdirSync('models', { withFileTypes: true })
   .filter((d) => d.isDirectory())
@@ -43,7 +43,7 @@ describe('the trained models in models/', () => {
         workers: 0,
       });
       cleanups.push(() => session.close());
-      const page = await connectClient(session.url.replace(/^http:(.*)\/$/, 'ws:$1/ws'));
+      const page = await connectClient(socketUrl(session.url));
       cleanups.push(() => page.close());
       await page.next('hello', 0);
       page.send({ type: 'subscribe', streams: ['frames', 'adaptation'] });

@@ -9,7 +9,7 @@ import { startView, type ViewSession } from '../../src/cli/view-command.js';
 import type { TaskControl } from '../../src/server/task-controls.js';
 import { tempDir, tinyBallNav, train } from '../meta/helpers.js';
 import { terrarium } from '../run-cli.js';
-import { connectClient, type TestClient } from './clients.js';
+import { connectClient, socketUrl, type TestClient } from './clients.js';
 
 const RUN = 'models/ant-dir';
 const runConfig = JSON.parse(readFileSync(`${RUN}/config.json`, 'utf8')) as {
@@ -39,7 +39,7 @@ describe('terrarium view: the live view of adaptation', () => {
 
   beforeAll(async () => {
     session = await startView({ run: RUN, tasks: 'test', count: 2, port: 0, seed: 0, workers: 0 });
-    const url = session.url.replace(/^http:(.*)\/$/, 'ws:$1/ws');
+    const url = socketUrl(session.url);
     a = await connectClient(url);
     b = await connectClient(url);
     const hello = await a.next('hello', 0);
@@ -180,7 +180,7 @@ describe('terrarium view --k', () => {
         k: 3,
       });
       cleanups.push(() => session.close());
-      const page = await connectClient(session.url.replace(/^http:(.*)\/$/, 'ws:$1/ws'));
+      const page = await connectClient(socketUrl(session.url));
       cleanups.push(() => page.close());
       expect((await page.next('adapting', 0)).steps).toBe(3);
       page.send({ type: 'speed', value: 8 });

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startView } from '../../src/cli/view-command.js';
 import { tempDir, tinyBallNav, train } from '../meta/helpers.js';
 import { terrarium } from '../run-cli.js';
-import { connectClient } from './clients.js';
+import { connectClient, socketUrl } from './clients.js';
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
@@ -21,7 +21,7 @@ describe('terrarium view holds at most one task sent by pages, and fails fast on
     await train(tinyBallNav({ iterations: 1 }), dir);
     const session = await startView({ run: dir, tasks: 'test', count: 2, port: 0, seed: 0, workers: 0 });
     cleanups.push(() => session.close());
-    const page = await connectClient(session.url.replace(/^http:(.*)\/$/, 'ws:$1/ws'));
+    const page = await connectClient(socketUrl(session.url));
     cleanups.push(() => page.close());
     await page.next('hello', 0);
     page.send({ type: 'speed', value: 8 });

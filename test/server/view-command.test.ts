@@ -2,7 +2,7 @@ import { rmSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startView, type ViewSession } from '../../src/cli/view-command.js';
 import { tempDir, tinyBallNav, train } from '../meta/helpers.js';
-import { connectClient, type TestClient } from './clients.js';
+import { connectClient, socketUrl, type TestClient } from './clients.js';
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
@@ -23,7 +23,7 @@ describe('terrarium view', () => {
       workers: 0,
     });
     cleanups.push(() => session.close());
-    const page: TestClient = await connectClient(session.url.replace(/^http:(.*)\/$/, 'ws:$1/ws'));
+    const page: TestClient = await connectClient(socketUrl(session.url));
     cleanups.push(() => page.close());
     const hello = await page.next('hello', 0);
     expect(hello.acceptsTask).toBe(true);
@@ -71,7 +71,7 @@ describe('terrarium view', () => {
     await train(oracle, dir);
     const session = await startView({ run: dir, tasks: 'test', count: 1, port: 0, seed: 0, workers: 0 });
     cleanups.push(() => session.close());
-    const page = await connectClient(session.url.replace(/^http:(.*)\/$/, 'ws:$1/ws'));
+    const page = await connectClient(socketUrl(session.url));
     cleanups.push(() => page.close());
     await page.next('hello', 0);
     page.send({ type: 'speed', value: 8 });
