@@ -1,7 +1,8 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { writeDurable } from '../../src/core/durable-write.js';
+import { InjectedFault } from '../../src/core/fault-point.js';
 import { tempDir } from '../meta/helpers.js';
 
 // The in-process half of writeDurable's contract; the crash windows are test/meta/crash-atomicity.test.ts's.
@@ -31,7 +32,11 @@ describe('a durable write', () => {
     expect(readdirSync(dir)).toEqual(['checkpoint.json']);
     expect(readFileSync(join(target, 'inside'), 'utf8')).toBe('kept');
     // A missing directory: nothing can be opened, nothing is left behind.
-    await expect(writeDurable(join(dir, 'missing', 'x.json'), 'x')).rejects.toThrow(/ENOENT/);
+    // The error is the open's, not a clean-up's of the temp file that was never made.
+    await expect(writeDurable(join(dir, 'missing', 'x.json'), 'x')).rejects.toMatchObject({
+      code: 'ENOENT',
+      syscall: 'open',
+    });
     expect(readdirSync(dir)).toEqual(['checkpoint.json']);
   });
 
@@ -53,4 +58,46 @@ describe('a durable write', () => {
       expect(readdirSync('/proc/self/fd').length).toBe(open);
     },
   );
+  // The fault points in process (TERRARIUM_FAULT_MODE=throw): what is on disk at each point of a write.
+  describe('at its fault points', () => {
+    afterEach(() => {
+      delete process.env.TERRARIUM_FAULT;
+      delete process.env.TERRARIUM_FAULT_MODE;
+    });
+    const faultAt = (point: string): void => {
+      process.env.TERRARIUM_FAULT = point;
+      process.env.TERRARIUM_FAULT_MODE = 'throw';
+    };
+
+    it('before the rename the target still holds the old contents', async () => {
+      const path = join(tempDir(), 'latest');
+      writeFileSync(path, 'old\n');
+      faultAt('a.temp-written');
+      const error = await writeDurable(path, 'new\n', 'a').catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(InjectedFault);
+      expect((error as InjectedFault).point).toBe('a.temp-written');
+      expect(readFileSync(path, 'utf8')).toBe('old\n');
+    });
+
+    it('after the rename the target holds the new contents and no temp file is left', async () => {
+      const dir = tempDir();
+      const path = join(dir, 'latest');
+      writeFileSync(path, 'old\n');
+      faultAt('b.renamed');
+      await expect(writeDurable(path, 'new\n', 'b')).rejects.toThrow(/fault injected at b\.renamed/);
+      expect(readFileSync(path, 'utf8')).toBe('new\n');
+      expect(readdirSync(dir)).toEqual(['latest']);
+    });
+
+    it('fires on the n-th time a point is reached, and only for its own write', async () => {
+      const path = join(tempDir(), 'latest');
+      faultAt('c.renamed@2');
+      await writeDurable(path, '1\n', 'other');
+      await writeDurable(path, '2\n', 'c');
+      await expect(writeDurable(path, '3\n', 'c')).rejects.toBeInstanceOf(InjectedFault);
+      expect(readFileSync(path, 'utf8')).toBe('3\n');
+      await writeDurable(path, '4\n');
+      expect(readFileSync(path, 'utf8')).toBe('4\n');
+    });
+  });
 });
