@@ -3,7 +3,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadLatestCheckpoint } from '../../src/meta/checkpoint.js';
-import { readMetrics, tempDir } from '../meta/helpers.js';
+import { readMetrics, sineConfigFile, tempDir } from '../meta/helpers.js';
 import { terrarium } from '../run-cli.js';
 
 /** Starts the built CLI, waits until `ready` matches its output, sends `signal`; resolves to the exit code. */
@@ -28,19 +28,18 @@ async function stopMidRun(args: string[], ready: RegExp, signal: NodeJS.Signals)
 }
 
 function longSineConfig(dir: string): string {
-  const path = join(dir, 'config-in.json');
-  writeFileSync(
-    path,
-    JSON.stringify({
-      env: 'sine',
+  return sineConfigFile(
+    dir,
+    {
       iterations: 1_000_000,
       metaBatchSize: 1,
+      hidden: undefined,
       inner: { steps: 5, lr: 0.02, points: 10, batchSize: 10 },
+      evaluation: undefined,
       checkpointEvery: 100_000,
-      workers: 0,
-    }),
+    },
+    'config-in.json',
   );
-  return path;
 }
 
 describe('SIGTERM (docker stop, job schedulers) saves like Ctrl-C', () => {

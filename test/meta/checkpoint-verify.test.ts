@@ -4,26 +4,12 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodeJson, encodeJson, loadLatestCheckpoint } from '../../src/meta/checkpoint.js';
 import { type CliResult, terrarium } from '../run-cli.js';
-import { tempDir } from './helpers.js';
+import { sineConfigFile, tempDir } from './helpers.js';
 
 /** A sine run of `stopAfter` iterations (a checkpoint each) made with the CLI; its directory. */
 async function sineRun(stopAfter: number, hidden = [8]): Promise<string> {
   const dir = tempDir();
-  const config = join(dir, 'sine.json');
-  writeFileSync(
-    config,
-    JSON.stringify({
-      env: 'sine',
-      iterations: 10,
-      metaBatchSize: 2,
-      hidden,
-      inner: { steps: 2, lr: 0.02, points: 10, batchSize: 10 },
-      evaluation: { steps: 2, points: 10, tasks: 2 },
-      checkpointEvery: 1,
-      keepCheckpoints: 3,
-      workers: 0,
-    }),
-  );
+  const config = sineConfigFile(dir, { iterations: 10, hidden, keepCheckpoints: 3 });
   const run = join(dir, 'run');
   const result = await terrarium([
     'train',

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseTrainConfig, type TrainConfig } from '../../src/meta/config.js';
@@ -25,6 +25,31 @@ export function tinySine(overrides: Record<string, unknown> = {}): TrainConfig {
     workers: 0,
     ...overrides,
   });
+}
+
+/**
+ * A sine config file as a user would write it for the CLI (small: milliseconds an iteration), with `overrides` on
+ * top (whole top-level fields, e.g. all of `inner`); its path, `DIR/NAME`.
+ */
+export function sineConfigFile(
+  dir: string,
+  overrides: Record<string, unknown> = {},
+  name = 'sine.json',
+): string {
+  const path = join(dir, name);
+  const config = {
+    env: 'sine',
+    iterations: 3,
+    metaBatchSize: 2,
+    hidden: [8],
+    inner: { steps: 2, lr: 0.02, points: 10, batchSize: 10 },
+    evaluation: { steps: 2, points: 10, tasks: 2 },
+    checkpointEvery: 1,
+    workers: 0,
+    ...overrides,
+  };
+  writeFileSync(path, JSON.stringify(config));
+  return path;
 }
 
 /** A ball-nav config small enough for a test (well under a second an iteration). */

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadLatestCheckpoint } from '../../src/meta/checkpoint.js';
 import { terrarium } from '../run-cli.js';
-import { readMetrics, tempDir, tinyBallNav, tinySine, train } from './helpers.js';
+import { readMetrics, sineConfigFile, tempDir, tinyBallNav, tinySine, train } from './helpers.js';
 
 // The built CLI, as users run it (`npm test` builds first).
 const CLI = ['bin/terrarium.js'];
@@ -106,17 +106,17 @@ describe('checkpoints and resume', () => {
 
   it('Ctrl-C (SIGINT) saves a checkpoint and exits 130', async () => {
     const dir = tempDir();
-    const configPath = join(dir, 'config-in.json');
-    writeFileSync(
-      configPath,
-      JSON.stringify({
-        env: 'sine',
+    const configPath = sineConfigFile(
+      dir,
+      {
         iterations: 1000000,
         metaBatchSize: 1,
+        hidden: undefined,
         inner: { steps: 5, lr: 0.02, points: 10, batchSize: 10 },
+        evaluation: undefined,
         checkpointEvery: 100000,
-        workers: 0,
-      }),
+      },
+      'config-in.json',
     );
     const out = join(dir, 'run');
     const child = spawn(process.execPath, [...CLI, 'train', '--config', configPath, '--out', out], {

@@ -2,26 +2,10 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { terrarium } from '../run-cli.js';
-import { tempDir } from './helpers.js';
+import { sineConfigFile, tempDir } from './helpers.js';
 
 /** A sine config small enough for a CLI test, as JSON a user would write. */
-function sineConfig(dir: string): string {
-  const path = join(dir, 'sine.json');
-  writeFileSync(
-    path,
-    JSON.stringify({
-      env: 'sine',
-      iterations: 6,
-      metaBatchSize: 2,
-      hidden: [8],
-      inner: { steps: 2, lr: 0.02, points: 10, batchSize: 10 },
-      evaluation: { steps: 2, points: 10, tasks: 2 },
-      checkpointEvery: 1,
-      workers: 0,
-    }),
-  );
-  return path;
-}
+const sineConfig = (dir: string): string => sineConfigFile(dir, { iterations: 6 });
 
 /** Every file of a run directory with its contents. */
 function snapshot(run: string): Record<string, string> {

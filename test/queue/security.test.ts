@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseQueueUrl } from '../../src/meta/queue/connection.js';
 import { createTrainer } from '../../src/meta/trainer.js';
 import { startViewerServer } from '../../src/server/server.js';
-import { tempDir, tinySine } from '../meta/helpers.js';
+import { sineConfigFile, tempDir, tinySine } from '../meta/helpers.js';
 import { terrarium } from '../run-cli.js';
 import { connectClient, socketUrl } from '../server/clients.js';
 import { type RedisServer, startRedis, startWorker, type WorkerProcess } from './redis-server.js';
@@ -19,19 +19,13 @@ const PASSWORD_IN_ENV = { ...process.env, TERRARIUM_QUEUE_PASSWORD: PASSWORD };
 /** A config file for a queue run as small as one can be: 2 iterations of 2 sine tasks. */
 function tinyConfigFile(): { dir: string; config: string } {
   const dir = tempDir();
-  const config = join(dir, 'sine.json');
-  writeFileSync(
-    config,
-    JSON.stringify({
-      env: 'sine',
-      iterations: 2,
-      metaBatchSize: 2,
-      hidden: [4],
-      inner: { steps: 1, lr: 0.02, points: 5, batchSize: 5 },
-      evaluation: { steps: 1, points: 5, tasks: 2 },
-      workers: 0,
-    }),
-  );
+  const config = sineConfigFile(dir, {
+    iterations: 2,
+    hidden: [4],
+    inner: { steps: 1, lr: 0.02, points: 5, batchSize: 5 },
+    evaluation: { steps: 1, points: 5, tasks: 2 },
+    checkpointEvery: undefined,
+  });
   return { dir, config };
 }
 
