@@ -9,11 +9,13 @@
  * - speed: policy forward + sampling as a share of rollout wall time (ant, 16 envs; goal <= 25 %), env steps/s
  *   during PPO training vs bare vector-env steps/s (ball-nav), and wasm vs cpu: tfjs forward at batch 1 and 64,
  *   the typed-array forward at batch 1, an Adam step on 2048 samples, for a 27-64-64-8 policy; and on wasm, one
- *   gradient step of that policy with tfjs's plain ops vs the fused dense layers (dense-layer.ts).
+ *   gradient step of that policy with tfjs's plain ops vs the fused dense layers (dense-layer.ts), and PPO's clipped
+ *   optimizer step with tf.train.adam vs FlatAdam (flat-adam.ts).
  */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/agents/backend.js';
 import { setFusedDenseLayers } from '../src/agents/dense-layer.js';
+import { FlatAdam } from '../src/agents/flat-adam.js';
 import { makeLearner } from '../src/agents/learner.js';
 import { GaussianPolicy } from '../src/agents/policy.js';
 import { machineInfo } from '../src/cli/machine-info.js';
@@ -242,16 +244,48 @@ function updateStepMs(batch: number) {
     });
     p.variables[0]!.dataSync();
   };
-  const times = { plainMs: [] as number[], fusedMs: [] as number[] };
+  // PPO's optimizer step (gradient clipped to global norm 0.5, then Adam): tf.train.adam against FlatAdam.
+  const clipOpt: tf.Optimizer = tf.train.adam(1e-5, 0.9, 0.999, 1e-5);
+  const flat = new FlatAdam(1e-5, 0.9, 0.999, 1e-5);
+  const clippedStep = (flatAdam: boolean) => () => {
+    tf.tidy(() => {
+      const { grads } = tf.variableGrads(
+        () => p.logProbTensor(x, a).mean().neg().add(p.valueTensor(x).square().mean()) as tf.Scalar,
+        p.variables,
+      );
+      if (flatAdam) flat.step(p.variables, grads, 0.5);
+      else {
+        const norm = tf.sqrt(tf.addN(Object.values(grads).map((g) => g.square().sum())));
+        const scale = tf.minimum(1, tf.div(0.5, norm.add(1e-6)));
+        clipOpt.applyGradients(Object.fromEntries(Object.entries(grads).map(([k, g]) => [k, g.mul(scale)])));
+      }
+    });
+    p.variables[0]!.dataSync();
+  };
+  const times = {
+    plainMs: [] as number[],
+    fusedMs: [] as number[],
+    clippedTfAdamMs: [] as number[],
+    clippedFlatAdamMs: [] as number[],
+  };
   for (let round = 0; round < 3; round++) {
     times.plainMs.push(timeIt(step(false)) / 1000);
     times.fusedMs.push(timeIt(step(true)) / 1000);
+    times.clippedTfAdamMs.push(timeIt(clippedStep(false)) / 1000);
+    times.clippedFlatAdamMs.push(timeIt(clippedStep(true)) / 1000);
   }
   setFusedDenseLayers(true);
   tf.dispose([x, a]);
   opt.dispose();
+  clipOpt.dispose();
+  flat.dispose();
   p.dispose();
-  return { plainMs: median(times.plainMs), fusedMs: median(times.fusedMs) };
+  return {
+    plainMs: median(times.plainMs),
+    fusedMs: median(times.fusedMs),
+    clippedTfAdamMs: median(times.clippedTfAdamMs),
+    clippedFlatAdamMs: median(times.clippedFlatAdamMs),
+  };
 }
 
 async function speed() {
@@ -404,6 +438,14 @@ export async function run(args: string[]): Promise<void> {
     for (const b of r.update) {
       say(
         `| batch ${b.batch} | ${fmt(b.plainMs, 2)} | ${fmt(b.fusedMs, 2)} | ${fmt(b.plainMs / b.fusedMs, 2)} |`,
+      );
+    }
+    say(
+      "| PPO's optimizer step (clip to norm 0.5 + Adam), fused layers | tf.train.adam (ms) | FlatAdam (ms) | ratio |\n|---|---|---|---|",
+    );
+    for (const b of r.update) {
+      say(
+        `| batch ${b.batch} | ${fmt(b.clippedTfAdamMs, 2)} | ${fmt(b.clippedFlatAdamMs, 2)} | ${fmt(b.clippedTfAdamMs / b.clippedFlatAdamMs, 2)} |`,
       );
     }
     say('| 27-64-64-8 policy | wasm | cpu | cpu / wasm |\n|---|---|---|---|');

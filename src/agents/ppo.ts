@@ -15,6 +15,7 @@ import { TerrariumError } from '../core/errors.js';
 import { deriveSeed, Rng } from '../core/rng.js';
 import { adaptLoop } from './adapt-loop.js';
 import { gae } from './advantages.js';
+import { FlatAdam } from './flat-adam.js';
 import type { Learner } from './learner.js';
 import type { GaussianPolicy } from './policy.js';
 import { RewardScaler } from './reward-scaler.js';
@@ -67,7 +68,7 @@ export class PpoLearner implements Learner {
       throw new TerrariumError('learner.algo', 'ppo', '"vpg" for per-parameter step sizes (metaSgd)');
     }
     const cfg = this.config;
-    const optimizer = tf.train.adam(cfg.learningRate, 0.9, 0.999, 1e-5);
+    const optimizer = new FlatAdam(cfg.learningRate, 0.9, 0.999, 1e-5);
     const rng = new Rng(deriveSeed(seed, 0x70706f));
     const scaler = cfg.normalizeRewards ? new RewardScaler(cfg.gamma) : null;
     try {
@@ -76,8 +77,7 @@ export class PpoLearner implements Learner {
         {
           needsValues: true,
           update: (p, batch, _u, progress) => {
-            // tfjs keeps Adam's learning rate protected; it is read at each applyGradients, so setting it anneals.
-            if (cfg.annealLr) setLearningRate(optimizer, cfg.learningRate * (1 - progress));
+            if (cfg.annealLr) optimizer.learningRate = cfg.learningRate * (1 - progress);
             return this.update(p, batch, optimizer, rng, scaler);
           },
         },
@@ -90,7 +90,7 @@ export class PpoLearner implements Learner {
   private update(
     p: GaussianPolicy,
     batch: RolloutBatch,
-    optimizer: tf.Optimizer,
+    optimizer: FlatAdam,
     rng: Rng,
     scaler: RewardScaler | null,
   ) {
@@ -114,7 +114,10 @@ export class PpoLearner implements Learner {
       for (let epoch = 0; epoch < cfg.updateEpochs; epoch++) {
         shuffle(order, rng);
         for (let start = 0; start + minibatchSize <= n; start += minibatchSize) {
-          const stats = tf.tidy(() => {
+          // The statistics are read back once an epoch (the last minibatch's): a readback is a sync point, and
+          // computing them costs kernels, so the other minibatches skip them.
+          const lastOfEpoch = start + 2 * minibatchSize > n;
+          const stats = tf.tidy((): tf.Tensor | undefined => {
             const idx = tf.tensor1d(order.subarray(start, start + minibatchSize), 'int32');
             const mb = {
               obs: tf.gather(all.obs, idx) as tf.Tensor2D,
@@ -139,20 +142,23 @@ export class PpoLearner implements Learner {
                 vLoss = tf.maximum(vLoss, clipped.sub(mb.returns).square());
               }
               vLoss = vLoss.mean().mul(0.5);
-              const entropy = p.entropyTensor();
-              const approxKl = ratio.sub(1).sub(logRatio).mean();
-              const clipFrac = ratio.sub(1).abs().greater(cfg.clipCoef).cast('float32').mean();
-              kept = [pgLoss, vLoss, entropy, approxKl, clipFrac].map((t) => tf.keep(t));
-              return pgLoss.sub(entropy.mul(cfg.entCoef)).add(vLoss.mul(cfg.vfCoef)) as tf.Scalar;
+              // With no entropy bonus (the default) the entropy is only a statistic: no kernels for it in the loss.
+              const entropy = cfg.entCoef > 0 || lastOfEpoch ? p.entropyTensor() : null;
+              if (lastOfEpoch) {
+                const approxKl = ratio.sub(1).sub(logRatio).mean();
+                const clipFrac = ratio.sub(1).abs().greater(cfg.clipCoef).cast('float32').mean();
+                kept = [pgLoss, vLoss, entropy!, approxKl, clipFrac].map((t) => tf.keep(t));
+              }
+              const bonus = cfg.entCoef > 0 ? pgLoss.sub(entropy!.mul(cfg.entCoef)) : pgLoss;
+              return bonus.add(vLoss.mul(cfg.vfCoef)) as tf.Scalar;
             }, vars);
-            optimizer.applyGradients(clipByGlobalNorm(grads, cfg.maxGradNorm));
+            optimizer.step(vars, grads, cfg.maxGradNorm);
+            if (!lastOfEpoch) return undefined;
             const stacked = tf.stack(kept);
             tf.dispose(kept);
             return stacked;
           });
-          // Read the statistics back once an epoch (the last minibatch's): a readback is a sync point.
-          if (start + 2 * minibatchSize <= n) stats.dispose();
-          else {
+          if (stats) {
             const [pg, vl, ent, kl, cf] = stats.dataSync();
             stats.dispose();
             Object.assign(info, { pgLoss: pg!, vLoss: vl!, entropy: ent!, approxKl: kl!, clipFrac: cf! });
@@ -174,18 +180,6 @@ export function clippedSurrogateLoss(ratio: tf.Tensor, advantages: tf.Tensor, cl
   return tf
     .maximum(advantages.neg().mul(ratio), advantages.neg().mul(ratio.clipByValue(1 - clipCoef, 1 + clipCoef)))
     .mean();
-}
-
-/** Scales every gradient by min(1, maxNorm / global norm), without reading anything back. */
-function clipByGlobalNorm(grads: tf.NamedTensorMap, maxNorm: number): tf.NamedTensorMap {
-  const values = Object.values(grads);
-  const norm = tf.sqrt(tf.addN(values.map((g) => g.square().sum())));
-  const scale = tf.minimum(1, tf.div(maxNorm, norm.add(1e-6)));
-  return Object.fromEntries(Object.entries(grads).map(([name, g]) => [name, g.mul(scale)]));
-}
-
-function setLearningRate(optimizer: tf.Optimizer, lr: number): void {
-  (optimizer as unknown as { learningRate: number }).learningRate = lr;
 }
 
 function normalizeTensor(x: tf.Tensor): tf.Tensor {
