@@ -7,7 +7,7 @@
 #   scripts/experiment.sh ball-nav configs/ball-nav/ablations/reptile.json configs/ball-nav/oracle.json "0 1 2"
 #   scripts/experiment.sh cheetah-vel configs/cheetah-vel/ablations/reptile-short.json - "0" --tasks 20 --seeds 3
 #
-# Runs go to runs/NAME-sSEED (the oracle to runs/NAME-oracle, copied into each run); eval defaults: 40 held-out
+# Runs go to runs/NAME-sSEED (the oracle to runs/NAME-oracle, adopted by each run: pretrain --from); eval defaults: 40 held-out
 # tasks, k = 0..3, 3 eval seeds. Plots: runs/NAME-sSEED/eval/*.svg.
 # PRETRAIN_CONFIG=FILE trains each run's pretrained baseline with `--config FILE` (a suite's pretrain.json: the
 # domain-randomization baseline). SPLITS="test harder" also evaluates the harder split (RUN/eval-harder/) and prints
@@ -27,7 +27,8 @@ for seed in $seeds; do
   run=runs/$name-s$seed
   terrarium train --config "$config" --out "$run" --seed "$seed"
   terrarium pretrain --run "$run" ${PRETRAIN_CONFIG:+--config "$PRETRAIN_CONFIG"}
-  if [ "$oracle" != - ]; then rm -rf "$run/oracle" && cp -r "runs/$name-oracle" "$run/oracle"; fi
+  # The one oracle becomes each run's (widened with the run's context inputs for a context run).
+  if [ "$oracle" != - ]; then terrarium pretrain --run "$run" --oracle --from "runs/$name-oracle" --force; fi
   mkdir -p "$run/eval"
   terrarium eval --run "$run" --plot --json "${eval_flags[@]}" > "$run/eval/eval.json"
   for split in ${SPLITS:-test}; do

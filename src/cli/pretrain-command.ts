@@ -1,4 +1,6 @@
+import { cpSync, existsSync, rmSync } from 'node:fs';
 import type { Command } from 'commander';
+import { initBackend } from '../agents/backend.js';
 import { TerrariumError } from '../core/errors.js';
 import { checkSameRobot } from '../envs/robot-file.js';
 import { loadLatestCheckpoint } from '../meta/checkpoint.js';
@@ -14,6 +16,7 @@ interface PretrainCliOptions extends TrainOptions {
   run: string;
   oracle?: boolean;
   envSteps?: number;
+  from?: string;
 }
 
 /**
@@ -91,6 +94,57 @@ function withoutContextLearner(config: TrainConfig): TrainConfig {
   };
 }
 
+/**
+ * `--from DIR`: a baseline already trained (`terrarium train` of an algo "pretrain" config, e.g. an experiment's one
+ * oracle shared by its seeds) becomes the run's baseline: copied into RUN/NAME, or for a context run copied into
+ * RUN/NAME-no-context and widened into RUN/NAME, as if pretrain had trained it there.
+ */
+async function adoptBaseline(options: PretrainCliOptions, name: 'oracle' | 'pretrained'): Promise<void> {
+  const from = options.from!;
+  const [run, baseline] = [await loadLatestCheckpoint(options.run), await loadLatestCheckpoint(from)];
+  if (isSineConfig(run.config) || isSineConfig(baseline.config)) {
+    throw new TerrariumError('--from', from, 'a baseline of an RL run (the sine toy has none to adopt)');
+  }
+  const [runConfig, trained] = [run.config as RlTrainConfig, baseline.config as RlTrainConfig];
+  if (trained.algo !== 'pretrain') {
+    throw new TerrariumError(
+      '--from: algo',
+      trained.algo,
+      '"pretrain" (a baseline trained by terrarium train)',
+    );
+  }
+  if (trained.observeTask !== (name === 'oracle')) {
+    throw new TerrariumError(
+      '--from: observeTask',
+      trained.observeTask,
+      `${name === 'oracle'} for the ${name} baseline${name === 'oracle' ? '' : ' (an oracle needs --oracle)'}`,
+    );
+  }
+  for (const field of ['env', 'tasks', 'reward', 'robot'] as const) {
+    if (JSON.stringify(trained[field]) !== JSON.stringify(runConfig[field])) {
+      throw new TerrariumError(
+        `--from: ${field}`,
+        trained[field] ?? null,
+        `the run's ${field} (${options.run})`,
+      );
+    }
+  }
+  const widen = needsContextInputs(runConfig, trained);
+  const copyDir = baselineDir(options.run, widen ? `${name}-no-context` : name);
+  for (const dir of [copyDir, baselineDir(options.run, name)]) {
+    if (existsSync(dir) && !options.force) {
+      throw new TerrariumError('--from', from, `an empty ${dir} (there is a baseline; --force replaces it)`);
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
+  cpSync(from, copyDir, { recursive: true });
+  if (widen) {
+    await initBackend('cpu'); // widening copies weights; no learning, so the simplest backend
+    await widenBaseline(copyDir, runConfig, baselineDir(options.run, name));
+  }
+  console.log(`${baselineDir(options.run, name)}: ${from}${widen ? " with the run's context inputs" : ''}`);
+}
+
 export function registerPretrainCommand(program: Command): void {
   program
     .command('pretrain')
@@ -109,6 +163,12 @@ export function registerPretrainCommand(program: Command): void {
     )
     .option('--oracle', 'train the oracle (observes the task parameters) instead; writes RUN/oracle/')
     .option('--env-steps <n>', "env-step budget (default: the run's)", intOption('--env-steps', 1))
+    .option(
+      '--from <dir>',
+      'adopt a baseline already trained (a `terrarium train` run of an algo "pretrain" config with the run\'s env, ' +
+        'tasks, reward and robot) instead of training one; widened for a context run',
+      pathOption('--from'),
+    )
     .option('--workers <n>', "worker threads (default: the config's)", intOption('--workers', 0))
     .option('--backend <name>', 'tfjs backend: auto, wasm, cpu, node, node-gpu')
     .option('--queue <url>', QUEUE_HELP)
@@ -119,8 +179,9 @@ export function registerPretrainCommand(program: Command): void {
     .option('--robot <file>', RUN_ROBOT_HELP, pathOption('--robot'))
     .option('--json', 'print metrics and the summary as JSON lines')
     .action(async (options: PretrainCliOptions) => {
-      const { config, runConfig } = await pretrainPlan(options);
       const name = options.oracle ? 'oracle' : 'pretrained';
+      if (options.from) return adoptBaseline(options, name);
+      const { config, runConfig } = await pretrainPlan(options);
       const widen = !isSineConfig(config) && needsContextInputs(runConfig as RlTrainConfig, config);
       // A context run's baseline trains without context inputs (kept, resumable) and gets them afterwards.
       const outDir = baselineDir(options.run, widen ? `${name}-no-context` : name);

@@ -105,6 +105,53 @@ describe('Reptile with context adaptation (CAVIA-style) on ball-nav', () => {
     expect(await actions('pretrained', [2, -2])).not.toEqual(await actions('pretrained', [0, 0]));
   });
 
+  it('adopts an oracle trained apart (pretrain --from DIR): copied, widened with zero rows, evaluable', async () => {
+    const config = tinyBallNav({ inner: contextInner, policy: contextPolicy }) as RlTrainConfig;
+    const dir = tempDir();
+    await train(config, dir);
+    // The experiment's one oracle, trained by `terrarium train` outside the run (as scripts/experiment.sh does).
+    const oracleDir = join(tempDir(), 'oracle');
+    const oracleConfig = tinyBallNav({
+      algo: 'pretrain',
+      observeTask: true,
+      inner: { steps: 2, episodesPerUpdate: 2, learner: { algo: 'ppo', updateEpochs: 2, numMinibatches: 2 } },
+      policy: { hiddenSizes: [8], activation: 'relu', valueFunction: true },
+    });
+    await train(oracleConfig, oracleDir);
+    const asPretrained = await terrarium(['pretrain', '--run', dir, '--from', oracleDir]);
+    expect(asPretrained.code).toBe(2);
+    expect(asPretrained.stderr).toContain('--from: observeTask');
+
+    const adopted = await terrarium(['pretrain', '--run', dir, '--oracle', '--from', oracleDir]);
+    expect(adopted.code, adopted.stderr).toBe(0);
+    const trained = await loadLatestCheckpoint(oracleDir);
+    expect((await loadLatestCheckpoint(join(dir, 'oracle-no-context'))).params).toEqual(trained.params);
+    const widened = await loadLatestCheckpoint(join(dir, 'oracle'));
+    expect((widened.config as RlTrainConfig).policy.contextDim).toBe(2);
+    expect(widened.params.length).toBeGreaterThan(trained.params.length);
+    const again = await terrarium(['pretrain', '--run', dir, '--oracle', '--from', oracleDir]);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain('--force replaces it');
+
+    const evaluated = await terrarium([
+      'eval',
+      '--run',
+      dir,
+      '--baselines',
+      'oracle',
+      '--tasks',
+      '2',
+      '--k',
+      '1',
+      '--seeds',
+      '1',
+      '--json',
+    ]);
+    expect(evaluated.code, evaluated.stderr).toBe(0);
+    const { methods } = JSON.parse(evaluated.stdout.trim().split('\n').at(-1)!);
+    expect(methods.oracle.mean).toHaveLength(2);
+  });
+
   it('rejects context configs that could not learn, naming the field', () => {
     const base = {
       env: 'ball-nav',
