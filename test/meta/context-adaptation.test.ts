@@ -19,6 +19,23 @@ const contextInner = {
 };
 const contextPolicy = { hiddenSizes: [8], activation: 'relu', contextDim: 2, valueFunction: true };
 
+/** `terrarium eval --json` of a run and one baseline: 2 tasks, k = 1, one seed. */
+const evalJson = (dir: string, baseline: string) =>
+  terrarium([
+    'eval',
+    '--run',
+    dir,
+    '--baselines',
+    baseline,
+    '--tasks',
+    '2',
+    '--k',
+    '1',
+    '--seeds',
+    '1',
+    '--json',
+  ]);
+
 describe('Reptile with context adaptation (CAVIA-style) on ball-nav', () => {
   it('adapts the context, then the weights at that context; the run is deterministic and evaluable', async () => {
     const config = tinyBallNav({ inner: contextInner, policy: contextPolicy }) as RlTrainConfig;
@@ -61,20 +78,7 @@ describe('Reptile with context adaptation (CAVIA-style) on ball-nav', () => {
     expect(widened.params.length).toBe((await loadLatestCheckpoint(dir)).params.length);
     expect(widened.params.length).toBeGreaterThan(plain.params.length);
 
-    const evalArgs = [
-      'eval',
-      '--run',
-      dir,
-      '--baselines',
-      'pretrained',
-      '--tasks',
-      '2',
-      '--k',
-      '1',
-      '--seeds',
-      '1',
-    ];
-    const evaluated = await terrarium([...evalArgs, '--json']);
+    const evaluated = await evalJson(dir, 'pretrained');
     expect(evaluated.code, evaluated.stderr).toBe(0);
     const { methods } = JSON.parse(evaluated.stdout.trim().split('\n').at(-1)!);
     expect(Object.keys(methods)).toEqual(['meta', 'pretrained']);
@@ -133,20 +137,7 @@ describe('Reptile with context adaptation (CAVIA-style) on ball-nav', () => {
     expect(again.code).toBe(2);
     expect(again.stderr).toContain('--force replaces it');
 
-    const evaluated = await terrarium([
-      'eval',
-      '--run',
-      dir,
-      '--baselines',
-      'oracle',
-      '--tasks',
-      '2',
-      '--k',
-      '1',
-      '--seeds',
-      '1',
-      '--json',
-    ]);
+    const evaluated = await evalJson(dir, 'oracle');
     expect(evaluated.code, evaluated.stderr).toBe(0);
     const { methods } = JSON.parse(evaluated.stdout.trim().split('\n').at(-1)!);
     expect(methods.oracle.mean).toHaveLength(2);

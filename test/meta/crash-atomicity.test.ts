@@ -1,24 +1,15 @@
 import { execFile } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { findCheckpoint, loadLatestCheckpoint } from '../../src/meta/checkpoint.js';
 import { readCheckpointBytes } from '../../src/meta/checkpoint-file.js';
-import { readMetrics, tempDir } from './helpers.js';
+import { readMetrics, sineConfigFile, tempDir } from './helpers.js';
 
 // A child `terrarium train` (the built CLI) kills itself with SIGKILL at a named point of its second checkpoint
 // write (the TERRARIUM_FAULT hook, src/core/fault-point.ts): every window of the write is hit on every run.
-const CONFIG = {
-  env: 'sine',
-  iterations: 3,
-  metaBatchSize: 2,
-  hidden: [16],
-  inner: { steps: 2, lr: 0.02, points: 10, batchSize: 5 },
-  evaluation: { steps: 2, points: 10, tasks: 2 },
-  checkpointEvery: 1,
-  keepCheckpoints: 3,
-  workers: 0,
-};
+// The default small sine config (sineConfigFile) with 3 checkpoints kept and a wider layer.
+const CONFIG = { hidden: [16], inner: { steps: 2, lr: 0.02, points: 10, batchSize: 5 }, keepCheckpoints: 3 };
 
 function trainCli(args: string[], fault?: string): Promise<{ code: number | null; signal: string | null }> {
   const env = { ...process.env, TERRARIUM_FAULT: fault ?? '' };
@@ -31,8 +22,7 @@ function trainCli(args: string[], fault?: string): Promise<{ code: number | null
 
 async function newRun(fault?: string) {
   const dir = tempDir();
-  const config = join(dir, 'config-in.json');
-  writeFileSync(config, JSON.stringify(CONFIG));
+  const config = sineConfigFile(dir, CONFIG, 'config-in.json');
   const run = join(dir, 'run');
   return { run, result: await trainCli(['--config', config, '--out', run], fault) };
 }

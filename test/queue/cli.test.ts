@@ -1,20 +1,13 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadLatestCheckpoint } from '../../src/meta/checkpoint.js';
-import { tempDir } from '../meta/helpers.js';
+import { sineConfigFile, tempDir } from '../meta/helpers.js';
 import { terrarium } from '../run-cli.js';
 import { type RedisServer, startRedis, startWorker, type WorkerProcess } from './redis-server.js';
 
-const sineConfig = JSON.stringify({
-  env: 'sine',
-  iterations: 3,
-  metaBatchSize: 3,
-  hidden: [8],
-  inner: { steps: 2, lr: 0.02, points: 10, batchSize: 10 },
-  evaluation: { steps: 4, points: 10, tasks: 3 },
-  workers: 0,
-});
+/** The default small sine config (sineConfigFile) with 3 tasks an iteration and a longer eval. */
+const SINE = { metaBatchSize: 3, evaluation: { steps: 4, points: 10, tasks: 3 }, checkpointEvery: undefined };
 
 describe('terrarium train / pretrain / worker --queue', () => {
   let redis: RedisServer;
@@ -30,7 +23,7 @@ describe('terrarium train / pretrain / worker --queue', () => {
 
   it('train --queue runs on the workers, shows them on each progress line, and pretrain --queue trains the baseline', async () => {
     const dir = tempDir();
-    writeFileSync(join(dir, 'sine.json'), sineConfig);
+    sineConfigFile(dir, SINE);
     const out = join(dir, 'run');
     const trained = await terrarium([
       'train',
@@ -66,7 +59,7 @@ describe('terrarium train / pretrain / worker --queue', () => {
 
   it('bad queue URLs and an unreachable Redis are one-line errors naming --queue', async () => {
     const dir = tempDir();
-    writeFileSync(join(dir, 'sine.json'), sineConfig);
+    sineConfigFile(dir, SINE);
     const train = (url: string) =>
       terrarium(['train', '--config', join(dir, 'sine.json'), '--out', join(dir, 'x'), '--queue', url]);
     expect(await train('http://127.0.0.1:1')).toMatchObject({
