@@ -32,7 +32,9 @@ export class FlatAdam {
     }
     this.sizes = sizes;
     const total = sizes.reduce((a, b) => a + b, 0);
-    this.moments ??= { m: tf.variable(tf.zeros([total]), false), v: tf.variable(tf.zeros([total]), false) };
+    // In a tidy, so the zeros each variable starts from are freed with it (a variable outlives the tidy).
+    const zeros = () => tf.tidy(() => tf.variable(tf.zeros([total]), false));
+    this.moments ??= { m: zeros(), v: zeros() };
     const { m, v } = this.moments;
     this.t += 1;
     const { beta1, beta2, epsilon, t } = this;

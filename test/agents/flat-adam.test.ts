@@ -117,6 +117,22 @@ describe('FlatAdam', () => {
     first.dispose();
   });
 
+  it('keeps its moments out of training and frees them on dispose (also when it never stepped)', () => {
+    new FlatAdam(0.1).dispose();
+    const { rng, vars } = setup(7);
+    const grads = named(vars, randomGrads(rng, 1));
+    const before = tf.memory().numTensors;
+    const adam = new FlatAdam(0.1);
+    adam.step(vars, grads);
+    // Two moment vectors were made, as variables that no gradient of "every trainable variable" may reach.
+    expect(tf.memory().numTensors).toBe(before + 2);
+    const trainable = Object.values(tf.engine().registeredVariables).filter((x) => x.trainable);
+    expect(trainable.filter((x) => x.size === 27)).toHaveLength(0); // 27: the parameters' total size
+    adam.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([...vars, ...Object.values(grads)]);
+  });
+
   it('refuses a missing gradient and a different set of variables', () => {
     const { rng, vars } = setup(6);
     const adam = new FlatAdam(0.1);
