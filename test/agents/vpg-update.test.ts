@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/agents/backend.js';
+import { explorationGradient } from '../../src/agents/exploration-gradient.js';
 import { fitLinearBaseline } from '../../src/agents/linear-baseline.js';
 import { GaussianPolicy } from '../../src/agents/policy.js';
 import { returnGapFactor } from '../../src/agents/return-gap-step.js';
@@ -262,6 +263,33 @@ describe('the VPG update against its definition', () => {
     expectInfo(infos[1]!, want);
     expect(maxRelDiff(result.policy.getParams(), ref.getParams())).toBeLessThan(1e-5);
     ref.dispose();
+    result.policy.dispose();
+    policy.dispose();
+  });
+
+  it('the exploration gradient: the sampling term at theta0 of the first batch along v = (theta2 - theta1) m0 / m1', async () => {
+    const cfg = config({ baseline: 'linear', alpha: 0.2 });
+    const policy = GaussianPolicy.create({ hiddenSizes: [3], valueFunction: false }, 4, 2, 3);
+    const n = policy.numParams;
+    const m = [0, 1].map((k) => Float32Array.from({ length: n }, (_, j) => 0.5 + ((j * 5 + k * 2) % 7) / 6));
+    const { result, batches } = await adaptRecording(cfg, policy, 2, {
+      explorationGradient: true,
+      stepScales: m,
+    });
+    const [theta0, theta1] = result.paramsBeforeUpdates as [Float32Array, Float32Array];
+    const theta2 = result.policy.getParams();
+    const v = theta2.map((x, i) => ((x - theta1[i]!) * m[0]![i]!) / m[1]![i]!);
+    const scratch = policy.clone();
+    const want = explorationGradient(
+      scratch,
+      batches[0]!,
+      Float32Array.from(referenceAdvantages(cfg, batches[0]!)),
+      theta0,
+      v,
+    );
+    expect(want.some((x) => x !== 0)).toBe(true);
+    expect(maxRelDiff(result.explorationGradient!, want)).toBeLessThan(1e-4);
+    scratch.dispose();
     result.policy.dispose();
     policy.dispose();
   });
