@@ -267,32 +267,38 @@ describe('the VPG update against its definition', () => {
     policy.dispose();
   });
 
-  it('the exploration gradient: the sampling term at theta0 of the first batch along v = (theta2 - theta1) m0 / m1', async () => {
-    const cfg = config({ baseline: 'linear', alpha: 0.2 });
-    const policy = GaussianPolicy.create({ hiddenSizes: [3], valueFunction: false }, 4, 2, 3);
-    const n = policy.numParams;
-    const m = [0, 1].map((k) => Float32Array.from({ length: n }, (_, j) => 0.5 + ((j * 5 + k * 2) % 7) / 6));
-    const { result, batches } = await adaptRecording(cfg, policy, 2, {
-      explorationGradient: true,
-      stepScales: m,
+  for (const vectors of [2, 1]) {
+    it(`the exploration gradient: the sampling term at theta0 of the first batch along v = (theta2 - theta1) m0 / m1 (${vectors} multiplier vectors)`, async () => {
+      const cfg = config({ baseline: 'linear', alpha: 0.2 });
+      const policy = GaussianPolicy.create({ hiddenSizes: [3], valueFunction: false }, 4, 2, 3);
+      const n = policy.numParams;
+      const m = Array.from({ length: vectors }, (_, k) => k).map((k) =>
+        Float32Array.from({ length: n }, (_, j) => 0.5 + ((j * 5 + k * 2) % 7) / 6),
+      );
+      const { result, batches } = await adaptRecording(cfg, policy, 2, {
+        explorationGradient: true,
+        stepScales: m,
+      });
+      const [theta0, theta1] = result.paramsBeforeUpdates as [Float32Array, Float32Array];
+      const theta2 = result.policy.getParams();
+      // m1 is the second vector, or the first again when there is one.
+      const m1 = m[Math.min(1, vectors - 1)]!;
+      const v = theta2.map((x, i) => ((x - theta1[i]!) * m[0]![i]!) / m1[i]!);
+      const scratch = policy.clone();
+      const want = explorationGradient(
+        scratch,
+        batches[0]!,
+        Float32Array.from(referenceAdvantages(cfg, batches[0]!)),
+        theta0,
+        v,
+      );
+      expect(want.some((x) => x !== 0)).toBe(true);
+      expect(maxRelDiff(result.explorationGradient!, want)).toBeLessThan(1e-4);
+      scratch.dispose();
+      result.policy.dispose();
+      policy.dispose();
     });
-    const [theta0, theta1] = result.paramsBeforeUpdates as [Float32Array, Float32Array];
-    const theta2 = result.policy.getParams();
-    const v = theta2.map((x, i) => ((x - theta1[i]!) * m[0]![i]!) / m[1]![i]!);
-    const scratch = policy.clone();
-    const want = explorationGradient(
-      scratch,
-      batches[0]!,
-      Float32Array.from(referenceAdvantages(cfg, batches[0]!)),
-      theta0,
-      v,
-    );
-    expect(want.some((x) => x !== 0)).toBe(true);
-    expect(maxRelDiff(result.explorationGradient!, want)).toBeLessThan(1e-4);
-    scratch.dispose();
-    result.policy.dispose();
-    policy.dispose();
-  });
+  }
 
   it('the final gradient is grad mean(log pi A) at the adapted params, from the measuring batch', async () => {
     const cfg = config({ baseline: 'linear' });
@@ -323,6 +329,7 @@ describe('the VPG update against its definition', () => {
     const before = tf.memory().numTensors;
     const { result } = await adaptRecording(config({ baseline: 'value', maxGradNorm: 0.1 }), policy, 2, {
       finalGradient: true,
+      explorationGradient: true,
     });
     result.policy.dispose();
     expect(tf.memory().numTensors).toBe(before);
@@ -357,6 +364,7 @@ describe('VPG refusals name the field', () => {
     const policy = GaussianPolicy.create({ hiddenSizes: [3], valueFunction: false }, 4, 2, 3);
     const budget = { updates: 2, episodesPerUpdate: 1 };
     const learner = new VpgLearner(config({}));
+    expect(learner.name).toBe('vpg');
     const n = policy.numParams;
     await expect(
       learner.adapt(

@@ -114,7 +114,8 @@ describe('saveCheckpoint and findCheckpoint', () => {
 
   it('never prunes the checkpoint it has just written, even when it is not the newest name', async () => {
     const run = newRun();
-    for (const i of [1, 3, 4, 5]) await saveCheckpoint(run, checkpoint(i), 10);
+    // Written out of order, so that the directory's order (creation, its reverse, or a hash) is not the names'.
+    for (const i of [3, 5, 1, 4]) await saveCheckpoint(run, checkpoint(i), 10);
     await saveCheckpoint(run, checkpoint(2), 3);
     // Of 1..5 the three kept are the one just written and the two newest.
     expect(files(run)).toEqual(['ckpt-000002.json', 'ckpt-000004.json', 'ckpt-000005.json', 'latest']);
@@ -300,14 +301,27 @@ describe('the run config', () => {
 
   it('a missing, corrupt or invalid config.json is an error naming the run or the file and the field', async () => {
     const run = newRun();
-    await expect(readRunConfig(run)).rejects.toThrow(
+    const refusal = (p: Promise<unknown>) =>
+      p.then(
+        () => null,
+        (e: unknown) => e,
+      );
+    const missing = await refusal(readRunConfig(run));
+    expect(missing).toBeInstanceOf(Error);
+    expect((missing as Error).message).toBe(
       `--run: expected a run directory with config.json (made by \`terrarium train\`), got "${run}"`,
     );
     const path = join(run, 'config.json');
     writeFileSync(path, '{"env": ');
-    await expect(readRunConfig(run)).rejects.toThrow(`${path}: expected valid JSON, got "8 characters" (`);
+    const corrupt = await refusal(readRunConfig(run));
+    expect(corrupt).toBeInstanceOf(Error);
+    expect((corrupt as Error).message).toMatch(
+      new RegExp(`^${path}: expected valid JSON, got "8 characters" \\(.+\\)$`),
+    );
     writeFileSync(path, JSON.stringify({ ...tinyBallNav(), iterations: -1 }));
-    await expect(readRunConfig(run)).rejects.toThrow(new RegExp(`^${path}: iterations: expected `));
+    const invalid = await refusal(readRunConfig(run));
+    expect(invalid).toBeInstanceOf(Error);
+    expect((invalid as Error).message).toMatch(new RegExp(`^${path}: iterations: expected `));
   });
 });
 
