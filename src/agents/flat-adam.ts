@@ -8,7 +8,12 @@ import * as tf from '@tensorflow/tfjs';
  * value net have 13), and on wasm a kernel call costs more than a small layer's arithmetic; here a step is one concat,
  * one split and a dozen kernels on the flat vector, plus an add and an assign a variable.
  */
-export class FlatAdam {
+/** What a learner's update needs of an optimizer: one step of the variables along their (clipped) gradients. */
+export interface ParameterStep {
+  step(variables: tf.Variable[], grads: tf.NamedTensorMap, maxGradNorm?: number): void;
+}
+
+export class FlatAdam implements ParameterStep {
   /** Read at each step, so setting it between steps anneals the rate. */
   learningRate: number;
   private moments: { m: tf.Variable; v: tf.Variable } | null = null;

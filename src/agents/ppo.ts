@@ -15,7 +15,7 @@ import { TerrariumError } from '../core/errors.js';
 import { deriveSeed, Rng } from '../core/rng.js';
 import { adaptLoop } from './adapt-loop.js';
 import { gae } from './advantages.js';
-import { FlatAdam } from './flat-adam.js';
+import { FlatAdam, type ParameterStep } from './flat-adam.js';
 import type { Learner } from './learner.js';
 import type { GaussianPolicy } from './policy.js';
 import { RewardScaler } from './reward-scaler.js';
@@ -90,7 +90,7 @@ export class PpoLearner implements Learner {
   private update(
     p: GaussianPolicy,
     batch: RolloutBatch,
-    optimizer: FlatAdam,
+    optimizer: ParameterStep,
     rng: Rng,
     scaler: RewardScaler | null,
   ) {

@@ -32,3 +32,37 @@ export function steeringPolicy(): GaussianPolicy {
   policy.setParams(params);
   return policy;
 }
+
+/**
+ * GAE in float64 from its definition (Schulman et al. 2016), episode by episode: delta_t = r_t + gamma V_{t+1} - V_t,
+ * A_t = delta_t + gamma lambda A_{t+1}; at an episode's last step V_{t+1} is 0 when terminated and the bootstrap
+ * value when truncated (a batch's last step with neither flag counts as truncated). Returns A_t + V_t too.
+ */
+export function referenceGae(
+  batch: {
+    rewards: Float32Array;
+    terminated: Uint8Array;
+    truncated: Uint8Array;
+    bootstrapValues: Float32Array;
+  },
+  values: ArrayLike<number>,
+  gamma: number,
+  lambda: number,
+): { advantages: number[]; returns: number[] } {
+  const n = batch.rewards.length;
+  const adv = new Array<number>(n).fill(0);
+  let start = 0;
+  while (start < n) {
+    let end = start;
+    while (end < n - 1 && !batch.terminated[end] && !batch.truncated[end]) end++;
+    let next = 0;
+    for (let t = end; t >= start; t--) {
+      const nextValue = t === end ? (batch.terminated[t] ? 0 : batch.bootstrapValues[t]!) : values[t + 1]!;
+      const delta = batch.rewards[t]! + gamma * nextValue - values[t]!;
+      next = delta + (t === end ? 0 : gamma * lambda * next);
+      adv[t] = next;
+    }
+    start = end + 1;
+  }
+  return { advantages: adv, returns: adv.map((a, t) => a + values[t]!) };
+}
