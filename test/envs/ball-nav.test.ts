@@ -96,6 +96,16 @@ describe('ball-nav, one step by hand', () => {
     env.close();
   });
 
+  it('a ball left at rest long enough for the engine to put it to sleep still moves when pushed', () => {
+    const env = new BallNavEnv(task([0, 0], { friction: 1 }), { resetNoiseScale: 0 });
+    env.reset({ seed: 0 });
+    // 10 s without a force: Rapier puts a body at rest to sleep after about 2 s; a force must wake it.
+    for (let t = 0; t < 200; t++) env.step(Float32Array.from([0, 0]));
+    const pushed = env.step(Float32Array.from([1, 0])).obs;
+    expect(pushed[2]).toBeGreaterThan(0.05);
+    env.close();
+  });
+
   it('gravity scales with the task: with gravityScale 0 a ball pushed off the plane does not fall', () => {
     const env = new BallNavEnv(task([0, 0], { gravityScale: 0 }), { resetNoiseScale: 0 });
     env.reset({ seed: 0 });
@@ -215,6 +225,8 @@ describe('ball-nav scene and tasks', () => {
     expect(Array.from(env.actionSpace.low)).toEqual([-1, -1]);
     expect(Array.from(env.actionSpace.high)).toEqual([1, 1]);
     expect(env.observationSpace.shape).toEqual([4]);
+    expect(Array.from(env.observationSpace.low)).toEqual([-Infinity, -Infinity, -Infinity, -Infinity]);
+    expect(Array.from(env.observationSpace.high)).toEqual([Infinity, Infinity, Infinity, Infinity]);
     // Actions are clipped to the box: a push of 5 is a push of 1.
     env.setTask(task([0, 0]));
     env.reset({ seed: 0 });
@@ -235,6 +247,7 @@ describe('ball-nav scene and tasks', () => {
     expect(Math.min(...goals)).toBeLessThan(-1.8);
     expect(Math.max(...goals)).toBeGreaterThan(1.8);
     for (const t of tasks) {
+      expect(t.goal.kind).toBe('position');
       expect(t.dynamics.massScale).toBeGreaterThanOrEqual(0.7);
       expect(t.dynamics.massScale).toBeLessThanOrEqual(1.3);
       expect(t.dynamics.friction).toBeGreaterThanOrEqual(0.5);
