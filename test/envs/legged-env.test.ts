@@ -216,23 +216,42 @@ describe('the legged observation, part by part', () => {
     });
   }
 
-  it('rootHeight is measured above the terrain under the root (a slope)', () => {
-    const terrain = { kind: 'slope', angle: 0.2 } as const;
-    const env = new Placed(
-      'ant',
-      DIRECTION,
-      { root: { x: 3, y: 4, z: 1 } },
-      {},
-      { gravityScale: 0 },
-      terrain,
-    );
+  it('an action drives the joints: full torque turns them, no torque leaves a floating robot at rest', () => {
+    const env = new Placed('ant', DIRECTION, { root: { y: 3 } });
     env.reset({ seed: 0 });
-    const { obs } = env.step(new Float32Array(8));
-    const root = rootPose(env);
-    expect(terrainHeightAt(terrain, root[0]!, root[2]!)).toBeGreaterThan(0.3);
-    expect(obs[0]).toBeCloseTo(root[1]! - terrainHeightAt(terrain, root[0]!, root[2]!), 5);
-    expect(env.terrain).toEqual(terrain);
+    // The ant's joint velocities are observations 19 to 26 (after height, quaternion, 8 positions, 3 + 3 velocities).
+    const jointVelocities = (obs: Float32Array) => Array.from(obs.subarray(19, 27));
+    const still = jointVelocities(env.step(new Float32Array(8)).obs);
+    expect(Math.max(...still.map(Math.abs))).toBeLessThan(1e-3);
+    const driven = jointVelocities(env.step(new Float32Array(8).fill(1)).obs);
+    // (Joints already at a limit in the torque's direction stay there: most, not all, must turn.)
+    expect(driven.filter((v) => Math.abs(v) > 0.1).length).toBeGreaterThanOrEqual(4);
     env.close();
+  });
+
+  it('rootHeight is measured above the terrain under the root (a slope, and rough ground that varies along z)', () => {
+    const slope = { kind: 'slope', angle: 0.2 } as const;
+    const rough = { kind: 'rough', amplitude: 0.3, scale: 1, seed: 3 } as const;
+    for (const terrain of [slope, rough]) {
+      const env = new Placed(
+        'ant',
+        DIRECTION,
+        { root: { x: 3, y: 4, z: 1.3 } },
+        {},
+        { gravityScale: 0 },
+        terrain,
+      );
+      env.reset({ seed: 0 });
+      const { obs } = env.step(new Float32Array(8));
+      const root = rootPose(env);
+      const ground = terrainHeightAt(terrain, root[0]!, root[2]!);
+      if (terrain === slope) expect(ground).toBeGreaterThan(0.3);
+      // Under the root, not at z = 0: on rough ground the two differ.
+      else expect(Math.abs(ground - terrainHeightAt(terrain, root[0]!, 0))).toBeGreaterThan(0.01);
+      expect(obs[0]).toBeCloseTo(root[1]! - ground, 5);
+      expect(env.terrain).toEqual(terrain);
+      env.close();
+    }
   });
 });
 
@@ -244,7 +263,7 @@ describe('the legged reward terms', () => {
       const env = new Placed(
         'ant',
         { kind: 'direction', direction: d },
-        { root: { y: 3 }, v: { x: 2, y: 0, z: 1 }, damping: 3 },
+        { root: { y: 3, z: 1.5 }, v: { x: 2, y: 0, z: 1 }, damping: 3 },
         { reward },
       );
       expect(env.rewardPreset).toBe(reward);
@@ -305,7 +324,7 @@ describe('the legged reward terms', () => {
     const env = new Placed(
       'ant',
       { kind: 'position', position: [3, -4] },
-      { root: { y: 3 }, v: { x: 1, y: 0, z: -2 } },
+      { root: { y: 3, z: 0.5 }, v: { x: 1, y: 0, z: -2 } },
     );
     env.reset({ seed: 0 });
     const before = rootPose(env);
@@ -315,8 +334,8 @@ describe('the legged reward terms', () => {
     expect(info.rewardTerms.goalDistance).toBeCloseTo(-dist(after), 5);
     expect(info.rewardTerms.forward).toBeUndefined();
     expect(info.speed).toBeCloseTo((dist(before) - dist(after)) / env.dt, 3);
-    // Heading at (1, -2) to a goal 5 m off along (3, -4): closing at about (3 + 8) / 5 m/s.
-    expect(info.speed).toBeCloseTo(11 / 5, 1);
+    // Heading at (1, -2) to a goal off along (3, -4.5): closing at about (3 + 9) / 5.41 m/s.
+    expect(info.speed).toBeCloseTo(12 / Math.hypot(3, 4.5), 1);
     env.close();
   });
 
