@@ -23,7 +23,7 @@ import {
   writeRunConfig,
 } from '../../src/meta/checkpoint.js';
 import { parseTrainConfig } from '../../src/meta/config.js';
-import { tempDir, tinyBallNav, tinySine } from './helpers.js';
+import { tempDir, tinyAnt, tinyBallNav, tinySine } from './helpers.js';
 
 // In-process tests of the run directory's checkpoints (the CLI tests see the built module, not this one):
 //   RUN/checkpoints/ckpt-NNNNNN.json (NNNNNN: iterations done, six digits) holds every field of a checkpoint, bit for
@@ -280,16 +280,9 @@ describe('the run config', () => {
     const run = newRun();
     const ant = JSON.parse(readFileSync('robots/ant.json', 'utf8'));
     const weak = { ...ant, name: 'weak-ant', joints: ant.joints.map((j: object) => ({ ...j, gear: 20 })) };
-    const config = parseTrainConfig({
-      env: 'ant',
-      iterations: 1,
-      metaBatchSize: 1,
-      maxEpisodeSteps: 10,
-      inner: { steps: 1, episodesPerUpdate: 1, learner: { algo: 'vpg' } },
-      policy: { hiddenSizes: [8] },
-      workers: 0,
-      robot: weak,
-    }) as ReturnType<typeof parseTrainConfig> & { robot: unknown };
+    const config = parseTrainConfig({ ...tinyAnt, robot: weak }) as ReturnType<typeof parseTrainConfig> & {
+      robot: unknown;
+    };
     await writeRunConfig(run, config);
     const saved = JSON.parse(readFileSync(join(run, 'config.json'), 'utf8'));
     expect(saved.robot).toBe(RUN_ROBOT_FILE);

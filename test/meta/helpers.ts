@@ -52,6 +52,20 @@ export function sineConfigFile(
   return path;
 }
 
+/** An ant meta-run small enough for a test: 1 iteration, 1 task, one 10-step episode a batch (unparsed, as JSON). */
+export const tinyAnt = {
+  env: 'ant',
+  iterations: 1,
+  metaBatchSize: 1,
+  maxEpisodeSteps: 10,
+  inner: { steps: 1, episodesPerUpdate: 1, learner: { algo: 'vpg' } },
+  policy: { hiddenSizes: [8] },
+  // A constant meta step size, so --resume may extend the run (--iterations).
+  outer: { eps0: 1, eps1: 1 },
+  workers: 0,
+  backend: 'cpu',
+};
+
 /** A ball-nav config small enough for a test (well under a second an iteration). */
 export function tinyBallNav(overrides: Record<string, unknown> = {}): TrainConfig {
   return parseTrainConfig({

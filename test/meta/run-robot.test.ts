@@ -5,7 +5,7 @@ import { pretrainConfig } from '../../src/cli/pretrain-command.js';
 import { runTrain } from '../../src/cli/train-command.js';
 import { readRunConfig } from '../../src/meta/checkpoint.js';
 import { parseTrainConfig, type RlTrainConfig, withOverrides } from '../../src/meta/config.js';
-import { tempDir } from './helpers.js';
+import { tempDir, tinyAnt } from './helpers.js';
 
 /** A robot of our own: the shipped ant with weaker motors and another name (same sizes, another robot). */
 const ant = JSON.parse(readFileSync('robots/ant.json', 'utf8'));
@@ -19,20 +19,6 @@ const dir = tempDir('terrarium-run-robot-');
 mkdirSync(join(dir, 'robots'));
 writeFileSync(join(dir, 'robots', 'weak-ant.json'), JSON.stringify(weakAnt));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** An ant meta-run small enough for a test: 1 iteration, 1 task, one 10-step episode a batch. */
-const tinyAnt = {
-  env: 'ant',
-  iterations: 1,
-  metaBatchSize: 1,
-  maxEpisodeSteps: 10,
-  inner: { steps: 1, episodesPerUpdate: 1, learner: { algo: 'vpg' } },
-  policy: { hiddenSizes: [8] },
-  // A constant meta step size, so --resume may extend the run (--iterations).
-  outer: { eps0: 1, eps1: 1 },
-  workers: 0,
-  backend: 'cpu',
-};
 
 describe('a train config’s robot', () => {
   it('is a path read relative to the config file, or the same spec inline, with its hash', () => {
