@@ -10,7 +10,7 @@ export class Rng {
   private spareNormal: number | null = null;
 
   constructor(seed: number) {
-    this.gen = xoroshiro128plus(seed | 0);
+    this.gen = xoroshiro128plus.fromState(mixedState(seed));
   }
 
   static fromState(state: RngState): Rng {
@@ -69,6 +69,23 @@ export class Rng {
 export interface RngState {
   gen: number[];
   spareNormal: number | null;
+}
+
+/**
+ * The generator's 128-bit state from a seed, through splitmix32 (a Weyl sequence and murmur3's finalizer).
+ * pure-rand's own seeding puts the seed into the state as is: the first output of every seed >= 0 is then above
+ * 2^32 - 2^31 (a first float of ~1.0) and nearby seeds give nearly equal early draws. The finalizer is a bijection,
+ * so the four words are distinct and never all zero (xoroshiro's one forbidden state).
+ */
+function mixedState(seed: number): number[] {
+  let x = seed | 0;
+  const next = () => {
+    x = (x + 0x9e3779b9) | 0;
+    let z = Math.imul(x ^ (x >>> 16), 0x85ebca6b);
+    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+    return (z ^ (z >>> 16)) | 0;
+  };
+  return [next(), next(), next(), next()];
 }
 
 /** Mixes integers into one 31-bit seed (splitmix-style), so derived seeds do not depend on call order. */
