@@ -23,19 +23,27 @@ describe('context learner (PGPE on the policy context, real Rapier ball-nav)', (
     const venv = await makeVectorEnv('ball-nav', 10, { task, maxEpisodeSteps: 40, contextDim: 2 });
     const policy = steeringPolicy();
     const learner = makeLearner({ algo: 'context', lr: 2, sigma: 0.5 });
-    const result = await learner.adapt(policy, venv, { updates: 3, episodesPerUpdate: 10 }, 7);
+    // Three PGPE steps from the zero context, 1.8 from the goal: over four seeds the context ends less than half as
+    // far (one seed in ten ends about 1.0 away), and every seed's return rises.
+    const results = [];
+    for (const seed of [0, 1, 2, 3])
+      results.push(await learner.adapt(policy, venv, { updates: 3, episodesPerUpdate: 10 }, seed));
+    const distances = results.map(({ context: c }) => Math.hypot(c![0]! - GOAL[0], c![1]! - GOAL[1]));
+    expect(distances.reduce((a, b) => a + b, 0) / distances.length).toBeLessThan(0.9);
+    for (const r of results) {
+      expect(r.stats.returns).toHaveLength(4);
+      expect(r.stats.returns[3]!).toBeGreaterThan(r.stats.returns[0]! + 20);
+      expect(r.policy.getParams()).toEqual(policy.getParams());
+    }
+    const result = results[3]!;
     const context = result.context!;
-    expect(Math.hypot(context[0]! - GOAL[0], context[1]! - GOAL[1])).toBeLessThan(0.6);
-    expect(result.stats.returns).toHaveLength(4);
-    expect(result.stats.returns[3]!).toBeGreaterThan(result.stats.returns[0]! + 20);
-    expect(result.policy.getParams()).toEqual(policy.getParams());
-    // Every copy is left holding the adapted context, for a learner that adapts the weights next.
+    // Every copy is left holding the last adapted context, for a learner that adapts the weights next.
     for (const env of venv.envs) expect((env as ContextInput<unknown>).getContext()).toEqual(context);
 
-    const again = await learner.adapt(policy, venv, { updates: 3, episodesPerUpdate: 10 }, 7);
+    const again = await learner.adapt(policy, venv, { updates: 3, episodesPerUpdate: 10 }, 3);
     expect(again.context).toEqual(context);
     expect(again.stats.returns).toEqual(result.stats.returns);
-    for (const r of [result, again]) r.policy.dispose();
+    for (const r of [...results, again]) r.policy.dispose();
     policy.dispose();
     venv.close();
   });
