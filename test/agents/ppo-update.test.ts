@@ -419,10 +419,7 @@ describe('the PPO update on a hand-made batch', () => {
     const [first, second] = [klAfter(1), klAfter(2)];
     expect(first).toBeGreaterThan(0);
     const top = Math.max(first, second);
-    const equal = compare(
-      config({ updateEpochs: 3, numMinibatches: 2, maxGradNorm: 100, targetKl: top }),
-      9,
-    );
+    const equal = compare(config({ updateEpochs: 3, numMinibatches: 2, maxGradNorm: 100, targetKl: top }), 9);
     expect(equal.got.info.epochs).toBe(3);
     const below = compare(
       config({ updateEpochs: 3, numMinibatches: 2, maxGradNorm: 100, targetKl: top * (1 - 1e-6) }),
