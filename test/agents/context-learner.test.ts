@@ -23,13 +23,13 @@ describe('context learner (PGPE on the policy context, real Rapier ball-nav)', (
     const venv = await makeVectorEnv('ball-nav', 10, { task, maxEpisodeSteps: 40, contextDim: 2 });
     const policy = steeringPolicy();
     const learner = makeLearner({ algo: 'context', lr: 2, sigma: 0.5 });
-    // Three PGPE steps from the zero context, 1.8 from the goal: over four seeds the context ends less than half as
-    // far (one seed in ten ends about 1.0 away), and every seed's return rises.
+    // Three PGPE steps from the zero context, 1.8 from the goal: over four seeds the context ends within 0.6 of it on
+    // average (the bound one seed was held to before; one seed in ten ends about 1.0 away), and every return rises.
     const results = [];
     for (const seed of [0, 1, 2, 3])
       results.push(await learner.adapt(policy, venv, { updates: 3, episodesPerUpdate: 10 }, seed));
     const distances = results.map(({ context: c }) => Math.hypot(c![0]! - GOAL[0], c![1]! - GOAL[1]));
-    expect(distances.reduce((a, b) => a + b, 0) / distances.length).toBeLessThan(0.9);
+    expect(distances.reduce((a, b) => a + b, 0) / distances.length).toBeLessThan(0.6);
     for (const r of results) {
       expect(r.stats.returns).toHaveLength(4);
       expect(r.stats.returns[3]!).toBeGreaterThan(r.stats.returns[0]! + 20);
