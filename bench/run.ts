@@ -7,6 +7,7 @@ const NAMES = [
   'viewer',
   'stalled-client',
   'ppo-threads',
+  'ppo-step',
   'queue',
   'time-to-result',
 ] as const;

@@ -42,7 +42,7 @@ function fusedForward(
 }
 
 /** d loss / d (x W + b) from d loss / d y and the layer's output y. */
-function preActivationGrad(dy: tf.Tensor2D, y: tf.Tensor2D, activation: LayerActivation): tf.Tensor2D {
+export function preActivationGrad(dy: tf.Tensor2D, y: tf.Tensor2D, activation: LayerActivation): tf.Tensor2D {
   if (activation === 'tanh') return tf.mul(dy, tf.sub(1, tf.square(y)));
   if (activation === 'relu') return tf.mul(dy, tf.step(y));
   return dy;
@@ -79,5 +79,17 @@ export function denseLayer(
 ): tf.Tensor2D {
   return fusedOnWasm && tf.getBackend() === 'wasm'
     ? fusedLayers[activation](x, w, b)
+    : plainLayer(x, w, b, activation);
+}
+
+/** The layer's output with no gradient recorded (callers that write their own backward pass): the same kernels. */
+export function denseForward(
+  x: tf.Tensor2D,
+  w: tf.Tensor2D,
+  b: tf.Tensor1D,
+  activation: LayerActivation,
+): tf.Tensor2D {
+  return fusedOnWasm && tf.getBackend() === 'wasm'
+    ? fusedForward(x, w, b, activation)
     : plainLayer(x, w, b, activation);
 }

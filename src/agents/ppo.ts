@@ -18,6 +18,7 @@ import { gae } from './advantages.js';
 import { FlatAdam, type ParameterStep } from './flat-adam.js';
 import type { Learner } from './learner.js';
 import type { GaussianPolicy } from './policy.js';
+import { ppoGradient } from './ppo-gradient.js';
 import { RewardScaler } from './reward-scaler.js';
 import type { RolloutBatch } from './rollout.js';
 
@@ -122,41 +123,15 @@ export class PpoLearner implements Learner {
             const mb = {
               obs: tf.gather(all.obs, idx) as tf.Tensor2D,
               actions: tf.gather(all.actions, idx) as tf.Tensor2D,
-              logProbs: tf.gather(all.logProbs, idx),
-              advantages: tf.gather(all.advantages, idx),
-              returns: tf.gather(all.returns, idx),
-              values: tf.gather(all.values, idx),
+              logProbs: tf.gather(all.logProbs, idx) as tf.Tensor1D,
+              advantages: tf.gather(all.advantages, idx) as tf.Tensor1D,
+              returns: tf.gather(all.returns, idx) as tf.Tensor1D,
+              values: tf.gather(all.values, idx) as tf.Tensor1D,
             };
-            const adv = cfg.normalizeAdvantages ? normalizeTensor(mb.advantages) : mb.advantages;
-            let kept: tf.Tensor[] = [];
-            const { grads } = tf.variableGrads(() => {
-              const logRatio = p.logProbTensor(mb.obs, mb.actions).sub(mb.logProbs);
-              const ratio = logRatio.exp();
-              const pgLoss = clippedSurrogateLoss(ratio, adv, cfg.clipCoef);
-              const newValues = p.valueTensor(mb.obs);
-              let vLoss: tf.Tensor = newValues.sub(mb.returns).square();
-              if (cfg.clipVloss) {
-                const clipped = mb.values.add(
-                  newValues.sub(mb.values).clipByValue(-cfg.clipCoef, cfg.clipCoef),
-                );
-                vLoss = tf.maximum(vLoss, clipped.sub(mb.returns).square());
-              }
-              vLoss = vLoss.mean().mul(0.5);
-              // With no entropy bonus (the default) the entropy is only a statistic: no kernels for it in the loss.
-              const entropy = cfg.entCoef > 0 || lastOfEpoch ? p.entropyTensor() : null;
-              if (lastOfEpoch) {
-                const approxKl = ratio.sub(1).sub(logRatio).mean();
-                const clipFrac = ratio.sub(1).abs().greater(cfg.clipCoef).cast('float32').mean();
-                kept = [pgLoss, vLoss, entropy!, approxKl, clipFrac].map((t) => tf.keep(t));
-              }
-              const bonus = cfg.entCoef > 0 ? pgLoss.sub(entropy!.mul(cfg.entCoef)) : pgLoss;
-              return bonus.add(vLoss.mul(cfg.vfCoef)) as tf.Scalar;
-            }, vars);
+            const advantages = cfg.normalizeAdvantages ? normalizeTensor(mb.advantages) : mb.advantages;
+            const { grads, stats } = ppoGradient(p, { ...mb, advantages }, cfg, lastOfEpoch);
             optimizer.step(vars, grads, cfg.maxGradNorm);
-            if (!lastOfEpoch) return undefined;
-            const stacked = tf.stack(kept);
-            tf.dispose(kept);
-            return stacked;
+            return stats;
           });
           if (stats) {
             const [pg, vl, ent, kl, cf] = stats.dataSync();
@@ -172,17 +147,7 @@ export class PpoLearner implements Learner {
   }
 }
 
-/**
- * PPO's clipped surrogate as a loss to minimize: mean(max(-A r, -A clip(r, 1 - clipCoef, 1 + clipCoef))), so a
- * sample whose ratio has already moved past the clip in the direction its advantage favours adds no gradient.
- */
-export function clippedSurrogateLoss(ratio: tf.Tensor, advantages: tf.Tensor, clipCoef: number): tf.Scalar {
-  return tf
-    .maximum(advantages.neg().mul(ratio), advantages.neg().mul(ratio.clipByValue(1 - clipCoef, 1 + clipCoef)))
-    .mean();
-}
-
-function normalizeTensor(x: tf.Tensor): tf.Tensor {
+function normalizeTensor(x: tf.Tensor1D): tf.Tensor1D {
   const { mean, variance } = tf.moments(x);
   return x.sub(mean).div(variance.sqrt().add(1e-8));
 }

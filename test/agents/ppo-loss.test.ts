@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/agents/backend.js';
-import { clippedSurrogateLoss } from '../../src/agents/ppo.js';
+import { clippedSurrogateLoss } from '../../src/agents/ppo-gradient.js';
 
 // A hand-made minibatch, clip coefficient 0.2 (Schulman et al. 2017, eq. 7; here negated, a loss to minimize):
 //   per sample  -min(r A, clip(r, 0.8, 1.2) A)  =  max(-r A, -clip(r, 0.8, 1.2) A)
