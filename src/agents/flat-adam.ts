@@ -13,7 +13,14 @@ export interface ParameterStep {
   step(variables: tf.Variable[], grads: tf.NamedTensorMap, maxGradNorm?: number): void;
 }
 
-export class FlatAdam implements ParameterStep {
+/** An optimizer that takes the gradient's scale from its caller (PPO's two halves share one clip factor). */
+export interface ScaledStep {
+  learningRate: number;
+  stepWithScale(variables: tf.Variable[], grads: tf.NamedTensorMap, scale: number): void;
+  dispose(): void;
+}
+
+export class FlatAdam implements ParameterStep, ScaledStep {
   /** Read at each step, so setting it between steps anneals the rate. */
   learningRate: number;
   private moments: { m: tf.Variable; v: tf.Variable } | null = null;
@@ -31,6 +38,22 @@ export class FlatAdam implements ParameterStep {
 
   /** Steps `variables` along `grads` (one gradient a variable, by name); clips the gradient's norm to `maxGradNorm`. */
   step(variables: tf.Variable[], grads: tf.NamedTensorMap, maxGradNorm?: number): void {
+    this.stepScaled(variables, grads, maxGradNorm === undefined ? undefined : { maxGradNorm });
+  }
+
+  /**
+   * As `step`, with the gradient multiplied by `scale` first, a number the caller computed: e.g. the clip factor of
+   * a global norm over parameters that two optimizers share (`clipScale`).
+   */
+  stepWithScale(variables: tf.Variable[], grads: tf.NamedTensorMap, scale: number): void {
+    this.stepScaled(variables, grads, { scale });
+  }
+
+  private stepScaled(
+    variables: tf.Variable[],
+    grads: tf.NamedTensorMap,
+    clip: { maxGradNorm: number } | { scale: number } | undefined,
+  ): void {
     const sizes = variables.map((x) => x.size);
     if (this.moments && sizes.join() !== this.sizes.join()) {
       throw new Error(`FlatAdam: variables of sizes [${sizes}] after [${this.sizes}]`);
@@ -51,9 +74,11 @@ export class FlatAdam implements ParameterStep {
           return grad.reshape([-1]);
         }),
       );
-      if (maxGradNorm !== undefined) {
+      if (clip && 'maxGradNorm' in clip) {
         const norm = g.square().sum().sqrt();
-        g = g.mul(tf.minimum(1, tf.div(maxGradNorm, norm.add(1e-6))));
+        g = g.mul(tf.minimum(1, tf.div(clip.maxGradNorm, norm.add(1e-6))));
+      } else if (clip && clip.scale !== 1) {
+        g = g.mul(clip.scale);
       }
       const newM = m.mul(beta1).add(g.mul(1 - beta1));
       const newV = v.mul(beta2).add(g.square().mul(1 - beta2));
@@ -73,4 +98,24 @@ export class FlatAdam implements ParameterStep {
     if (this.moments) tf.dispose([this.moments.m, this.moments.v]);
     this.moments = null;
   }
+}
+
+/** The sum of squares of `grads`' entries (a float32 sum per tensor, added in float64). */
+export function sumOfSquares(grads: tf.Tensor[]): number {
+  const sums = tf.tidy(() => tf.stack(grads.map((g) => tf.sum(tf.square(g)))));
+  const values = sums.dataSync();
+  sums.dispose();
+  let total = 0;
+  for (const v of values) total += v;
+  return total;
+}
+
+/** The factor that clips a gradient of squared norm `sumSq` to norm `maxGradNorm` (1 when it is within). */
+export function clipScale(sumSq: number, maxGradNorm: number): number {
+  return Math.min(1, maxGradNorm / (Math.sqrt(sumSq) + 1e-6));
+}
+
+/** PPO's Adam: CleanRL's epsilon 1e-5. */
+export function ppoAdam(learningRate: number): FlatAdam {
+  return new FlatAdam(learningRate, 0.9, 0.999, 1e-5);
 }

@@ -107,20 +107,26 @@ export function clippedSurrogateLoss(ratio: tf.Tensor, advantages: tf.Tensor, cl
     .mean();
 }
 
-/** The loss's gradient for every variable of `policy` (which must have a value MLP); call inside a tf.tidy. */
-export function ppoGradient(
+/** The policy's half of a minibatch: the fields its loss reads. */
+export type PolicyMinibatch = Pick<PpoMinibatch, 'obs' | 'actions' | 'logProbs' | 'advantages'>;
+/** The value net's half. */
+export type ValueMinibatch = Pick<PpoMinibatch, 'obs' | 'returns' | 'values'>;
+
+/**
+ * The gradient of pgLoss - entCoef * entropy for the policy's variables (mean MLP and log-std); with `withStats`,
+ * [pgLoss, entropy, approxKl, clipFrac]. Call inside a tf.tidy.
+ */
+export function policyGradient(
   policy: GaussianPolicy,
-  mb: PpoMinibatch,
+  mb: PolicyMinibatch,
   terms: PpoLossTerms,
   withStats: boolean,
-): PpoGradient {
+): { grads: tf.NamedTensorMap; stats?: tf.Tensor[] } {
   const n = mb.obs.shape[0];
   const pi = layersOf(policy, 'pi');
-  const vf = layersOf(policy, 'vf');
   const logStd = policy.variables[policy.specs.findIndex((s) => s.name === 'pi/log_std')]!;
   const grads: tf.NamedTensorMap = {};
-
-  // Policy: z = (a - mu) / sigma, log pi = -0.5 sum z^2 - sum logStd - const, ratio = exp(log pi - old log pi).
+  // z = (a - mu) / sigma, log pi = -0.5 sum z^2 - sum logStd - const, ratio = exp(log pi - old log pi).
   const piHs = forward(pi, mb.obs);
   const mu = piHs[piHs.length - 1]!;
   const std = tf.exp(logStd);
@@ -145,8 +151,26 @@ export function ppoGradient(
   let dLogStd = tf.sub(tf.sum(tf.mul(dLogProbCol, zSq), 0), tf.sum(dLogProb));
   if (terms.entCoef > 0) dLogStd = tf.sub(dLogStd, terms.entCoef);
   grads[logStd.name] = dLogStd;
+  if (!withStats) return { grads };
+  const pgLoss = tf.mean(tf.maximum(unclipped, clipped));
+  const approxKl = tf.mean(tf.sub(tf.sub(ratio, 1), logRatio));
+  const clipFrac = tf.mean(tf.cast(tf.greater(tf.abs(tf.sub(ratio, 1)), terms.clipCoef), 'float32'));
+  return { grads, stats: [pgLoss, policy.entropyTensor(), approxKl, clipFrac] };
+}
 
-  // Value: 0.5 mean((V - R)^2), or of max((V - R)^2, (V_old + clip(V - V_old) - R)^2) with clipVloss.
+/**
+ * The gradient of vfCoef * vLoss for the value net's variables, vLoss = 0.5 mean((V - R)^2), or of
+ * max((V - R)^2, (V_old + clip(V - V_old) - R)^2) with clipVloss; with `withStats`, vLoss. Call inside a tf.tidy.
+ */
+export function valueGradient(
+  policy: GaussianPolicy,
+  mb: ValueMinibatch,
+  terms: PpoLossTerms,
+  withStats: boolean,
+): { grads: tf.NamedTensorMap; vLoss?: tf.Scalar } {
+  const n = mb.obs.shape[0];
+  const vf = layersOf(policy, 'vf');
+  const grads: tf.NamedTensorMap = {};
   const vfHs = forward(vf, mb.obs);
   const v = tf.reshape(vfHs[vfHs.length - 1]!, [n]);
   const err = tf.sub(v, mb.returns);
@@ -172,12 +196,20 @@ export function ppoGradient(
     dV = tf.mul(err, scale);
   }
   backward(vf, vfHs, tf.reshape(dV, [n, 1]) as tf.Tensor2D, grads);
+  return withStats ? { grads, vLoss: tf.mul(tf.mean(vTerm), 0.5) as tf.Scalar } : { grads };
+}
 
+/** The loss's gradient for every variable of `policy` (which must have a value MLP); call inside a tf.tidy. */
+export function ppoGradient(
+  policy: GaussianPolicy,
+  mb: PpoMinibatch,
+  terms: PpoLossTerms,
+  withStats: boolean,
+): PpoGradient {
+  const pi = policyGradient(policy, mb, terms, withStats);
+  const vf = valueGradient(policy, mb, terms, withStats);
+  const grads = { ...pi.grads, ...vf.grads };
   if (!withStats) return { grads };
-  const pgLoss = tf.mean(tf.maximum(unclipped, clipped));
-  const vLoss = tf.mul(tf.mean(vTerm), 0.5);
-  const approxKl = tf.mean(tf.sub(tf.sub(ratio, 1), logRatio));
-  const clipFrac = tf.mean(tf.cast(tf.greater(tf.abs(tf.sub(ratio, 1)), terms.clipCoef), 'float32'));
-  const stats = tf.stack([pgLoss, vLoss, policy.entropyTensor(), approxKl, clipFrac]) as tf.Tensor1D;
-  return { grads, stats };
+  const [pgLoss, entropy, approxKl, clipFrac] = pi.stats!;
+  return { grads, stats: tf.stack([pgLoss!, vf.vLoss!, entropy!, approxKl!, clipFrac!]) as tf.Tensor1D };
 }

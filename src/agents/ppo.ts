@@ -15,10 +15,11 @@ import { TerrariumError } from '../core/errors.js';
 import { deriveSeed, Rng } from '../core/rng.js';
 import { adaptLoop } from './adapt-loop.js';
 import { gae } from './advantages.js';
-import { FlatAdam, type ParameterStep } from './flat-adam.js';
+import { clipScale, ppoAdam, type ScaledStep, sumOfSquares } from './flat-adam.js';
 import type { Learner } from './learner.js';
 import type { GaussianPolicy } from './policy.js';
-import { ppoGradient } from './ppo-gradient.js';
+import { policyGradient } from './ppo-gradient.js';
+import { inlineValuePart, threadValuePart, type ValuePart } from './ppo-value-thread.js';
 import { RewardScaler } from './reward-scaler.js';
 import type { RolloutBatch } from './rollout.js';
 
@@ -69,9 +70,14 @@ export class PpoLearner implements Learner {
       throw new TerrariumError('learner.algo', 'ppo', '"vpg" for per-parameter step sizes (metaSgd)');
     }
     const cfg = this.config;
-    const optimizer = new FlatAdam(cfg.learningRate, 0.9, 0.999, 1e-5);
+    const optimizer = ppoAdam(cfg.learningRate);
     const rng = new Rng(deriveSeed(seed, 0x70706f));
     const scaler = cfg.normalizeRewards ? new RewardScaler(cfg.gamma) : null;
+    // With rollouts on several threads the value net's update gets a thread of its own too (same results).
+    const value =
+      (options.collector?.threads ?? 1) > 1
+        ? await threadValuePart(policy, cfg, cfg.learningRate)
+        : inlineValuePart(cfg, ppoAdam(cfg.learningRate));
     try {
       return await adaptLoop(
         { policy, venv, budget, seed, hooks, collector: options.collector },
@@ -79,19 +85,21 @@ export class PpoLearner implements Learner {
           needsValues: true,
           update: (p, batch, _u, progress) => {
             if (cfg.annealLr) optimizer.learningRate = cfg.learningRate * (1 - progress);
-            return this.update(p, batch, optimizer, rng, scaler);
+            return this.update(p, batch, optimizer, value, rng, scaler);
           },
         },
       );
     } finally {
       optimizer.dispose();
+      await value.close();
     }
   };
 
   private update(
     p: GaussianPolicy,
     batch: RolloutBatch,
-    optimizer: ParameterStep,
+    optimizer: ScaledStep,
+    value: ValuePart,
     rng: Rng,
     scaler: RewardScaler | null,
   ) {
@@ -102,18 +110,23 @@ export class PpoLearner implements Learner {
     const minibatchSize = Math.max(1, Math.floor(n / cfg.numMinibatches));
     const order = Int32Array.from({ length: n }, (_, i) => i);
     const info = { pgLoss: 0, vLoss: 0, entropy: 0, approxKl: 0, clipFrac: 0, epochs: 0 };
+    value.begin(
+      p,
+      { normObs: batch.normObs, returns, values: batch.values, n, obsDim: batch.obsDim },
+      optimizer.learningRate,
+      minibatchSize,
+    );
+    const piVariables = p.variablesOf('pi');
     return tf.tidy(() => {
       const all = {
         obs: tf.tensor2d(batch.normObs, [n, batch.obsDim]),
         actions: tf.tensor2d(batch.actions, [n, batch.actDim]),
         logProbs: tf.tensor1d(batch.logProbs),
         advantages: tf.tensor1d(advantages),
-        returns: tf.tensor1d(returns),
-        values: tf.tensor1d(batch.values),
       };
-      const vars = p.variables;
       for (let epoch = 0; epoch < cfg.updateEpochs; epoch++) {
         shuffle(order, rng);
+        value.epoch(order);
         for (let start = 0; start + minibatchSize <= n; start += minibatchSize) {
           // The statistics are read back once an epoch (the last minibatch's): a readback is a sync point, and
           // computing them costs kernels, so the other minibatches skip them.
@@ -125,23 +138,27 @@ export class PpoLearner implements Learner {
               actions: tf.gather(all.actions, idx) as tf.Tensor2D,
               logProbs: tf.gather(all.logProbs, idx) as tf.Tensor1D,
               advantages: tf.gather(all.advantages, idx) as tf.Tensor1D,
-              returns: tf.gather(all.returns, idx) as tf.Tensor1D,
-              values: tf.gather(all.values, idx) as tf.Tensor1D,
             };
-            const advantages = cfg.normalizeAdvantages ? normalizeTensor(mb.advantages) : mb.advantages;
-            const { grads, stats } = ppoGradient(p, { ...mb, advantages }, cfg, lastOfEpoch);
-            optimizer.step(vars, grads, cfg.maxGradNorm);
-            return stats;
+            if (cfg.normalizeAdvantages) mb.advantages = normalizeTensor(mb.advantages);
+            const pi = policyGradient(p, mb, cfg, lastOfEpoch);
+            const piSumSq = sumOfSquares(Object.values(pi.grads));
+            const vSumSq = value.gradient(start, lastOfEpoch, piSumSq);
+            // The global norm over both halves, as one optimizer over all the parameters would clip it.
+            const scale = clipScale(piSumSq + vSumSq, cfg.maxGradNorm);
+            optimizer.stepWithScale(piVariables, pi.grads, scale);
+            value.step(scale);
+            return pi.stats ? tf.stack(pi.stats) : undefined;
           });
           if (stats) {
-            const [pg, vl, ent, kl, cf] = stats.dataSync();
+            const [pg, ent, kl, cf] = stats.dataSync();
             stats.dispose();
-            Object.assign(info, { pgLoss: pg!, vLoss: vl!, entropy: ent!, approxKl: kl!, clipFrac: cf! });
+            Object.assign(info, { pgLoss: pg!, entropy: ent!, approxKl: kl!, clipFrac: cf! });
           }
         }
         info.epochs = epoch + 1;
         if (cfg.targetKl !== null && info.approxKl > cfg.targetKl) break;
       }
+      info.vLoss = value.end();
       return info;
     });
   }

@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { initBackend } from '../../src/agents/backend.js';
-import { FlatAdam, type ParameterStep } from '../../src/agents/flat-adam.js';
+import { FlatAdam, type ScaledStep } from '../../src/agents/flat-adam.js';
 import { GaussianPolicy } from '../../src/agents/policy.js';
 import { type PpoConfig, PpoLearner, ppoConfigSchema } from '../../src/agents/ppo.js';
+import { inlineValuePart, type ValuePart } from '../../src/agents/ppo-value-thread.js';
 import { RewardScaler } from '../../src/agents/reward-scaler.js';
 import type { RolloutBatch } from '../../src/agents/rollout.js';
 import { Rng } from '../../src/core/rng.js';
@@ -37,7 +38,8 @@ type Info = {
 type UpdateFn = (
   p: GaussianPolicy,
   batch: RolloutBatch,
-  optimizer: ParameterStep,
+  optimizer: ScaledStep,
+  value: ValuePart,
   rng: Rng,
   scaler: RewardScaler | null,
 ) => Info;
@@ -50,30 +52,38 @@ function config(overrides: Partial<PpoConfig>): PpoConfig {
 }
 
 /**
- * Plain SGD as the update's optimizer step, the gradient first scaled to global norm at most `maxGradNorm` (as the
- * reference does), counting its steps: the update under test, not Adam (FlatAdam has its own tests).
+ * Plain SGD as the update's optimizer step, the gradient times the scale the update computed (its global-norm clip
+ * factor over both halves, which the reference computes on its own), counting its steps: the update under test, not
+ * Adam (FlatAdam has its own tests).
  */
-function sgdStep(lr: number): ParameterStep & { steps: number } {
+function sgdStep(lr: number): ScaledStep & { steps: number } {
   return {
     steps: 0,
-    step(variables, grads, maxGradNorm = Number.POSITIVE_INFINITY) {
+    learningRate: lr,
+    stepWithScale(variables, grads, scale) {
       this.steps++;
       tf.tidy(() => {
-        const gs = variables.map((v) => grads[v.name]!);
-        const norm = Math.sqrt(gs.reduce((s, g) => s + g.square().sum().dataSync()[0]!, 0));
-        const scale = Math.min(1, maxGradNorm / (norm + 1e-6));
-        variables.forEach((v, i) => {
-          v.assign(v.sub(gs[i]!.mul(lr * scale)));
-        });
+        for (const v of variables) v.assign(v.sub(grads[v.name]!.mul(lr * scale)));
       });
     },
+    dispose() {},
+  };
+}
+
+/** The update with plain SGD for both halves (the policy's and the value net's, in this thread). */
+function sgdUpdate(cfg: PpoConfig, p: GaussianPolicy, lr: number) {
+  const optimizer = sgdStep(lr);
+  const value = inlineValuePart(cfg, sgdStep(lr));
+  const learner = new PpoLearner(cfg) as unknown as { update: UpdateFn };
+  return {
+    optimizer,
+    run: (batch: RolloutBatch, rng: Rng) => learner.update(p, batch, optimizer, value, rng, null),
   };
 }
 
 function runUpdate(cfg: PpoConfig, p: GaussianPolicy, batch: RolloutBatch, seed: number, lr = LR) {
-  const optimizer = sgdStep(lr);
-  const learner = new PpoLearner(cfg) as unknown as { update: UpdateFn };
-  const info = learner.update(p, batch, optimizer, new Rng(seed), null);
+  const { optimizer, run } = sgdUpdate(cfg, p, lr);
+  const info = run(batch, new Rng(seed));
   p.markUpdated();
   return { info, steps: optimizer.steps, params: p.getParams() };
 }
@@ -442,13 +452,10 @@ describe('the PPO update on a hand-made batch', () => {
   it('leaves no tensor behind', () => {
     const p = makePolicy();
     const batch = handBatch(p, EPISODES, RATIO_LOGS, VALUE_SHIFT);
-    const optimizer = sgdStep(LR);
-    const learner = new PpoLearner(config({ updateEpochs: 2, numMinibatches: 3 })) as unknown as {
-      update: UpdateFn;
-    };
-    learner.update(p, batch, optimizer, new Rng(1), null);
+    const { run } = sgdUpdate(config({ updateEpochs: 2, numMinibatches: 3 }), p, LR);
+    run(batch, new Rng(1));
     const before = tf.memory().numTensors;
-    learner.update(p, batch, optimizer, new Rng(2), null);
+    run(batch, new Rng(2));
     expect(tf.memory().numTensors).toBe(before);
     p.dispose();
   });
@@ -468,11 +475,14 @@ describe('PPO adapt', () => {
     vi.restoreAllMocks();
   });
 
-  /** Adapts with the learning rate at each optimizer step recorded (Adam, as `adapt` makes it). */
+  /**
+   * Adapts with the learning rate at each optimizer step recorded (Adam, as `adapt` makes it): the policy's step of
+   * a minibatch, then the value net's (its own Adam).
+   */
   async function adaptRecording(overrides: Partial<PpoConfig>, updates: number) {
     const lrs: number[] = [];
-    const step = FlatAdam.prototype.step;
-    vi.spyOn(FlatAdam.prototype, 'step').mockImplementation(function (this: FlatAdam, ...args) {
+    const step = FlatAdam.prototype.stepWithScale;
+    vi.spyOn(FlatAdam.prototype, 'stepWithScale').mockImplementation(function (this: FlatAdam, ...args) {
       lrs.push(this.learningRate);
       step.apply(this, args);
     });
@@ -494,9 +504,10 @@ describe('PPO adapt', () => {
 
   it('anneals the learning rate linearly to 0 over the updates of one adapt call', async () => {
     const { lrs, leaked, valuesSeen } = await adaptRecording({ learningRate: 0.003 }, 3);
-    // 6 steps a batch, minibatches of 2: 3 a pass, 2 passes: 6 steps an update at lr (1 - u / 3).
-    expect(lrs).toHaveLength(18);
-    const want = [0, 1, 2].flatMap((u) => new Array(6).fill(0.003 * (1 - u / 3)));
+    // 6 steps a batch, minibatches of 2: 3 a pass, 2 passes: 6 steps an update at lr (1 - u / 3), each the policy's
+    // and the value net's.
+    expect(lrs).toHaveLength(36);
+    const want = [0, 1, 2].flatMap((u) => new Array(12).fill(0.003 * (1 - u / 3)));
     lrs.forEach((lr, k) => {
       expect(lr, `step ${k}`).toBeCloseTo(want[k]!, 9);
     });
@@ -507,7 +518,7 @@ describe('PPO adapt', () => {
 
   it('keeps the learning rate without annealLr', async () => {
     const { lrs } = await adaptRecording({ learningRate: 0.003, annealLr: false }, 2);
-    expect(lrs).toEqual(new Array(12).fill(0.003));
+    expect(lrs).toEqual(new Array(24).fill(0.003));
   });
 
   it('scales rewards by the running return std only with normalizeRewards', async () => {

@@ -1,0 +1,89 @@
+/**
+ * The value net's half of a PPO update: its own optimizer (the value net shares no parameter with the policy), one
+ * minibatch at a time in two steps, so that the global gradient-norm clip, which couples the two halves, can be
+ * computed between them: `gradient` returns the squared norm of this half's gradient, `step` applies it scaled.
+ * The same code runs in the updating thread (ppo.ts) or on a thread of its own (ppo-value-thread.ts), so the
+ * results are the same bits either way.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { type ScaledStep, sumOfSquares } from './flat-adam.js';
+import type { GaussianPolicy } from './policy.js';
+import { type PpoLossTerms, valueGradient } from './ppo-gradient.js';
+
+/** One update's data for the value net: normalized observations [n, obsDim], value targets and old values [n]. */
+export interface ValueBatch {
+  normObs: Float32Array;
+  returns: Float32Array;
+  values: Float32Array;
+  n: number;
+  obsDim: number;
+}
+
+export class ValueLearner {
+  private readonly variables: tf.Variable[];
+  private data: { obs: tf.Tensor2D; returns: tf.Tensor1D; values: tf.Tensor1D } | null = null;
+  private pending: tf.NamedTensorMap | null = null;
+  private vLoss = 0;
+
+  /** `optimizer`: PPO's Adam (ppo.ts makes it); the learner disposes it. */
+  constructor(
+    private readonly policy: GaussianPolicy,
+    private readonly terms: PpoLossTerms,
+    private readonly optimizer: ScaledStep,
+  ) {
+    this.variables = policy.variablesOf('vf');
+  }
+
+  /** Starts an update on `batch` with the given learning rate (annealed by the caller). */
+  begin(batch: ValueBatch, learningRate: number): void {
+    this.disposeData();
+    this.optimizer.learningRate = learningRate;
+    this.data = {
+      obs: tf.tensor2d(batch.normObs, [batch.n, batch.obsDim]),
+      returns: tf.tensor1d(batch.returns),
+      values: tf.tensor1d(batch.values),
+    };
+  }
+
+  /** This half's gradient on the samples `indices` (kept for `step`); returns its squared norm. */
+  gradient(indices: Int32Array, withStats: boolean): number {
+    const data = this.data!;
+    const kept = tf.tidy(() => {
+      const idx = tf.tensor1d(indices, 'int32');
+      const mb = {
+        obs: tf.gather(data.obs, idx) as tf.Tensor2D,
+        returns: tf.gather(data.returns, idx) as tf.Tensor1D,
+        values: tf.gather(data.values, idx) as tf.Tensor1D,
+      };
+      const { grads, vLoss } = valueGradient(this.policy, mb, this.terms, withStats);
+      if (vLoss) this.vLoss = vLoss.dataSync()[0]!;
+      return grads;
+    });
+    this.pending = kept;
+    return sumOfSquares(Object.values(kept));
+  }
+
+  /** Applies the gradient of the last `gradient` call times `scale` (the shared clip factor). */
+  step(scale: number): void {
+    const grads = this.pending!;
+    this.pending = null;
+    tf.tidy(() => this.optimizer.stepWithScale(this.variables, grads, scale));
+    tf.dispose(Object.values(grads));
+  }
+
+  /** vLoss of the last minibatch whose statistics were asked for. */
+  lastVLoss(): number {
+    return this.vLoss;
+  }
+
+  dispose(): void {
+    this.disposeData();
+    if (this.pending) tf.dispose(Object.values(this.pending));
+    this.optimizer.dispose();
+  }
+
+  private disposeData(): void {
+    if (this.data) tf.dispose(Object.values(this.data));
+    this.data = null;
+  }
+}
