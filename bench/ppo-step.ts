@@ -8,13 +8,20 @@
  * domain-randomization PPO, 100-100 relu at 125 (20 x 200 / 32). Timed as CPU time of this process (it does not count
  * the time other processes hold the core, so it is steadier than wall time on a shared machine) and as wall time,
  * variants alternating each round; medians over rounds. A PPO update is 320 such steps (10 epochs x 32 minibatches).
+ *
+ * Then one whole PPO update (train-task's: 3,200 samples, 10 epochs x 32 minibatches, 64-64 tanh) with the value
+ * net's half in the updating thread against on a thread of its own (ppo-value-thread.ts), wall time, the two
+ * alternating, and the median of the paired rounds' ratios.
  */
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/agents/backend.js';
-import { FlatAdam } from '../src/agents/flat-adam.js';
+import { FlatAdam, ppoAdam } from '../src/agents/flat-adam.js';
 import { GaussianPolicy } from '../src/agents/policy.js';
+import { PpoLearner, ppoConfigSchema } from '../src/agents/ppo.js';
 import { type PpoMinibatch, ppoGradient, ppoLoss } from '../src/agents/ppo-gradient.js';
+import { inlineValuePart, threadValuePart, type ValuePart } from '../src/agents/ppo-value-thread.js';
+import type { RolloutBatch } from '../src/agents/rollout.js';
 import { machineInfo } from '../src/cli/machine-info.js';
 import { Rng } from '../src/core/rng.js';
 import { median } from '../src/core/summary.js';
@@ -120,5 +127,70 @@ export async function run(args: string[]): Promise<void> {
     tf.dispose(Object.values(mb));
     p.dispose();
   }
-  process.stdout.write(`${JSON.stringify({ bench: 'ppo-step', machine, rounds, results })}\n`);
+  const update = await wholeUpdate(rounds);
+  say(`\nOne PPO update (3,200 samples, 10 x 32 minibatches, 64-64 tanh), wall ms, ${rounds} paired rounds:`);
+  say(
+    '| value half in the updating thread | on its own thread | ratio (median of paired rounds) |\n|---|---|---|',
+  );
+  say(`| ${update.inlineMs.toFixed(0)} | ${update.threadMs.toFixed(0)} | ${update.ratio.toFixed(2)} |`);
+  process.stdout.write(`${JSON.stringify({ bench: 'ppo-step', machine, rounds, results, update })}\n`);
+}
+
+/** A rollout batch of `n` samples in 200-step episodes, random but fixed, for the update alone. */
+function syntheticBatch(n: number, obsDim: number, actDim: number): RolloutBatch {
+  const r = new Rng(2);
+  const normal = (k: number) => Float32Array.from({ length: k }, () => r.normal());
+  const obs = normal(n * obsDim);
+  return {
+    obs,
+    normObs: obs,
+    actions: normal(n * actDim),
+    logProbs: new Float32Array(n).fill(-10),
+    rewards: normal(n),
+    values: new Float32Array(n),
+    terminated: new Uint8Array(n),
+    truncated: Uint8Array.from({ length: n }, (_, i) => (i % 200 === 199 ? 1 : 0)),
+    bootstrapValues: new Float32Array(n),
+    timesteps: Int32Array.from({ length: n }, (_, i) => i % 200),
+    size: n,
+    obsDim,
+    actDim,
+    episodeReturns: [],
+    episodeLengths: [],
+    episodeSpeeds: [],
+    envSteps: n,
+  };
+}
+
+async function wholeUpdate(rounds: number) {
+  const cfg = ppoConfigSchema.parse({ algo: 'ppo' });
+  const policy = GaussianPolicy.create({}, 27, 8, 0);
+  const batch = syntheticBatch(3200, 27, 8);
+  const parts = {
+    inline: inlineValuePart(cfg, ppoAdam(1e-4)),
+    thread: await threadValuePart(policy, cfg, 1e-4),
+  };
+  const optimizer = ppoAdam(1e-4);
+  // The update is private: it is what runs between two rollouts.
+  const learner = new PpoLearner(cfg) as unknown as {
+    update(p: GaussianPolicy, b: RolloutBatch, o: unknown, v: ValuePart, rng: Rng, s: null): unknown;
+  };
+  const times = { inline: [] as number[], thread: [] as number[] };
+  for (let round = -1; round < rounds; round++) {
+    const order = round % 2 === 0 ? (['inline', 'thread'] as const) : (['thread', 'inline'] as const);
+    for (const name of order) {
+      const t0 = performance.now();
+      learner.update(policy, batch, optimizer, parts[name], new Rng(round), null);
+      if (round >= 0) times[name].push(performance.now() - t0);
+    }
+  }
+  await parts.inline.close();
+  await parts.thread.close();
+  optimizer.dispose();
+  policy.dispose();
+  return {
+    inlineMs: median(times.inline),
+    threadMs: median(times.thread),
+    ratio: median(times.inline.map((t, i) => t / times.thread[i]!)),
+  };
 }

@@ -7,18 +7,11 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Piscina } from 'piscina';
 
-/** The module `worker` beside `from` and the execArgv that loads it (tsx's loader for a .ts source). */
-export function workerEntry(from: string, worker: string): { filename: string; execArgv: string[] } {
+export function fixedThreadPool(from: string, worker: string, threads: number): Piscina {
   const fromSource = from.endsWith('.ts');
-  return {
+  const pool = new Piscina({
     filename: new URL(`./${worker}${fromSource ? '.ts' : '.js'}`, from).href,
     execArgv: fromSource ? ['--import', pathToFileURL(createRequire(from).resolve('tsx')).href] : [],
-  };
-}
-
-export function fixedThreadPool(from: string, worker: string, threads: number): Piscina {
-  const pool = new Piscina({
-    ...workerEntry(from, worker),
     minThreads: threads,
     maxThreads: threads,
     idleTimeout: Number.POSITIVE_INFINITY,
