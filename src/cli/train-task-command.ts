@@ -209,8 +209,9 @@ export function registerTrainTaskCommand(program: Command): void {
     )
     .option(
       '--threads <n>',
-      'threads collecting rollouts, the env copies split between them; results do not depend on it ' +
-        '(default: 2 for legged envs on a machine with >= 2 cores, else 1)',
+      'threads collecting rollouts, the env copies split between them, and from 2 on, PPO updates its value net ' +
+        'on a thread of its own; results do not depend on it (default: 2 for legged envs on a machine with >= 2 ' +
+        'cores, else 1)',
       intOption('--threads', 1, 64),
     )
     .option(
