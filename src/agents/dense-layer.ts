@@ -70,6 +70,8 @@ function fusedLayerOp(activation: LayerActivation) {
   }) as (x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor2D;
 }
 
+const useFused = () => fusedOnWasm && tf.getBackend() === 'wasm';
+
 /** `activation(x W + b)` for x [N, in], W [in, out], b [out]. */
 export function denseLayer(
   x: tf.Tensor2D,
@@ -77,9 +79,7 @@ export function denseLayer(
   b: tf.Tensor1D,
   activation: LayerActivation,
 ): tf.Tensor2D {
-  return fusedOnWasm && tf.getBackend() === 'wasm'
-    ? fusedLayers[activation](x, w, b)
-    : plainLayer(x, w, b, activation);
+  return useFused() ? fusedLayers[activation](x, w, b) : plainLayer(x, w, b, activation);
 }
 
 /** The layer's output with no gradient recorded (callers that write their own backward pass): the same kernels. */
@@ -89,7 +89,5 @@ export function denseForward(
   b: tf.Tensor1D,
   activation: LayerActivation,
 ): tf.Tensor2D {
-  return fusedOnWasm && tf.getBackend() === 'wasm'
-    ? fusedForward(x, w, b, activation)
-    : plainLayer(x, w, b, activation);
+  return useFused() ? fusedForward(x, w, b, activation) : plainLayer(x, w, b, activation);
 }
