@@ -230,6 +230,8 @@ export async function threadValuePart(
       return state.vLoss[0]!;
     },
     close: async () => {
+      // Wakes a worker still waiting at a meeting (an update that ended in an error): it stops within a second.
+      signal(state, CTRL.error, 2);
       port.postMessage('close');
       await task.catch(() => undefined);
       await stop();

@@ -83,3 +83,24 @@ it('a side waiting on the other reports the error the other side wrote, instead 
   signal(ok, CTRL.done, 3);
   expect(() => waitFor(ok, CTRL.done, 3, 'end of update')).not.toThrow();
 });
+
+it('closing the thread in the middle of an update (the policy half failed) does not hang', async () => {
+  await initBackend('wasm');
+  const policy = GaussianPolicy.create({ hiddenSizes: [8] }, 3, 1, 0);
+  const part = await threadValuePart(policy, TERMS, 0.01);
+  const n = 8;
+  const batch = {
+    normObs: new Float32Array(n * 3).fill(0.5),
+    returns: new Float32Array(n).fill(1),
+    values: new Float32Array(n),
+    n,
+    obsDim: 3,
+  };
+  part.begin(policy, batch, 0.01, 4);
+  part.epoch(Int32Array.from({ length: n }, (_, i) => i));
+  // The worker now waits for the policy half's first norm, which never comes.
+  const started = Date.now();
+  await part.close();
+  expect(Date.now() - started).toBeLessThan(10_000);
+  policy.dispose();
+});
