@@ -104,6 +104,13 @@ export function signal(state: SharedState, index: number, value: number): void {
   Atomics.notify(state.ctrl, index);
 }
 
+/** Writes `error` where the other side's `waitFor` reads it, and raises the error flag. */
+export function reportError(state: SharedState, error: unknown): void {
+  const text = error instanceof Error ? `${error.message}\n${error.stack ?? ''}` : String(error);
+  state.error.set(new TextEncoder().encode(text).slice(0, ERROR_BYTES - 1));
+  signal(state, CTRL.error, 1);
+}
+
 /** The message that starts an update on the worker. */
 export interface UpdateMessage {
   batch: ValueBatch;
@@ -164,11 +171,7 @@ export async function threadValuePart(
     await task.catch(() => undefined);
     await pool.destroy();
   };
-  task.catch((error: unknown) => {
-    const text = String((error as Error)?.message ?? error);
-    state.error.set(new TextEncoder().encode(text).slice(0, ERROR_BYTES - 1));
-    signal(state, CTRL.error, 1);
-  });
+  task.catch((error: unknown) => reportError(state, error));
   try {
     await Promise.race([
       new Promise<void>((resolve, reject) => {
@@ -230,10 +233,9 @@ export async function threadValuePart(
       return state.vLoss[0]!;
     },
     close: async () => {
-      // Wakes a worker still waiting at a meeting (an update that ended in an error): it stops within a second.
+      // Wakes a worker still waiting at a meeting (an update that ended in an error): it stops within a second and
+      // then sees its port closed.
       signal(state, CTRL.error, 2);
-      port.postMessage('close');
-      await task.catch(() => undefined);
       await stop();
     },
   };

@@ -1,7 +1,8 @@
 /**
  * The worker-thread side of ppo-value-thread.ts, as one long piscina task an adapt call: a copy of the policy whose
- * value net it updates, one update a message on its port, meeting the updating thread once a minibatch. An error is
- * written to the shared state (the updating thread is blocked in Atomics.wait and would not see a message).
+ * value net it updates, one update a message on its port (until the port closes), meeting the updating thread once a
+ * minibatch. An error is written to the shared state (the updating thread is blocked in Atomics.wait and would not
+ * see a message).
  */
 import { type BackendName, initBackend } from './backend.js';
 import { clipScale, ppoAdam } from './flat-adam.js';
@@ -9,19 +10,12 @@ import { GaussianPolicy } from './policy.js';
 import { ValueLearner } from './ppo-value-learner.js';
 import {
   CTRL,
-  ERROR_BYTES,
-  type SharedState,
+  reportError,
   signal,
   type UpdateMessage,
   type ValueWorkerData,
   waitFor,
 } from './ppo-value-thread.js';
-
-function fail(state: SharedState, error: unknown): void {
-  const text = error instanceof Error ? `${error.message}\n${error.stack ?? ''}` : String(error);
-  state.error.set(new TextEncoder().encode(text).slice(0, ERROR_BYTES - 1));
-  signal(state, CTRL.error, 1);
-}
 
 /** One update: epochs of minibatches until the updating thread says stop; then the weights go back. */
 function update(
@@ -67,7 +61,7 @@ export default async function valueWorker(data: ValueWorkerData): Promise<void> 
     policy = GaussianPolicy.create(data.policyConfig, data.obsDim, data.actDim, 0);
     learner = new ValueLearner(policy, data.terms, ppoAdam(data.learningRate));
   } catch (error) {
-    fail(state, error);
+    reportError(state, error);
     port.postMessage(error instanceof Error ? error.message : String(error));
     port.close();
     return;
@@ -76,16 +70,12 @@ export default async function valueWorker(data: ValueWorkerData): Promise<void> 
   let updates = 0;
   await new Promise<void>((resolve) => {
     port.on('close', resolve);
-    port.on('message', (message: UpdateMessage | 'close') => {
-      if (message === 'close') {
-        port.close();
-        return;
-      }
+    port.on('message', (message: UpdateMessage) => {
       try {
         update(message, learner!, policy!, data);
         signal(state, CTRL.done, ++updates);
       } catch (error) {
-        fail(state, error);
+        reportError(state, error);
       }
     });
   });
