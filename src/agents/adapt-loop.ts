@@ -6,6 +6,9 @@ import type { AdaptBudget, AdaptHooks, AdaptResult } from './learner.js';
 import type { GaussianPolicy } from './policy.js';
 import { collectEpisodes, meanReturn, meanSpeed, type RolloutBatch } from './rollout.js';
 
+/** Seeds of measurement batches (`measureApart`) start here, apart from the update batches' 0, 1, 2, ... */
+export const MEASURE_SALT = 0x6d650000;
+
 /**
  * The loop both learners share: on a clone of `policy`, collect a batch (seeded deriveSeed(seed, u)), record its
  * mean return, update, fold the batch into the observation statistics; then one last batch to measure the result
@@ -13,6 +16,9 @@ import { collectEpisodes, meanReturn, meanSpeed, type RolloutBatch } from './rol
  * the last one cut at the budget and measuring the last update (`updates` is then the number planned, for annealing).
  * Yields to the event loop between updates so live displays and signals get a turn, then honours `hooks.signal`.
  * With a `collector` the batches come from it (worker threads) instead of collectEpisodes on `venv`.
+ * With `step.measureApart`, each recorded return comes from a batch of its own, collected after `measureApart.measure`
+ * set up the envs (seeded deriveSeed(seed, MEASURE_SALT + u)); `measureApart.search` then restores them for the
+ * update's batch, which only feeds the update. Both batches' env steps count.
  */
 export async function adaptLoop(
   run: {
@@ -38,6 +44,8 @@ export async function adaptLoop(
     ) => Record<string, number>;
     /** Called with the batch that measures the last update (when one is collected). */
     measured?: (policy: GaussianPolicy, batch: RolloutBatch) => void;
+    /** Measure each update on a batch of its own (not with an env-step budget). */
+    measureApart?: { measure: () => void; search: () => void };
   },
 ): Promise<AdaptResult> {
   const { policy, venv, budget, seed, hooks = {}, collector } = run;
@@ -50,6 +58,9 @@ export async function adaptLoop(
   const stepBudget = budget.envSteps;
   if (stepBudget !== undefined && !(Number.isInteger(stepBudget) && stepBudget >= 1)) {
     throw new TerrariumError('budget.envSteps', stepBudget, 'an integer >= 1');
+  }
+  if (stepBudget !== undefined && step.measureApart) {
+    throw new TerrariumError('budget.envSteps', stepBudget, 'unset when each update is measured apart');
   }
   const start = performance.now();
   const adapted = policy.clone();
@@ -74,12 +85,15 @@ export async function adaptLoop(
         values: step.needsValues,
         ...(stepBudget === undefined ? {} : { maxEnvSteps: stepBudget - envSteps }),
       };
-      const batch = collector
-        ? await collector.collect(adapted, budget.episodesPerUpdate, deriveSeed(seed, u), collectOptions)
-        : collectEpisodes(adapted, venv, budget.episodesPerUpdate, deriveSeed(seed, u), collectOptions);
-      envSteps += batch.envSteps;
-      returns.push(meanReturn(batch));
-      const speed = meanSpeed(batch);
+      const collect = (batchSeed: number) =>
+        collector
+          ? collector.collect(adapted, budget.episodesPerUpdate, batchSeed, collectOptions)
+          : collectEpisodes(adapted, venv, budget.episodesPerUpdate, batchSeed, collectOptions);
+      step.measureApart?.measure();
+      const measuredBatch = await collect(deriveSeed(seed, step.measureApart ? MEASURE_SALT + u : u));
+      envSteps += measuredBatch.envSteps;
+      returns.push(meanReturn(measuredBatch));
+      const speed = meanSpeed(measuredBatch);
       if (speed !== undefined) speeds.push(speed);
       hooks.onBatch?.({
         update: u,
@@ -88,11 +102,17 @@ export async function adaptLoop(
         envSteps,
         wallSeconds: (performance.now() - start) / 1000,
         info,
-        batch,
+        batch: measuredBatch,
       });
       if (stepBudget === undefined ? u === budget.updates : envSteps >= stepBudget) {
-        step.measured?.(adapted, batch);
+        step.measured?.(adapted, measuredBatch);
         break;
+      }
+      let batch = measuredBatch;
+      if (step.measureApart) {
+        step.measureApart.search();
+        batch = await collect(deriveSeed(seed, u));
+        envSteps += batch.envSteps;
       }
       const progress =
         stepBudget === undefined

@@ -7,8 +7,11 @@
  *   copies 2p, 2p+1 run contexts c + sigma eps_p and c - sigma eps_p (antithetic pairs, eps_p ~ N(0, I))
  *   c <- c + lr * sigma * mean_p(eps_p * (z_2p - z_2p+1) / 2),   z = the episodes' returns standardized
  *
- * Every batch, the one that measures the last update included, samples from the current search distribution, so the
- * return after k updates is that of N(c_k, sigma^2). A whole episode's return scores each context, so a few numbers
+ * With `measure: "search"` (the default) every batch, the one that measures the last update included, samples from the
+ * current search distribution, so the return after k updates is that of N(c_k, sigma^2). With `measure: "mean"` the
+ * return after k updates is that of the adapted policy itself, every copy at c_k (as evolution strategies report their
+ * mean), from a batch of its own; the perturbed batches only feed the steps (one more batch per measured k; the weight
+ * updates that follow in a meta-run see c_k too). A whole episode's return scores each context, so a few numbers
  * that the network has learned to read as "how to behave on this task" move a long way from a few episodes; the
  * gradient of action noise over thousands of weights does not (docs/results.md, cheetah-vel speed probe).
  * On return every env copy holds the adapted context c_k (a learner that adapts the weights next sees it).
@@ -30,6 +33,8 @@ export const contextConfigSchema = z
     lr: z.number().positive().max(100).default(1),
     /** Standard deviation of each episode's context around the current one. */
     sigma: z.number().positive().max(10).default(0.5),
+    /** What the return after k updates measures: the search distribution N(c_k, sigma^2) (absent: "search"), or c_k. */
+    measure: z.enum(['search', 'mean']).optional(),
   })
   .strict();
 
@@ -65,6 +70,14 @@ export class ContextLearner implements Learner {
           eps = this.perturb(venv, context, rng);
           return info;
         },
+        ...(this.config.measure === 'mean'
+          ? {
+              measureApart: {
+                measure: () => setContexts(venv.envs, context, dim),
+                search: () => this.applyPerturbation(venv, context, eps),
+              },
+            }
+          : {}),
       },
     );
     setContexts(venv.envs, context, dim);
@@ -73,20 +86,24 @@ export class ContextLearner implements Learner {
 
   /** Draws one eps per antithetic pair and gives the copies their contexts; returns the eps (pairs x dim). */
   private perturb(venv: VectorEnv<unknown>, context: Float32Array, rng: Rng): Float32Array {
+    const eps = new Float32Array((venv.num / 2) * context.length);
+    for (let i = 0; i < eps.length; i++) eps[i] = rng.normal();
+    this.applyPerturbation(venv, context, eps);
+    return eps;
+  }
+
+  /** Copies 2p and 2p+1 get c + sigma eps_p and c - sigma eps_p. */
+  private applyPerturbation(venv: VectorEnv<unknown>, context: Float32Array, eps: Float32Array): void {
     const dim = context.length;
-    const pairs = venv.num / 2;
-    const eps = new Float32Array(pairs * dim);
     const rows = new Float32Array(venv.num * dim);
-    for (let p = 0; p < pairs; p++) {
+    for (let p = 0; p < venv.num / 2; p++) {
       for (let j = 0; j < dim; j++) {
-        const e = rng.normal();
-        eps[p * dim + j] = e;
+        const e = eps[p * dim + j]!;
         rows[2 * p * dim + j] = context[j]! + this.config.sigma * e;
         rows[(2 * p + 1) * dim + j] = context[j]! - this.config.sigma * e;
       }
     }
     setContexts(venv.envs, rows, dim);
-    return eps;
   }
 
   /** One PGPE step on `context` in place, from the batch's episode returns (episode i ran on copy i). */

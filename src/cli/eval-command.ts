@@ -20,6 +20,7 @@ interface EvalCliOptions {
   seeds: number;
   episodes?: number;
   returnGap?: ReturnGapStep | 'off';
+  contextMeasure?: ContextMeasure;
   json?: boolean;
   plot?: boolean;
   out?: string;
@@ -96,6 +97,11 @@ export function registerEvalCommand(program: Command): void {
       "every method's VPG steps scaled by the batch's gap to BEST (returnGapStep, typicalGap GAP), or off (RL runs)",
       parseReturnGap,
     )
+    .option(
+      '--context-measure <search|mean>',
+      "context runs: the return after k updates of the search distribution N(c_k, sigma^2) or of the adapted context c_k itself (default: the run's inner.learner.measure, else search)",
+      parseContextMeasure,
+    )
     .option('--json', 'print { env, tasks, seeds, k, methods: { name: { mean, ci95, norm } } }')
     .option(
       '--plot',
@@ -149,9 +155,9 @@ export function registerEvalCommand(program: Command): void {
         const result = await runEval({
           runDir: options.run,
           run,
-          config: withReturnGap(
-            withEpisodes(run.config as RlTrainConfig, options.episodes),
-            options.returnGap,
+          config: withContextMeasure(
+            withReturnGap(withEpisodes(run.config as RlTrainConfig, options.episodes), options.returnGap),
+            options.contextMeasure,
           ),
           baselines: parseBaselines(options.baselines),
           tasks: options.tasks,
@@ -254,6 +260,27 @@ function withReturnGap(config: RlTrainConfig, returnGap: ReturnGapStep | 'off' |
       ...config.inner,
       learner: { ...learner, returnGapStep: returnGap === 'off' ? null : returnGap },
     },
+  };
+}
+
+type ContextMeasure = 'search' | 'mean';
+
+function parseContextMeasure(value: string): ContextMeasure {
+  if (value === 'search' || value === 'mean') return value;
+  throw new TerrariumError('--context-measure', value, 'search or mean');
+}
+
+/** The run's config with the context learner measuring each k as `--context-measure` says. */
+function withContextMeasure(config: RlTrainConfig, measure: ContextMeasure | undefined): RlTrainConfig {
+  if (measure === undefined) return config;
+  const { learner } = config.inner;
+  if (learner.algo !== 'context')
+    throw new TerrariumError('--context-measure', measure, `unset for a ${learner.algo} run (context runs only)`);
+  // "search" is the schema's meaning of an absent field: leave it absent so the eval pools with earlier ones.
+  const { measure: _old, ...rest } = learner;
+  return {
+    ...config,
+    inner: { ...config.inner, learner: measure === 'mean' ? { ...rest, measure } : rest },
   };
 }
 

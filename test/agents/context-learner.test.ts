@@ -1,11 +1,14 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/agents/backend.js';
 import { withContextInputs } from '../../src/agents/context-inputs.js';
+import { MEASURE_SALT } from '../../src/agents/adapt-loop.js';
 import { makeLearner } from '../../src/agents/learner.js';
 import { GaussianPolicy } from '../../src/agents/policy.js';
 import { TerrariumError } from '../../src/core/errors.js';
-import type { ContextInput } from '../../src/envs/context-input.js';
+import { deriveSeed } from '../../src/core/rng.js';
+import { type ContextInput, setContexts } from '../../src/envs/context-input.js';
 import { makeVectorEnv } from '../../src/envs/registry.js';
+import { collectEpisodes, meanReturn } from '../../src/agents/rollout.js';
 import { steeringPolicy } from './helpers.js';
 
 const GOAL: [number, number] = [1.5, -1];
@@ -44,6 +47,30 @@ describe('context learner (PGPE on the policy context, real Rapier ball-nav)', (
     expect(again.context).toEqual(context);
     expect(again.stats.returns).toEqual(result.stats.returns);
     for (const r of [...results, again]) r.policy.dispose();
+    policy.dispose();
+    venv.close();
+  });
+
+  it('measure "mean": the same contexts as "search", each k measured on its own batch with every copy at c_k', async () => {
+    const venv = await makeVectorEnv('ball-nav', 10, { task, maxEpisodeSteps: 40, contextDim: 2 });
+    const policy = steeringPolicy();
+    const budget = (updates: number) => ({ updates, episodesPerUpdate: 10 });
+    const search = makeLearner({ algo: 'context', lr: 2, sigma: 0.5 });
+    const mean = makeLearner({ algo: 'context', lr: 2, sigma: 0.5, measure: 'mean' });
+    const measured = await mean.adapt(policy, venv, budget(2), 5);
+    expect(measured.stats.returns).toHaveLength(3);
+    // Two search batches and three measuring ones, 40 steps an episode (ball-nav never ends early here).
+    expect(measured.stats.envSteps).toBe(5 * 10 * 40);
+    for (const k of [0, 1, 2]) {
+      const path = await search.adapt(policy, venv, budget(k), 5);
+      if (k === 2) expect(measured.context).toEqual(path.context);
+      setContexts(venv.envs, path.context!, 2);
+      const batch = collectEpisodes(path.policy, venv, 10, deriveSeed(5, MEASURE_SALT + k), { values: false });
+      expect(measured.stats.returns[k]).toBe(meanReturn(batch));
+      if (k === 2) expect(measured.stats.returns[k]).not.toBe(path.stats.returns[k]);
+      path.policy.dispose();
+    }
+    measured.policy.dispose();
     policy.dispose();
     venv.close();
   });

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/agents/backend.js';
@@ -141,6 +142,32 @@ describe('Reptile with context adaptation (CAVIA-style) on ball-nav', () => {
     expect(evaluated.code, evaluated.stderr).toBe(0);
     const { methods } = JSON.parse(evaluated.stdout.trim().split('\n').at(-1)!);
     expect(methods.oracle.mean).toHaveLength(2);
+  });
+
+  it('eval --context-measure mean measures each k at the adapted context and records it; search stays the default', async () => {
+    const config = tinyBallNav({ inner: contextInner, policy: contextPolicy }) as RlTrainConfig;
+    const dir = tempDir();
+    await train(config, dir);
+    const evalTo = async (out: string, ...flags: string[]) => {
+      const args = ['eval', '--run', dir, '--baselines', 'random', '--tasks', '2', '--k', '1', '--seeds', '1'];
+      const result = await terrarium([...args, '--out', out, ...flags]);
+      expect(result.code, result.stderr).toBe(0);
+      return JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
+    };
+    const [plain, search, mean] = [tempDir(), tempDir(), tempDir()];
+    const byDefault = await evalTo(plain);
+    const searched = await evalTo(search, '--context-measure', 'search');
+    const measured = await evalTo(mean, '--context-measure', 'mean');
+    // "search" is what an eval without the flag did, recorded the same way, so the two pool.
+    expect(searched.innerLearner).toEqual(byDefault.innerLearner);
+    expect(searched.methods.meta.returns).toEqual(byDefault.methods.meta.returns);
+    expect(byDefault.innerLearner.measure).toBeUndefined();
+    expect(measured.innerLearner).toEqual({ ...byDefault.innerLearner, measure: 'mean' });
+    expect(measured.methods.meta.returns).not.toEqual(byDefault.methods.meta.returns);
+
+    const bad = await terrarium(['eval', '--run', dir, '--context-measure', 'median']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--context-measure: expected search or mean, got "median"');
   });
 
   it('rejects context configs that could not learn, naming the field', () => {
