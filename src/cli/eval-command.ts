@@ -275,7 +275,11 @@ function withContextMeasure(config: RlTrainConfig, measure: ContextMeasure | und
   if (measure === undefined) return config;
   const { learner } = config.inner;
   if (learner.algo !== 'context')
-    throw new TerrariumError('--context-measure', measure, `unset for a ${learner.algo} run (context runs only)`);
+    throw new TerrariumError(
+      '--context-measure',
+      measure,
+      `unset for a ${learner.algo} run (context runs only)`,
+    );
   // "search" is the schema's meaning of an absent field: leave it absent so the eval pools with earlier ones.
   const { measure: _old, ...rest } = learner;
   return {

@@ -1,14 +1,14 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { MEASURE_SALT } from '../../src/agents/adapt-loop.js';
 import { initBackend } from '../../src/agents/backend.js';
 import { withContextInputs } from '../../src/agents/context-inputs.js';
-import { MEASURE_SALT } from '../../src/agents/adapt-loop.js';
 import { makeLearner } from '../../src/agents/learner.js';
 import { GaussianPolicy } from '../../src/agents/policy.js';
+import { collectEpisodes, meanReturn } from '../../src/agents/rollout.js';
 import { TerrariumError } from '../../src/core/errors.js';
 import { deriveSeed } from '../../src/core/rng.js';
 import { type ContextInput, setContexts } from '../../src/envs/context-input.js';
 import { makeVectorEnv } from '../../src/envs/registry.js';
-import { collectEpisodes, meanReturn } from '../../src/agents/rollout.js';
 import { steeringPolicy } from './helpers.js';
 
 const GOAL: [number, number] = [1.5, -1];
@@ -65,7 +65,9 @@ describe('context learner (PGPE on the policy context, real Rapier ball-nav)', (
       const path = await search.adapt(policy, venv, budget(k), 5);
       if (k === 2) expect(measured.context).toEqual(path.context);
       setContexts(venv.envs, path.context!, 2);
-      const batch = collectEpisodes(path.policy, venv, 10, deriveSeed(5, MEASURE_SALT + k), { values: false });
+      const batch = collectEpisodes(path.policy, venv, 10, deriveSeed(5, MEASURE_SALT + k), {
+        values: false,
+      });
       expect(measured.stats.returns[k]).toBe(meanReturn(batch));
       if (k === 2) expect(measured.stats.returns[k]).not.toBe(path.stats.returns[k]);
       path.policy.dispose();

@@ -116,7 +116,9 @@ describe('terrarium eval --split (command line)', () => {
   it('--context-measure on a run without a context learner is refused, naming the flag', async () => {
     const refused = await terrarium(['eval', '--run', runDir, '--context-measure', 'mean']);
     expect(refused.code).toBe(2);
-    expect(refused.stderr).toContain('--context-measure: expected unset for a vpg run (context runs only), got "mean"');
+    expect(refused.stderr).toContain(
+      '--context-measure: expected unset for a vpg run (context runs only), got "mean"',
+    );
   });
 
   it('a bad --split is one line naming it, exit 2', async () => {

@@ -149,7 +149,19 @@ describe('Reptile with context adaptation (CAVIA-style) on ball-nav', () => {
     const dir = tempDir();
     await train(config, dir);
     const evalTo = async (out: string, ...flags: string[]) => {
-      const args = ['eval', '--run', dir, '--baselines', 'random', '--tasks', '2', '--k', '1', '--seeds', '1'];
+      const args = [
+        'eval',
+        '--run',
+        dir,
+        '--baselines',
+        'random',
+        '--tasks',
+        '2',
+        '--k',
+        '1',
+        '--seeds',
+        '1',
+      ];
       const result = await terrarium([...args, '--out', out, ...flags]);
       expect(result.code, result.stderr).toBe(0);
       return JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
