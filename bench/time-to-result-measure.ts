@@ -29,6 +29,7 @@ import { machineInfo } from '../src/cli/machine-info.js';
 import { TerrariumError } from '../src/core/errors.js';
 import { type LoadedRun, loadLatestCheckpoint } from '../src/meta/checkpoint.js';
 import { isSineConfig, type RlTrainConfig, type TrainConfig } from '../src/meta/config.js';
+import { withContextMeasure } from '../src/meta/eval/context-measure.js';
 import { evalTasks, evaluate } from '../src/meta/eval/evaluate.js';
 import { type EvalMethod, metaMethod, randomMethod } from '../src/meta/eval/methods.js';
 import { readMetrics } from '../src/meta/eval/run-eval.js';
@@ -220,7 +221,7 @@ async function measureReferences(
   const started = now();
   const oracleMethod: EvalMethod = { ...metaMethod(oracle.run), name: 'oracle' };
   const references = await evaluate({
-    config,
+    config: withContextMeasure(config),
     methods: [randomMethod(config), oracleMethod],
     tasks,
     k: 0,
@@ -248,7 +249,7 @@ async function evalAfterOneUpdate(
 ): Promise<Pick<CurvePoint, 'returnAfterOneUpdate' | 'norm' | 'normCi95' | 'evalSeconds'>> {
   const started = now();
   const report = await evaluate({
-    config: options.config,
+    config: withContextMeasure(options.config),
     methods: [metaMethod(run)],
     tasks: options.tasks,
     k: 1,

@@ -6,8 +6,8 @@ import type { AdaptBudget, AdaptHooks, AdaptResult } from './learner.js';
 import type { GaussianPolicy } from './policy.js';
 import { collectEpisodes, meanReturn, meanSpeed, type RolloutBatch } from './rollout.js';
 
-/** Seeds of measurement batches (`measureApart`) start here, apart from the update batches' 0, 1, 2, ... */
-export const MEASURE_SALT = 0x6d650000;
+/** Seeds of the update batches measured apart (`measureApart`) start here, apart from the measuring ones' 0, 1, ... */
+export const SEARCH_SALT = 0x73650000;
 
 /**
  * The loop both learners share: on a clone of `policy`, collect a batch (seeded deriveSeed(seed, u)), record its
@@ -17,8 +17,8 @@ export const MEASURE_SALT = 0x6d650000;
  * Yields to the event loop between updates so live displays and signals get a turn, then honours `hooks.signal`.
  * With a `collector` the batches come from it (worker threads) instead of collectEpisodes on `venv`.
  * With `step.measureApart`, each recorded return comes from a batch of its own, collected after `measureApart.measure`
- * set up the envs (seeded deriveSeed(seed, MEASURE_SALT + u)); `measureApart.search` then restores them for the
- * update's batch, which only feeds the update. Both batches' env steps count.
+ * set up the envs (seeded deriveSeed(seed, u), as every measuring batch); `measureApart.search` then sets them up for
+ * the update's batch (seeded deriveSeed(seed, SEARCH_SALT + u)), which only feeds the update. Both count env steps.
  */
 export async function adaptLoop(
   run: {
@@ -90,7 +90,7 @@ export async function adaptLoop(
           ? collector.collect(adapted, budget.episodesPerUpdate, batchSeed, collectOptions)
           : collectEpisodes(adapted, venv, budget.episodesPerUpdate, batchSeed, collectOptions);
       step.measureApart?.measure();
-      const measuredBatch = await collect(deriveSeed(seed, step.measureApart ? MEASURE_SALT + u : u));
+      const measuredBatch = await collect(deriveSeed(seed, u));
       envSteps += measuredBatch.envSteps;
       returns.push(meanReturn(measuredBatch));
       const speed = meanSpeed(measuredBatch);
@@ -111,7 +111,7 @@ export async function adaptLoop(
       let batch = measuredBatch;
       if (step.measureApart) {
         step.measureApart.search();
-        batch = await collect(deriveSeed(seed, u));
+        batch = await collect(deriveSeed(seed, SEARCH_SALT + u));
         envSteps += batch.envSteps;
       }
       const progress =

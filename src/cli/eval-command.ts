@@ -4,6 +4,11 @@ import { type ReturnGapStep, returnGapStepSchema } from '../agents/return-gap-st
 import { parseWith, TerrariumError } from '../core/errors.js';
 import { type LoadedRun, loadLatestCheckpoint } from '../meta/checkpoint.js';
 import { isSineConfig, type RlTrainConfig } from '../meta/config.js';
+import {
+  type ContextMeasure,
+  parseContextMeasure,
+  withContextMeasure,
+} from '../meta/eval/context-measure.js';
 import { checkContextRun, DEFAULT_FOLDS, runContextRegression } from '../meta/eval/context-regression.js';
 import { EVAL_SPLITS, type EvalSplit, heldOutLabel } from '../meta/eval/evaluate.js';
 import { evalDir, runEval } from '../meta/eval/run-eval.js';
@@ -99,7 +104,7 @@ export function registerEvalCommand(program: Command): void {
     )
     .option(
       '--context-measure <search|mean>',
-      "context runs: the return after k updates of the search distribution N(c_k, sigma^2) or of the adapted context c_k itself (default: the run's inner.learner.measure, else search)",
+      'context runs: the return after k updates of the adapted context c_k itself (mean, the default) or of the search distribution N(c_k, sigma^2) around it (search: evals before 2026-12-07)',
       parseContextMeasure,
     )
     .option('--json', 'print { env, tasks, seeds, k, methods: { name: { mean, ci95, norm } } }')
@@ -260,31 +265,6 @@ function withReturnGap(config: RlTrainConfig, returnGap: ReturnGapStep | 'off' |
       ...config.inner,
       learner: { ...learner, returnGapStep: returnGap === 'off' ? null : returnGap },
     },
-  };
-}
-
-type ContextMeasure = 'search' | 'mean';
-
-function parseContextMeasure(value: string): ContextMeasure {
-  if (value === 'search' || value === 'mean') return value;
-  throw new TerrariumError('--context-measure', value, 'search or mean');
-}
-
-/** The run's config with the context learner measuring each k as `--context-measure` says. */
-function withContextMeasure(config: RlTrainConfig, measure: ContextMeasure | undefined): RlTrainConfig {
-  if (measure === undefined) return config;
-  const { learner } = config.inner;
-  if (learner.algo !== 'context')
-    throw new TerrariumError(
-      '--context-measure',
-      measure,
-      `unset for a ${learner.algo} run (context runs only)`,
-    );
-  // "search" is the schema's meaning of an absent field: leave it absent so the eval pools with earlier ones.
-  const { measure: _old, ...rest } = learner;
-  return {
-    ...config,
-    inner: { ...config.inner, learner: measure === 'mean' ? { ...rest, measure } : rest },
   };
 }
 

@@ -12,6 +12,7 @@ import {
   type rlTrainConfigSchema,
   type sineTrainConfigSchema,
 } from './config.js';
+import { type ContextMeasure, withContextMeasure } from './eval/context-measure.js';
 import { evaluate as evaluateMethods, publicReport } from './eval/evaluate.js';
 import { chooseMethods } from './eval/run-eval.js';
 import type { MetricsEvent } from './events.js';
@@ -59,6 +60,8 @@ export interface EvaluateOptions {
   seeds?: number;
   /** Baselines besides the meta-init: random, pretrained, oracle (default: random, and those the run trained). */
   baselines?: ('random' | 'pretrained' | 'oracle')[];
+  /** Context runs: measure each k at the adapted context (mean, default) or its search distribution (search). */
+  contextMeasure?: ContextMeasure;
   onProgress?: (done: number, total: number, method: string) => void;
 }
 
@@ -74,7 +77,7 @@ export async function evaluate(runDir: string, options: EvaluateOptions = {}): P
       'a run of a simulated env (`terrarium eval` evaluates sine runs)',
     );
   }
-  const config = run.config as RlTrainConfig;
+  const config = withContextMeasure(run.config as RlTrainConfig, options.contextMeasure);
   const shape = { tasks: options.tasks ?? 40, k: options.k ?? 3, seeds: options.seeds ?? 3 };
   const methods = await chooseMethods({
     runDir,

@@ -1,5 +1,4 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { MEASURE_SALT } from '../../src/agents/adapt-loop.js';
 import { initBackend } from '../../src/agents/backend.js';
 import { withContextInputs } from '../../src/agents/context-inputs.js';
 import { makeLearner } from '../../src/agents/learner.js';
@@ -51,28 +50,33 @@ describe('context learner (PGPE on the policy context, real Rapier ball-nav)', (
     venv.close();
   });
 
-  it('measure "mean": the same contexts as "search", each k measured on its own batch with every copy at c_k', async () => {
+  it('measure "mean": each k measured on a batch of its own with every copy at c_k, seeded as any measuring batch', async () => {
     const venv = await makeVectorEnv('ball-nav', 10, { task, maxEpisodeSteps: 40, contextDim: 2 });
     const policy = steeringPolicy();
     const budget = (updates: number) => ({ updates, episodesPerUpdate: 10 });
-    const search = makeLearner({ algo: 'context', lr: 2, sigma: 0.5 });
     const mean = makeLearner({ algo: 'context', lr: 2, sigma: 0.5, measure: 'mean' });
     const measured = await mean.adapt(policy, venv, budget(2), 5);
     expect(measured.stats.returns).toHaveLength(3);
     // Two search batches and three measuring ones, 40 steps an episode (ball-nav never ends early here).
     expect(measured.stats.envSteps).toBe(5 * 10 * 40);
+    const contexts: number[][] = [];
     for (const k of [0, 1, 2]) {
-      const path = await search.adapt(policy, venv, budget(k), 5);
-      if (k === 2) expect(measured.context).toEqual(path.context);
+      // The first k updates of the same adaptation: the policy and context c_k the k-th return measures.
+      const path = await mean.adapt(policy, venv, budget(k), 5);
+      contexts.push(Array.from(path.context!));
       setContexts(venv.envs, path.context!, 2);
-      const batch = collectEpisodes(path.policy, venv, 10, deriveSeed(5, MEASURE_SALT + k), {
-        values: false,
-      });
+      const batch = collectEpisodes(path.policy, venv, 10, deriveSeed(5, k), { values: false });
       expect(measured.stats.returns[k]).toBe(meanReturn(batch));
-      if (k === 2) expect(measured.stats.returns[k]).not.toBe(path.stats.returns[k]);
       path.policy.dispose();
     }
-    measured.policy.dispose();
+    expect(contexts[0]).toEqual([0, 0]);
+    expect(contexts[2]).toEqual(Array.from(measured.context!));
+    expect(contexts[1]).not.toEqual(contexts[2]);
+    // "search" measures k = 0 on the perturbed contexts of the same seed: another return.
+    const search = makeLearner({ algo: 'context', lr: 2, sigma: 0.5 });
+    const searched = await search.adapt(policy, venv, budget(0), 5);
+    expect(searched.stats.returns[0]).not.toBe(measured.stats.returns[0]);
+    for (const r of [measured, searched]) r.policy.dispose();
     policy.dispose();
     venv.close();
   });

@@ -144,7 +144,7 @@ describe('Reptile with context adaptation (CAVIA-style) on ball-nav', () => {
     expect(methods.oracle.mean).toHaveLength(2);
   });
 
-  it('eval --context-measure mean measures each k at the adapted context and records it; search stays the default', async () => {
+  it('eval measures each k at the adapted context by default and records it; --context-measure search as before', async () => {
     const config = tinyBallNav({ inner: contextInner, policy: contextPolicy }) as RlTrainConfig;
     const dir = tempDir();
     await train(config, dir);
@@ -170,12 +170,12 @@ describe('Reptile with context adaptation (CAVIA-style) on ball-nav', () => {
     const byDefault = await evalTo(plain);
     const searched = await evalTo(search, '--context-measure', 'search');
     const measured = await evalTo(mean, '--context-measure', 'mean');
-    // "search" is what an eval without the flag did, recorded the same way, so the two pool.
-    expect(searched.innerLearner).toEqual(byDefault.innerLearner);
-    expect(searched.methods.meta.returns).toEqual(byDefault.methods.meta.returns);
-    expect(byDefault.innerLearner.measure).toBeUndefined();
-    expect(measured.innerLearner).toEqual({ ...byDefault.innerLearner, measure: 'mean' });
-    expect(measured.methods.meta.returns).not.toEqual(byDefault.methods.meta.returns);
+    expect(byDefault.innerLearner).toEqual({ ...config.inner.learner, measure: 'mean' });
+    expect(measured.innerLearner).toEqual(byDefault.innerLearner);
+    expect(measured.methods.meta.returns).toEqual(byDefault.methods.meta.returns);
+    // "search" is recorded as evals before the flag were (no field), so it pools with them and not with "mean".
+    expect(searched.innerLearner).toEqual(config.inner.learner);
+    expect(searched.methods.meta.returns).not.toEqual(byDefault.methods.meta.returns);
 
     const bad = await terrarium(['eval', '--run', dir, '--context-measure', 'median']);
     expect(bad.code).toBe(2);
