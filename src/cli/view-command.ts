@@ -15,6 +15,7 @@ import { TerrariumError } from '../core/errors.js';
 import { envEntry, makeEnv } from '../envs/registry.js';
 import { loadLatestCheckpoint } from '../meta/checkpoint.js';
 import { isSineConfig, type RlTrainConfig } from '../meta/config.js';
+import { withContextMeasure } from '../meta/eval/context-measure.js';
 import type { TrainingStreams } from '../meta/events.js';
 import { createJobRunner } from '../meta/pool.js';
 import { policyKind } from '../meta/run-policy.js';
@@ -75,7 +76,8 @@ export async function startView(options: ViewOptions): Promise<ViewSession> {
   const tasks = new ViewTasks(distribution, options);
   const runId = basename(resolve(options.run));
   const metrics = await recordedMetrics(options.run, runId);
-  const learner = await makeMetaLearner(config);
+  // A context run's returns per k measured as eval measures them: at the adapted context the robots on screen run.
+  const learner = await makeMetaLearner(withContextMeasure(config));
   const runner = createJobRunner({ workers: options.workers ?? 1 });
   const steps = options.k ?? config.inner.steps;
   // Checks a page's task the way the display env will take it (a crippled leg the robot has, ...).
