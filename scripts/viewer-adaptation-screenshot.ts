@@ -2,7 +2,7 @@
 // trained run, a terrain and body set from the page's task controls, then the meta-init and its adaptations after
 // k = 1..K updates walking side by side, with the return and speed per k.
 // Usage: npx tsx scripts/viewer-adaptation-screenshot.ts [--run models/ant-dir] [--k 3] [--terrain slope]
-//   [--set terrain.angle=0.1 ...] [--step 150] [--out docs/viewer-adaptation.png]
+//   [--set terrain.angle=0.1 ...] [--set dynamics.crippledLeg=1] [--step 150] [--out docs/viewer-adaptation.png]
 import { execFileSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
@@ -30,7 +30,10 @@ try {
   await page.selectOption('[data-field="terrain.kind"] select', values.terrain!);
   for (const assignment of values.set!) {
     const [field, value] = assignment.split('=');
-    await page.fill(`[data-field="${field}"] input`, value!);
+    // Numbers are inputs; choices and nullable fields (dynamics.crippledLeg=1) are selects.
+    const row = `[data-field="${field}"]`;
+    if ((await page.locator(`${row} select`).count()) > 0) await page.selectOption(`${row} select`, value!);
+    else await page.fill(`${row} input`, value!);
   }
   await page.click('#task-send');
   await page.waitForSelector('#adapting-source[data-source="page"]');
