@@ -176,6 +176,12 @@ describe('Reptile with context adaptation (CAVIA-style) on ball-nav', () => {
     // "search" is recorded as evals before the flag were (no field), so it pools with them and not with "mean".
     expect(searched.innerLearner).toEqual(config.inner.learner);
     expect(searched.methods.meta.returns).not.toEqual(byDefault.methods.meta.returns);
+    expect(readFileSync(join(plain, 'results.md'), 'utf8')).toMatch(
+      /each k measured at the adapted context;/,
+    );
+    expect(readFileSync(join(search, 'results.md'), 'utf8')).toMatch(
+      /measured on the context search distribution;/,
+    );
 
     const bad = await terrarium(['eval', '--run', dir, '--context-measure', 'median']);
     expect(bad.code).toBe(2);

@@ -124,7 +124,7 @@ export async function runEval(options: RunEvalOptions): Promise<RunEvalResult> {
     files[1]!,
     `${report.env}${report.reward ? ` (reward ${report.reward})` : ''}, ${heldOutLabel(report)} x ` +
       `${report.seeds} seeds, ${options.config.inner.episodesPerUpdate} ` +
-      `episodes a batch; mean return [95 % CI]; ${report.ci}.\n\n${table}\n`,
+      `episodes a batch${contextMeasureLabel(options.config)}; mean return [95 % CI]; ${report.ci}.\n\n${table}\n`,
   );
   if (options.plot) {
     files.push(...(await writePlot(join(dir, 'adaptation'), adaptationPlot(report))));
@@ -147,4 +147,13 @@ export async function readMetrics(runDir: string): Promise<MetricsLine[]> {
     .split('\n')
     .filter((line) => line.trim() !== '')
     .map((line) => JSON.parse(line) as MetricsLine);
+}
+
+/** How a context run's returns were measured, for the results.md line (nothing for other learners). */
+function contextMeasureLabel(config: RlTrainConfig): string {
+  const learner = config.inner.learner as { algo: string; measure?: string };
+  if (learner.algo !== 'context') return '';
+  return learner.measure === 'mean'
+    ? ', each k measured at the adapted context'
+    : ', each k measured on the context search distribution';
 }
