@@ -20,8 +20,8 @@ const contextInner = {
 };
 const contextPolicy = { hiddenSizes: [8], activation: 'relu', contextDim: 2, valueFunction: true };
 
-/** `terrarium eval --json` of a run and one baseline: 2 tasks, k = 1, one seed. */
-const evalJson = (dir: string, baseline: string) =>
+/** `terrarium eval` of a run and one baseline: 2 tasks, k = 1, one seed. */
+const quickEval = (dir: string, baseline: string, ...flags: string[]) =>
   terrarium([
     'eval',
     '--run',
@@ -34,8 +34,9 @@ const evalJson = (dir: string, baseline: string) =>
     '1',
     '--seeds',
     '1',
-    '--json',
+    ...flags,
   ]);
+const evalJson = (dir: string, baseline: string) => quickEval(dir, baseline, '--json');
 
 describe('Reptile with context adaptation (CAVIA-style) on ball-nav', () => {
   it('adapts the context, then the weights at that context; the run is deterministic and evaluable', async () => {
@@ -149,20 +150,7 @@ describe('Reptile with context adaptation (CAVIA-style) on ball-nav', () => {
     const dir = tempDir();
     await train(config, dir);
     const evalTo = async (out: string, ...flags: string[]) => {
-      const args = [
-        'eval',
-        '--run',
-        dir,
-        '--baselines',
-        'random',
-        '--tasks',
-        '2',
-        '--k',
-        '1',
-        '--seeds',
-        '1',
-      ];
-      const result = await terrarium([...args, '--out', out, ...flags]);
+      const result = await quickEval(dir, 'random', '--out', out, ...flags);
       expect(result.code, result.stderr).toBe(0);
       return JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
     };
