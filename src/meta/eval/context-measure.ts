@@ -36,3 +36,12 @@ export function withContextMeasure(config: RlTrainConfig, flag?: ContextMeasure)
     inner: { ...config.inner, learner: measure === 'mean' ? { ...rest, measure } : rest },
   };
 }
+
+/** How a context run's returns were measured, for results.md's first line (nothing for other learners). */
+export function contextMeasureLabel(config: RlTrainConfig): string {
+  const { learner } = config.inner;
+  if (learner.algo !== 'context') return '';
+  return learner.measure === 'mean'
+    ? ', each k measured at the adapted context'
+    : ', each k measured on the context search distribution';
+}

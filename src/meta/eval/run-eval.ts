@@ -12,6 +12,7 @@ import { TerrariumError } from '../../core/errors.js';
 import type { LoadedRun } from '../checkpoint.js';
 import type { RlTrainConfig } from '../config.js';
 import type { MetricsLine } from '../trainer.js';
+import { contextMeasureLabel } from './context-measure.js';
 import { type EvalReport, type EvalSplit, evaluate, heldOutLabel, publicReport } from './evaluate.js';
 import {
   type EvalMethod,
@@ -147,13 +148,4 @@ export async function readMetrics(runDir: string): Promise<MetricsLine[]> {
     .split('\n')
     .filter((line) => line.trim() !== '')
     .map((line) => JSON.parse(line) as MetricsLine);
-}
-
-/** How a context run's returns were measured, for the results.md line (nothing for other learners). */
-function contextMeasureLabel(config: RlTrainConfig): string {
-  const learner = config.inner.learner as { algo: string; measure?: string };
-  if (learner.algo !== 'context') return '';
-  return learner.measure === 'mean'
-    ? ', each k measured at the adapted context'
-    : ', each k measured on the context search distribution';
 }
