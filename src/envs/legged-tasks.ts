@@ -12,6 +12,7 @@ import {
   type DynamicsRanges,
   MAX_LEGS,
   makeTaskDistribution,
+  type Range,
   rangeSchema,
   resolveSplit,
   sampleDynamics,
@@ -67,6 +68,11 @@ export const leggedDistributionSchema = z
     roughScale: rangeSchema(0.2, 20).optional(),
     /** A third held-out pool (`--split harder`) drawn from these ranges instead of the training ones. */
     harder: harderSchema.optional(),
+    /**
+     * How a harder task uses the harder ranges: "all" (default) draws every one of them; "one" draws one of them,
+     * picked uniformly a task, and the rest from the training ranges, so each harder parameter is measured alone.
+     */
+    harderPick: z.enum(['all', 'one']).optional(),
     /** Tasks in the harder pool (default 100). */
     harderSize: z.number().int().min(1).max(100_000).optional(),
     /**
@@ -184,11 +190,13 @@ export function leggedTaskDistribution(
   const options = { ...defaults, ...parseWith(leggedDistributionSchema, input ?? {}, 'tasks') };
   const legCount = robotLegs(spec).length;
   checkCrippleOptions(options, spec, legCount);
-  if (options.harderSize !== undefined && !options.harder) {
-    throw new TerrariumError('tasks.harderSize', options.harderSize, 'unset without tasks.harder');
+  for (const field of ['harderSize', 'harderPick'] as const) {
+    if (options[field] !== undefined && !options.harder) {
+      throw new TerrariumError(`tasks.${field}`, options[field], 'unset without tasks.harder');
+    }
   }
   const harder = options.harder && {
-    sampleOne: taskSampler({ ...options, ...options.harder }, spec, legCount),
+    sampleOne: harderSampler(options, options.harder, spec, legCount),
     size: options.harderSize ?? DEFAULT_HARDER_SIZE,
   };
   const curriculum = options.curriculum && {
@@ -201,5 +209,74 @@ export function leggedTaskDistribution(
     resolveSplit(options),
     harder,
     curriculum,
+    taskGroups(options),
   );
+}
+
+type HarderRanges = NonNullable<LeggedDistributionOptions['harder']>;
+
+/** Sampler of the harder pool: every harder range at once, or (harderPick "one") one of them, picked first. */
+function harderSampler(
+  options: LeggedDistributionOptions,
+  harder: HarderRanges,
+  spec: RobotSpec,
+  legCount: number,
+): (rng: Rng) => LeggedTask {
+  if ((options.harderPick ?? 'all') === 'all') return taskSampler({ ...options, ...harder }, spec, legCount);
+  const samplers = Object.entries(harder).map(([field, range]) =>
+    taskSampler({ ...options, [field]: range }, spec, legCount),
+  );
+  return (rng) => samplers[rng.int(samplers.length)]!(rng);
+}
+
+/** A task's value of a harder-range field, or undefined where the task has none (another terrain kind). */
+function harderValue(task: LeggedTask, field: keyof HarderRanges): number | string | undefined {
+  const t = task.terrain;
+  switch (field) {
+    case 'terrains':
+      return t.kind;
+    case 'slopeAngle':
+      return t.kind === 'slope' ? t.angle : undefined;
+    case 'stepHeight':
+      return t.kind === 'stairs' ? t.stepHeight : undefined;
+    case 'roughAmplitude':
+      return t.kind === 'rough' ? t.amplitude : undefined;
+    case 'crippleProbability':
+      return undefined;
+    default:
+      return task.dynamics[field];
+  }
+}
+
+/**
+ * Groups of a task for eval: "healthy" or "crippled leg" where the distribution cripples legs, and "outside
+ * training: FIELD" for each harder-range field whose value lies outside its training range.
+ */
+function taskGroups(options: LeggedDistributionOptions): (task: LeggedTask) => string[] {
+  const { dynamics, terrain } = rangesOf(options);
+  const { perBodyMass: _, ...dynamicsRanges } = dynamics;
+  const training: Record<string, Range | readonly string[]> = {
+    ...dynamicsRanges,
+    terrains: terrain.kinds,
+    slopeAngle: terrain.slopeAngle,
+    stepHeight: terrain.stepHeight,
+    roughAmplitude: terrain.roughAmplitude,
+  };
+  const fields = Object.keys(options.harder ?? {}) as (keyof HarderRanges)[];
+  return (task) => {
+    const groups: string[] = [];
+    const leg = task.dynamics.crippledLeg;
+    if (leg !== undefined) groups.push(leg === null ? 'healthy' : 'crippled leg');
+    for (const field of fields) {
+      const value = harderValue(task, field);
+      const range = training[field];
+      if (value === undefined || range === undefined) continue;
+      const outside =
+        typeof value === 'string'
+          ? !(range as readonly string[]).includes(value)
+          : value < (range as Range)[0] || value > (range as Range)[1];
+      if (outside) groups.push(`outside training: ${field}`);
+    }
+    return groups;
+  };
 }

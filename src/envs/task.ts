@@ -159,6 +159,11 @@ export interface TaskDistribution<Task> {
   readonly harderSize: number;
   /** The training pool in difficulty levels (`tasks.curriculum`, curriculum.ts); null: uniform sampling only. */
   readonly curriculum: TaskCurriculum<Task> | null;
+  /**
+   * The groups eval reports a held-out task in apart (e.g. "crippled leg", "outside training: friction"); none for
+   * distributions without such groups.
+   */
+  groupsOf(task: Task): string[];
 }
 
 /** A harder held-out pool: `size` tasks of `sampleOne`, drawn from their own seed. */
@@ -220,6 +225,7 @@ export function makeTaskDistribution<Task>(
   split: SplitOptions = DEFAULT_SPLIT,
   harder?: HarderPool<Task>,
   curriculum?: CurriculumSpec<Task>,
+  groupsOf: (task: Task) => string[] = () => [],
 ): TaskDistribution<Task> {
   let pools: { train: Task[]; test: Task[] } | null = null;
   const getPools = () => {
@@ -249,6 +255,7 @@ export function makeTaskDistribution<Task>(
     testSize: split.testSize,
     harderSize: harder?.size ?? 0,
     curriculum: levels ?? null,
+    groupsOf,
     sample(n, seed) {
       checkCount(n, 'n');
       const rng = new Rng(seed);

@@ -185,7 +185,86 @@ describe('the harder split', () => {
     expect(() => legged('ant', { harderSize: 10 })).toThrow(
       'tasks.harderSize: expected unset without tasks.harder, got 10',
     );
+    expect(() => legged('ant', { harderPick: 'one' })).toThrow(
+      'tasks.harderPick: expected unset without tasks.harder, got "one"',
+    );
+    expect(() => legged('ant', { ...training, harder, harderPick: 'each' })).toThrow(/^tasks\.harderPick: /);
     expect(() => legged('ant', { harder: {} })).toThrow(/^tasks\.harder: expected at least one range/);
     expect(() => legged('ant', { harder: { stepWidth: [1, 2] } })).toThrow(/unknown: stepWidth/);
+  });
+});
+
+describe('harder ranges one at a time, and the groups eval reports tasks in', () => {
+  const training = {
+    goal: 'direction',
+    directions: 'forward',
+    friction: [0.2, 1.5],
+    massScale: [0.5, 2],
+    motorStrength: [0.4, 1.2],
+    crippleProbability: 0.25,
+  };
+  const harder = { friction: [0.1, 0.2], massScale: [2, 2.5], motorStrength: [0.3, 0.4] };
+  const outside = (groups: string[]) => groups.filter((g) => g.startsWith('outside training: '));
+
+  it('harderPick "one": each harder task leaves the training ranges in exactly one field, each field alike', () => {
+    const dist = legged('ant', { ...training, harder, harderPick: 'one', harderSize: 90 });
+    const tasks = dist.harderTasks(90);
+    const counts: Record<string, number> = {};
+    for (const task of tasks) {
+      const groups = outside(dist.groupsOf(task));
+      expect(groups, JSON.stringify(task.dynamics)).toHaveLength(1);
+      counts[groups[0]!] = (counts[groups[0]!] ?? 0) + 1;
+    }
+    expect(Object.keys(counts).sort()).toEqual([
+      'outside training: friction',
+      'outside training: massScale',
+      'outside training: motorStrength',
+    ]);
+    for (const n of Object.values(counts)) expect(n).toBeGreaterThan(15);
+    // The field left out of training is in its harder range.
+    for (const task of tasks) {
+      const field = outside(dist.groupsOf(task))[0]!.slice(
+        'outside training: '.length,
+      ) as keyof typeof harder;
+      const [low, high] = harder[field];
+      expect(task.dynamics[field]).toBeGreaterThanOrEqual(low!);
+      expect(task.dynamics[field]).toBeLessThanOrEqual(high!);
+    }
+  });
+
+  it('harderPick "all" (the default) leaves every harder range at once; train and test pools are unchanged', () => {
+    const all = legged('ant', { ...training, harder });
+    for (const task of all.harderTasks(20)) expect(outside(all.groupsOf(task))).toHaveLength(3);
+    expect(legged('ant', { ...training, harder, harderPick: 'all' }).harderTasks(20)).toEqual(
+      all.harderTasks(20),
+    );
+    const one = legged('ant', { ...training, harder, harderPick: 'one' });
+    expect(one.testTasks(20)).toEqual(all.testTasks(20));
+    expect(one.sampleTrain(20, 3)).toEqual(all.sampleTrain(20, 3));
+    for (const task of one.testTasks(100)) expect(outside(one.groupsOf(task))).toEqual([]);
+  });
+
+  it('crippled and healthy tasks are told apart; distributions without crippled legs have no such group', () => {
+    const dist = legged('ant', training);
+    for (const task of dist.testTasks(40)) {
+      const expected = task.dynamics.crippledLeg === null ? 'healthy' : 'crippled leg';
+      expect(dist.groupsOf(task)).toEqual([expected]);
+    }
+    const plain = legged('ant');
+    expect(plain.testTasks(10).flatMap((t) => plain.groupsOf(t))).toEqual([]);
+  });
+
+  it('terrain fields count only on their own kind of terrain', () => {
+    const dist = legged('ant', {
+      terrains: ['slope', 'stairs'],
+      slopeAngle: [-0.3, 0.3],
+      stepHeight: [0.03, 0.15],
+      harder: { slopeAngle: [0.3, 0.35], stepHeight: [0.15, 0.2] },
+    });
+    for (const task of dist.harderTasks(30)) {
+      expect(dist.groupsOf(task)).toEqual([
+        task.terrain.kind === 'slope' ? 'outside training: slopeAngle' : 'outside training: stepHeight',
+      ]);
+    }
   });
 });

@@ -98,9 +98,13 @@ describe('terrarium eval --split (command line)', () => {
     const written = JSON.parse(readFileSync(join(runDir, 'eval-harder', 'results.json'), 'utf8'));
     expect(written.split).toBe('harder');
     expect(written.heldOutTasks).toEqual(envEntry('cheetah').distribution(tasks).harderTasks(2));
-    expect(readFileSync(join(runDir, 'eval-harder', 'results.md'), 'utf8')).toMatch(
-      /2 harder held-out tasks/,
-    );
+    const harderTable = readFileSync(join(runDir, 'eval-harder', 'results.md'), 'utf8');
+    expect(harderTable).toMatch(/2 harder held-out tasks/);
+    // Every harder task is crippled and outside the training friction: both groups hold both tasks.
+    expect(Object.keys(written.groups)).toEqual(['crippled leg', 'outside training: friction']);
+    expect(written.groups['crippled leg'].tasks).toEqual([0, 1]);
+    expect(written.groups['crippled leg'].methods.meta.mean).toEqual(written.methods.meta.mean);
+    expect(harderTable).toContain('| outside training: friction | 2 | random |');
     expect(existsSync(join(runDir, 'eval'))).toBe(false);
 
     const test = await terrarium(['eval', '--run', runDir, ...quick]);
@@ -109,6 +113,10 @@ describe('terrarium eval --split (command line)', () => {
     const testResults = JSON.parse(readFileSync(join(runDir, 'eval', 'results.json'), 'utf8'));
     expect(testResults.split).toBe('test');
     expect(testResults.heldOutTasks).not.toEqual(written.heldOutTasks);
+    const healthy = testResults.heldOutTasks.map((t: { dynamics: { crippledLeg: number | null } }) =>
+      t.dynamics.crippledLeg === null ? 'healthy' : 'crippled leg',
+    );
+    expect(Object.keys(testResults.groups).sort()).toEqual([...new Set(healthy)].sort());
     // The harder results are still the harder eval's.
     expect(JSON.parse(readFileSync(join(runDir, 'eval-harder', 'results.json'), 'utf8'))).toEqual(written);
   });

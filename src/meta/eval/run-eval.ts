@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import { type BackendName, initBackend } from '../../agents/backend.js';
 import { TerrariumError } from '../../core/errors.js';
+import { envEntry } from '../../envs/registry.js';
 import type { LoadedRun } from '../checkpoint.js';
 import type { RlTrainConfig } from '../config.js';
 import type { MetricsLine } from '../trainer.js';
@@ -24,7 +25,8 @@ import {
 } from './methods.js';
 import { writePlot } from './plot-files.js';
 import { adaptationPlot, trainingPlot } from './plots.js';
-import { differencesTable, resultsTable } from './table.js';
+import { differencesTable, gapClosedLine, resultsTable } from './table.js';
+import { crippledShareLine, groupResults, groupsTable } from './task-groups.js';
 
 /** Where an eval of `split` writes by default: RUN/eval, or RUN/eval-harder for the harder split. */
 export function evalDir(runDir: string, split: EvalSplit = 'test'): string {
@@ -101,13 +103,24 @@ export async function runEval(options: RunEvalOptions): Promise<RunEvalResult> {
   });
   const dir = options.outDir ?? evalDir(options.runDir, options.split);
   await mkdir(dir, { recursive: true });
-  const table = [resultsTable(report), differencesTable(report)].filter((t) => t !== '').join('\n\n');
+  const distribution = envEntry(options.config.env).distribution(options.config.tasks, options.config.robot);
+  const groups = groupResults(report, (task) => distribution.groupsOf(task));
+  const table = [
+    resultsTable(report),
+    differencesTable(report),
+    gapClosedLine(report),
+    groupsTable(groups, report.k),
+    crippledShareLine(groups, report.k),
+  ]
+    .filter((t) => t !== '')
+    .join('\n\n');
   const files = [join(dir, 'results.json'), join(dir, 'results.md')];
   await writeFileAtomic(
     files[0]!,
     `${JSON.stringify(
       {
         ...report,
+        ...(Object.keys(groups).length > 0 ? { groups } : {}),
         run: {
           dir: options.runDir,
           iteration: options.run.iteration,

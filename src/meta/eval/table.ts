@@ -90,3 +90,23 @@ export function comparisonTable(experiments: Record<string, EvalReport>): string
   }
   return lines.join('\n');
 }
+
+/**
+ * The share of the gap from the pretrained init to the oracle that the meta-init closes at each k, in return and
+ * (legged envs) in speed: (meta_k - pretrained_k) / (oracle_k - pretrained_k), each method adapted alike; above 1
+ * where the meta-init passes the oracle. '' unless meta, pretrained and oracle were all evaluated.
+ */
+export function gapClosedLine(report: EvalReport): string {
+  const { meta, pretrained, oracle } = report.methods;
+  if (!meta || !pretrained || !oracle) return '';
+  // No gap to close where the oracle is not above pretrained: "-".
+  const share = (m: number | undefined, p: number | undefined, o: number | undefined) =>
+    m === undefined || p === undefined || o === undefined || o <= p ? '-' : fmt((m - p) / (o - p), 2);
+  const cells = tableKs(report.k).map((k) => {
+    const speed = meta.meanSpeed
+      ? ` (m/s ${share(meta.meanSpeed[k], pretrained.meanSpeed?.[k], oracle.meanSpeed?.[k])})`
+      : '';
+    return `k = ${k}: ${share(meta.mean[k], pretrained.mean[k], oracle.mean[k])}${speed}`;
+  });
+  return `Share of the gap from pretrained to oracle that meta closes, (meta - pretrained) / (oracle - pretrained) in return (and speed); - where the oracle is not above pretrained: ${cells.join('; ')}.`;
+}
