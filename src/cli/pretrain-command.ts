@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { initBackend } from '../agents/backend.js';
 import { TerrariumError } from '../core/errors.js';
 import { checkSameRobot } from '../envs/robot-file.js';
+import { trainingTaskOptions } from '../envs/task.js';
 import { loadLatestCheckpoint } from '../meta/checkpoint.js';
 import { isSineConfig, parseTrainConfig, type RlTrainConfig, type TrainConfig } from '../meta/config.js';
 import { baselineDir } from '../meta/eval/methods.js';
@@ -120,8 +121,11 @@ async function adoptBaseline(options: PretrainCliOptions, name: 'oracle' | 'pret
       `${name === 'oracle'} for the ${name} baseline${name === 'oracle' ? '' : ' (an oracle needs --oracle)'}`,
     );
   }
+  // The harder pool's options may differ: they leave the training tasks as they are.
+  const compared = (config: RlTrainConfig, field: 'env' | 'tasks' | 'reward' | 'robot') =>
+    JSON.stringify(field === 'tasks' ? trainingTaskOptions(config.tasks) : config[field]);
   for (const field of ['env', 'tasks', 'reward', 'robot'] as const) {
-    if (JSON.stringify(trained[field]) !== JSON.stringify(runConfig[field])) {
+    if (compared(trained, field) !== compared(runConfig, field)) {
       throw new TerrariumError(
         `--from: ${field}`,
         trained[field] ?? null,

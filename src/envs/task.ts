@@ -166,6 +166,18 @@ export interface TaskDistribution<Task> {
   groupsOf(task: Task): string[];
 }
 
+/** Task options that shape only the harder held-out pool: the training and test tasks do not depend on them. */
+const HARDER_POOL_FIELDS = ['harder', 'harderPick', 'harderSize'];
+
+/**
+ * A distribution's options without those that shape only the harder pool: two runs whose tasks agree on these
+ * trained on the same tasks (a baseline trained before a harder pool was added still fits the run).
+ */
+export function trainingTaskOptions(options: unknown): unknown {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) return options;
+  return Object.fromEntries(Object.entries(options).filter(([field]) => !HARDER_POOL_FIELDS.includes(field)));
+}
+
 /** A harder held-out pool: `size` tasks of `sampleOne`, drawn from their own seed. */
 export interface HarderPool<Task> {
   sampleOne: (rng: Rng) => Task;

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { LeggedTask } from '../../src/envs/legged-env.js';
 import { envEntry } from '../../src/envs/registry.js';
-import type { TaskDistribution } from '../../src/envs/task.js';
+import { type TaskDistribution, trainingTaskOptions } from '../../src/envs/task.js';
 
 const legged = (id: 'ant' | 'cheetah', options: object = {}) =>
   envEntry(id).distribution(options) as TaskDistribution<LeggedTask>;
@@ -266,5 +266,19 @@ describe('harder ranges one at a time, and the groups eval reports tasks in', ()
         task.terrain.kind === 'slope' ? 'outside training: slopeAngle' : 'outside training: stepHeight',
       ]);
     }
+  });
+});
+
+describe('trainingTaskOptions', () => {
+  it('drops only the options that shape the harder pool', () => {
+    const training = { goal: 'direction', friction: [0.2, 1.5], crippleProbability: 0.25 };
+    const withHarder = { ...training, harder: { friction: [0.1, 0.2] }, harderPick: 'one', harderSize: 40 };
+    expect(trainingTaskOptions(withHarder)).toEqual(training);
+    expect(trainingTaskOptions(training)).toEqual(training);
+    expect(trainingTaskOptions(undefined)).toBeUndefined();
+    // The pools the dropped options leave are the same tasks.
+    const a = legged('ant', withHarder);
+    const b = legged('ant', trainingTaskOptions(withHarder) as object);
+    expect(a.testTasks(10)).toEqual(b.testTasks(10));
   });
 });

@@ -87,6 +87,34 @@ describe('evaluating the harder split', () => {
   });
 });
 
+describe('adopting a baseline trained without the harder pool (pretrain --from)', () => {
+  it('is accepted: the harder options leave the training tasks alone; other task options must agree', async () => {
+    const { harder: _h, harderSize: _s, ...training } = tasks;
+    const trainOracle = async (oracleTasks: object) => {
+      const dir = mkdtempSync(join(tmpdir(), 'terrarium-adopt-'));
+      const oracle = parseTrainConfig({ ...config, tasks: oracleTasks, algo: 'pretrain', observeTask: true });
+      await (await createTrainer({ config: oracle as RlTrainConfig, outDir: dir })).run();
+      return dir;
+    };
+    const run = mkdtempSync(join(tmpdir(), 'terrarium-adopt-run-'));
+    await (await createTrainer({ config, outDir: run })).run();
+    const adopted = await terrarium([
+      'pretrain',
+      '--run',
+      run,
+      '--oracle',
+      '--from',
+      await trainOracle(training),
+    ]);
+    expect(adopted.code, adopted.stderr).toBe(0);
+    expect(existsSync(join(run, 'oracle', 'config.json'))).toBe(true);
+    const other = await trainOracle({ ...training, friction: [0.4, 1.5] });
+    const refused = await terrarium(['pretrain', '--run', run, '--oracle', '--force', '--from', other]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('--from: tasks: expected the run');
+  });
+});
+
 describe('terrarium eval --split (command line)', () => {
   const quick = ['--baselines', 'random', '--tasks', '2', '--seeds', '1', '--k', '1'];
 
