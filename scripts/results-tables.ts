@@ -17,6 +17,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { envEntry } from '../src/envs/registry.js';
 import {
   assertSameEvalProtocol,
   type EvalReport,
@@ -25,7 +26,8 @@ import {
   reportFromReturns,
 } from '../src/meta/eval/evaluate.js';
 import { adaptationPlot, renderSvg } from '../src/meta/eval/plots.js';
-import { comparisonTable, differencesTable, resultsTable } from '../src/meta/eval/table.js';
+import { comparisonTable, differencesTable, gapClosedLine, resultsTable } from '../src/meta/eval/table.js';
+import { crippledShareLine, groupResults, groupsTable } from '../src/meta/eval/task-groups.js';
 
 const experiments: Record<string, EvalReport> = {};
 const args = process.argv.slice(2);
@@ -79,10 +81,19 @@ for (const arg of args) {
   experiments[name] =
     oracleReturn === undefined ? pooled : reportFromReturns(pooled, pooled.methods, oracleReturn);
   const perRun = reports.map((r) => r.methods.meta?.mean[1]?.toFixed(1) ?? '-').join(', ');
+  const report = experiments[name];
+  const tables = [resultsTable(report), differencesTable(report), gapClosedLine(report)];
+  // Task groups (crippled legs, harder parameters) where the first run's config says what they are.
+  const configFile = join(runEvals[0]!.run, 'config.json');
+  if (existsSync(configFile)) {
+    const config = JSON.parse(readFileSync(configFile, 'utf8'));
+    const distribution = envEntry(config.env).distribution(config.tasks);
+    const groups = groupResults(report, (task) => distribution.groupsOf(task));
+    tables.push(groupsTable(groups, report.k), crippledShareLine(groups, report.k));
+  }
   process.stdout.write(
     `### ${name} (${reports.length} run(s)${pooled.reward ? `, reward ${pooled.reward}` : ''}; ` +
-      `meta after 1 update per run: ${perRun})\n\n` +
-      `${resultsTable(experiments[name])}\n\n${differencesTable(experiments[name])}\n\n`,
+      `meta after 1 update per run: ${perRun})\n\n${tables.filter((t) => t !== '').join('\n\n')}\n\n`,
   );
 }
 if (plotDir) {
