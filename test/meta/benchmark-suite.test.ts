@@ -47,7 +47,7 @@ describe('the shipped benchmark suites draw the issue-26 ranges', () => {
   });
 
   it.each(['ant-dynamics', 'cheetah-dynamics'])(
-    '%s: friction 0.2-1.5, mass x0.5-2, motors 0.4-1.2 and crippled legs; harder beyond each',
+    '%s: friction 0.2-1.5, mass x0.5-2, motors 0.4-1.2 and crippled legs; harder beyond one of them a task',
     async (name) => {
       const { test, harder, config } = await suite(name);
       const legs = config.env === 'ant' ? 4 : 2;
@@ -64,7 +64,19 @@ describe('the shipped benchmark suites draw the issue-26 ranges', () => {
             inRange(d.friction, f) && inRange(d.massScale, m) && inRange(d.motorStrength, s),
         );
       expect(within(test, [0.2, 1.5], [0.5, 2], [0.4, 1.2])).toBe(true);
-      expect(within(harder, [0.1, 0.2 - 1e-9], [2 + 1e-9, 2.5], [0.3, 0.4 - 1e-9])).toBe(true);
+      // Each harder task takes exactly one of the three beyond its training range (harderPick "one"), each alike.
+      const beyond = harder.map(({ dynamics: d }) =>
+        [
+          inRange(d.friction, [0.1, 0.2 - 1e-9]) && 'friction',
+          inRange(d.massScale, [2 + 1e-9, 2.5]) && 'massScale',
+          inRange(d.motorStrength, [0.3, 0.4 - 1e-9]) && 'motorStrength',
+        ].filter(Boolean),
+      );
+      expect(beyond.every((fields) => fields.length === 1)).toBe(true);
+      expect(within(harder, [0.1, 1.5], [0.5, 2.5], [0.3, 1.2])).toBe(true);
+      for (const field of ['friction', 'massScale', 'motorStrength']) {
+        expect(beyond.filter(([f]) => f === field).length, field).toBeGreaterThan(20);
+      }
     },
   );
 
