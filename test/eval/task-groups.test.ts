@@ -94,10 +94,11 @@ describe('the share of the gap from pretrained to oracle', () => {
       tasks.map(() => [values, values]),
     );
 
-  it('is (meta - pretrained) / (oracle - pretrained) at each k, in return and speed', () => {
+  it('is (meta_k - pretrained_k) / (oracle_0 - pretrained_k) at each k, in return and speed', () => {
     const report = reportFromReturns(
       { env: 'ant', k: 1, heldOutTasks: tasks },
-      { meta: constant([40, 90]), pretrained: constant([20, 20]), oracle: constant([120, 120]) },
+      // The oracle's k = 1 is not used: the oracle before any update is the reference, as in norm.
+      { meta: constant([40, 90]), pretrained: constant([20, 20]), oracle: constant([120, 500]) },
     );
     expect(gapClosedLine(report)).toMatch(/k = 0: 0\.20 \(m\/s 0\.20\); k = 1: 0\.70 \(m\/s 0\.70\)\.$/);
   });
@@ -105,9 +106,14 @@ describe('the share of the gap from pretrained to oracle', () => {
   it('says "-" where the oracle is not above pretrained, and nothing without all three methods', () => {
     const report = reportFromReturns(
       { env: 'ant', k: 1, heldOutTasks: tasks },
-      { meta: constant([40, 90]), pretrained: constant([20, 20]), oracle: constant([10, 30]) },
+      { meta: constant([40, 90]), pretrained: constant([20, 20]), oracle: constant([10, 300]) },
     );
-    expect(gapClosedLine(report)).toMatch(/k = 0: - \(m\/s -\); k = 1: 7\.00 \(m\/s 7\.00\)\.$/);
+    expect(gapClosedLine(report)).toMatch(/k = 0: - \(m\/s -\); k = 1: - \(m\/s -\)\.$/);
+    const above = reportFromReturns(
+      { env: 'ant', k: 1, heldOutTasks: tasks },
+      { meta: constant([40, 90]), pretrained: constant([20, 20]), oracle: constant([30, 30]) },
+    );
+    expect(gapClosedLine(above)).toMatch(/k = 0: 2\.00 \(m\/s 2\.00\); k = 1: 7\.00 \(m\/s 7\.00\)\.$/);
     const { oracle: _, ...twoMethods } = report.methods;
     expect(gapClosedLine({ ...report, methods: twoMethods })).toBe('');
   });

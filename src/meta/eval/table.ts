@@ -93,8 +93,8 @@ export function comparisonTable(experiments: Record<string, EvalReport>): string
 
 /**
  * The share of the gap from the pretrained init to the oracle that the meta-init closes at each k, in return and
- * (legged envs) in speed: (meta_k - pretrained_k) / (oracle_k - pretrained_k), each method adapted alike; above 1
- * where the meta-init passes the oracle. '' unless meta, pretrained and oracle were all evaluated.
+ * (legged envs) in speed: (meta_k - pretrained_k) / (oracle_0 - pretrained_k), the oracle before any update as norm
+ * uses it; above 1 where the meta-init passes the oracle. '' unless meta, pretrained and oracle were all evaluated.
  */
 export function gapClosedLine(report: EvalReport): string {
   const { meta, pretrained, oracle } = report.methods;
@@ -104,9 +104,13 @@ export function gapClosedLine(report: EvalReport): string {
     m === undefined || p === undefined || o === undefined || o <= p ? '-' : fmt((m - p) / (o - p), 2);
   const cells = tableKs(report.k).map((k) => {
     const speed = meta.meanSpeed
-      ? ` (m/s ${share(meta.meanSpeed[k], pretrained.meanSpeed?.[k], oracle.meanSpeed?.[k])})`
+      ? ` (m/s ${share(meta.meanSpeed[k], pretrained.meanSpeed?.[k], oracle.meanSpeed?.[0])})`
       : '';
-    return `k = ${k}: ${share(meta.mean[k], pretrained.mean[k], oracle.mean[k])}${speed}`;
+    return `k = ${k}: ${share(meta.mean[k], pretrained.mean[k], oracle.mean[0])}${speed}`;
   });
-  return `Share of the gap from pretrained to oracle that meta closes, (meta - pretrained) / (oracle - pretrained) in return (and speed); - where the oracle is not above pretrained: ${cells.join('; ')}.`;
+  return (
+    'Share of the gap from pretrained to the oracle (before any update) that meta closes, ' +
+    '(meta_k - pretrained_k) / (oracle_0 - pretrained_k), in return (and speed); - where the oracle is not above ' +
+    `pretrained: ${cells.join('; ')}.`
+  );
 }
