@@ -91,14 +91,19 @@ describe('forward directions', () => {
   });
 });
 
+/** ant-dynamics' training ranges. */
+const dynamicsTraining = {
+  goal: 'direction',
+  directions: 'forward',
+  friction: [0.2, 1.5],
+  massScale: [0.5, 2],
+  motorStrength: [0.4, 1.2],
+  crippleProbability: 0.25,
+};
+
 describe('the harder split', () => {
   const training = {
-    goal: 'direction',
-    directions: 'forward',
-    friction: [0.2, 1.5],
-    massScale: [0.5, 2],
-    motorStrength: [0.4, 1.2],
-    crippleProbability: 0.25,
+    ...dynamicsTraining,
     terrains: ['slope', 'stairs', 'rough'],
     slopeAngle: [-0.3, 0.3],
     stepHeight: [0.03, 0.15],
@@ -195,14 +200,7 @@ describe('the harder split', () => {
 });
 
 describe('harder ranges one at a time, and the groups eval reports tasks in', () => {
-  const training = {
-    goal: 'direction',
-    directions: 'forward',
-    friction: [0.2, 1.5],
-    massScale: [0.5, 2],
-    motorStrength: [0.4, 1.2],
-    crippleProbability: 0.25,
-  };
+  const training = dynamicsTraining;
   const harder = { friction: [0.1, 0.2], massScale: [2, 2.5], motorStrength: [0.3, 0.4] };
   const outside = (groups: string[]) => groups.filter((g) => g.startsWith('outside training: '));
 
