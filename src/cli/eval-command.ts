@@ -107,7 +107,10 @@ export function registerEvalCommand(program: Command): void {
       'context runs: the return after k updates of the adapted context c_k itself (mean, the default) or of the search distribution N(c_k, sigma^2) around it (search: evals before 2026-12-07)',
       parseContextMeasure,
     )
-    .option('--json', 'print { env, tasks, seeds, k, methods: { name: { mean, ci95, norm } } }')
+    .option(
+      '--json',
+      'print { env, tasks, seeds, k, methods: { name: { mean, ci95, norm } } }, and groups where the tasks have them (crippled legs, harder parameters)',
+    )
     .option(
       '--plot',
       'also write plots as SVG and PNG (adaptation curve, meta-training curve) into RUN/eval/',

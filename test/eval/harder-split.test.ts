@@ -123,6 +123,7 @@ describe('terrarium eval --split (command line)', () => {
     expect(harder.code, harder.stderr).toBe(0);
     const printed = JSON.parse(harder.stdout);
     expect(printed).toMatchObject({ env: 'cheetah', split: 'harder', tasks: 2 });
+    expect(Object.keys(printed.groups)).toEqual(['crippled leg', 'outside training: friction']);
     const written = JSON.parse(readFileSync(join(runDir, 'eval-harder', 'results.json'), 'utf8'));
     expect(written.split).toBe('harder');
     expect(written.heldOutTasks).toEqual(envEntry('cheetah').distribution(tasks).harderTasks(2));

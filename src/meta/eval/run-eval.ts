@@ -105,6 +105,7 @@ export async function runEval(options: RunEvalOptions): Promise<RunEvalResult> {
   await mkdir(dir, { recursive: true });
   const distribution = envEntry(options.config.env).distribution(options.config.tasks, options.config.robot);
   const groups = groupResults(report, (task) => distribution.groupsOf(task));
+  const withGroups = Object.keys(groups).length > 0 ? { groups } : {};
   const table = [
     resultsTable(report),
     differencesTable(report),
@@ -120,7 +121,7 @@ export async function runEval(options: RunEvalOptions): Promise<RunEvalResult> {
     `${JSON.stringify(
       {
         ...report,
-        ...(Object.keys(groups).length > 0 ? { groups } : {}),
+        ...withGroups,
         run: {
           dir: options.runDir,
           iteration: options.run.iteration,
@@ -146,7 +147,7 @@ export async function runEval(options: RunEvalOptions): Promise<RunEvalResult> {
     if (metrics.length > 0)
       files.push(...(await writePlot(join(dir, 'training'), trainingPlot(report.env, metrics))));
   }
-  return { report, public: publicReport(report), table, files };
+  return { report, public: { ...publicReport(report), ...withGroups }, table, files };
 }
 
 /** The lines of RUN/metrics.jsonl (none if the file is missing). */
