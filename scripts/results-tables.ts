@@ -84,8 +84,12 @@ for (const arg of args) {
   const report = experiments[name];
   const tables = [resultsTable(report), differencesTable(report), gapClosedLine(report)];
   // Task groups (crippled legs, harder parameters) where the first run's config says what they are.
-  const configFile = join(runEvals[0]!.run, 'config.json');
-  if (existsSync(configFile)) {
+  // RUN/config.json, or for an eval directory (RUN/eval-harder) its run's.
+  const configFile = [
+    join(runEvals[0]!.run, 'config.json'),
+    join(runEvals[0]!.run, '..', 'config.json'),
+  ].find((file) => existsSync(file));
+  if (configFile) {
     const config = JSON.parse(readFileSync(configFile, 'utf8'));
     const distribution = envEntry(config.env).distribution(config.tasks);
     const groups = groupResults(report, (task) => distribution.groupsOf(task));
