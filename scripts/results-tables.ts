@@ -26,8 +26,8 @@ import {
   reportFromReturns,
 } from '../src/meta/eval/evaluate.js';
 import { adaptationPlot, renderSvg } from '../src/meta/eval/plots.js';
-import { comparisonTable, differencesTable, gapClosedLine, resultsTable } from '../src/meta/eval/table.js';
-import { crippledShareLine, groupResults, groupsTable } from '../src/meta/eval/task-groups.js';
+import { comparisonTable } from '../src/meta/eval/table.js';
+import { resultsMarkdown } from '../src/meta/eval/task-groups.js';
 
 const experiments: Record<string, EvalReport> = {};
 const args = process.argv.slice(2);
@@ -81,23 +81,18 @@ for (const arg of args) {
   experiments[name] =
     oracleReturn === undefined ? pooled : reportFromReturns(pooled, pooled.methods, oracleReturn);
   const perRun = reports.map((r) => r.methods.meta?.mean[1]?.toFixed(1) ?? '-').join(', ');
-  const report = experiments[name];
-  const tables = [resultsTable(report), differencesTable(report), gapClosedLine(report)];
-  // Task groups (crippled legs, harder parameters) where the first run's config says what they are.
+  // Task groups (crippled legs, harder parameters) where the first run's config says what they are:
   // RUN/config.json, or for an eval directory (RUN/eval-harder) its run's.
   const configFile = [
     join(runEvals[0]!.run, 'config.json'),
     join(runEvals[0]!.run, '..', 'config.json'),
   ].find((file) => existsSync(file));
-  if (configFile) {
-    const config = JSON.parse(readFileSync(configFile, 'utf8'));
-    const distribution = envEntry(config.env).distribution(config.tasks);
-    const groups = groupResults(report, (task) => distribution.groupsOf(task));
-    tables.push(groupsTable(groups, report.k), crippledShareLine(groups, report.k));
-  }
+  const config = configFile ? JSON.parse(readFileSync(configFile, 'utf8')) : null;
+  const distribution = config && envEntry(config.env).distribution(config.tasks);
+  const { markdown } = resultsMarkdown(experiments[name], (task) => distribution?.groupsOf(task) ?? []);
   process.stdout.write(
     `### ${name} (${reports.length} run(s)${pooled.reward ? `, reward ${pooled.reward}` : ''}; ` +
-      `meta after 1 update per run: ${perRun})\n\n${tables.filter((t) => t !== '').join('\n\n')}\n\n`,
+      `meta after 1 update per run: ${perRun})\n\n${markdown}\n\n`,
   );
 }
 if (plotDir) {

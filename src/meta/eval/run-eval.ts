@@ -25,8 +25,7 @@ import {
 } from './methods.js';
 import { writePlot } from './plot-files.js';
 import { adaptationPlot, trainingPlot } from './plots.js';
-import { differencesTable, gapClosedLine, resultsTable } from './table.js';
-import { crippledShareLine, groupResults, groupsTable } from './task-groups.js';
+import { resultsMarkdown } from './task-groups.js';
 
 /** Where an eval of `split` writes by default: RUN/eval, or RUN/eval-harder for the harder split. */
 export function evalDir(runDir: string, split: EvalSplit = 'test'): string {
@@ -104,17 +103,8 @@ export async function runEval(options: RunEvalOptions): Promise<RunEvalResult> {
   const dir = options.outDir ?? evalDir(options.runDir, options.split);
   await mkdir(dir, { recursive: true });
   const distribution = envEntry(options.config.env).distribution(options.config.tasks, options.config.robot);
-  const groups = groupResults(report, (task) => distribution.groupsOf(task));
+  const { markdown: table, groups } = resultsMarkdown(report, (task) => distribution.groupsOf(task));
   const withGroups = Object.keys(groups).length > 0 ? { groups } : {};
-  const table = [
-    resultsTable(report),
-    differencesTable(report),
-    gapClosedLine(report),
-    groupsTable(groups, report.k),
-    crippledShareLine(groups, report.k),
-  ]
-    .filter((t) => t !== '')
-    .join('\n\n');
   const files = [join(dir, 'results.json'), join(dir, 'results.md')];
   await writeFileAtomic(
     files[0]!,

@@ -3,9 +3,8 @@
  * "crippled leg" or "healthy", "outside training: friction", ...), and each group gets every method's mean return
  * and speed per k over its tasks (a task's value: its mean over the eval seeds, as in the main table).
  */
-import type { EvalReport } from './evaluate.js';
-import { mean } from './stats.js';
-import { tableKs } from './table.js';
+import { type EvalReport, summarize } from './evaluate.js';
+import { differencesTable, gapClosedLine, resultsTable, tableKs } from './table.js';
 
 export interface GroupResult {
   /** Indices of the group's tasks in the report's heldOutTasks. */
@@ -13,12 +12,12 @@ export interface GroupResult {
   methods: Record<string, { mean: number[]; meanSpeed?: number[] }>;
 }
 
-/** Per-k means over the given tasks of values[task][seed][k]. */
-function meansOver(values: number[][][], tasks: number[], k: number): number[] {
-  return Array.from({ length: k + 1 }, (_, j) =>
-    mean(tasks.map((i) => mean(values[i]!.map((perK) => perK[j]!)))),
-  );
-}
+/** Per-k means over the given tasks of values[task][seed][k], as the main table's. */
+const meansOver = (values: number[][][], tasks: number[], k: number) =>
+  summarize(
+    tasks.map((i) => values[i]!),
+    k,
+  ).mean;
 
 /** Every group that at least one held-out task belongs to, in the order first met; {} when none. */
 export function groupResults(
@@ -82,4 +81,25 @@ export function crippledShareLine(groups: Record<string, GroupResult>, k: number
   return shares.length === 0
     ? ''
     : `Speed on crippled-leg tasks / on healthy ones, k = ${k}: ${shares.join(', ')}.`;
+}
+
+/**
+ * results.md's tables of a report, as `terrarium eval` writes them and scripts/results-tables.ts prints pooled ones:
+ * the results, the paired differences, the gap-closed line, and the task groups `groupsOf` names (with the groups).
+ */
+export function resultsMarkdown(
+  report: EvalReport,
+  groupsOf: (task: unknown) => string[],
+): { markdown: string; groups: Record<string, GroupResult> } {
+  const groups = groupResults(report, groupsOf);
+  const markdown = [
+    resultsTable(report),
+    differencesTable(report),
+    gapClosedLine(report),
+    groupsTable(groups, report.k),
+    crippledShareLine(groups, report.k),
+  ]
+    .filter((t) => t !== '')
+    .join('\n\n');
+  return { markdown, groups };
 }
