@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { HostAdam } from './host-adam.js';
 
 /**
  * Adam (Kingma and Ba 2015) over all of a model's variables as one flat vector, with optional clipping of the
@@ -16,6 +17,8 @@ export interface ParameterStep {
 /** An optimizer that takes the gradient's scale from its caller (PPO's two halves share one clip factor). */
 export interface ScaledStep {
   learningRate: number;
+  /** The squared norm of `grads` (one gradient a variable, by name): this half's share of the global clip. */
+  squaredNorm(variables: tf.Variable[], grads: tf.NamedTensorMap): number;
   stepWithScale(variables: tf.Variable[], grads: tf.NamedTensorMap, scale: number): void;
   dispose(): void;
 }
@@ -39,6 +42,10 @@ export class FlatAdam implements ParameterStep, ScaledStep {
   /** Steps `variables` along `grads` (one gradient a variable, by name); clips the gradient's norm to `maxGradNorm`. */
   step(variables: tf.Variable[], grads: tf.NamedTensorMap, maxGradNorm?: number): void {
     this.stepScaled(variables, grads, maxGradNorm === undefined ? undefined : { maxGradNorm });
+  }
+
+  squaredNorm(variables: tf.Variable[], grads: tf.NamedTensorMap): number {
+    return sumOfSquares(variables.map((x) => grads[x.name]!));
   }
 
   /**
@@ -115,7 +122,7 @@ export function clipScale(sumSq: number, maxGradNorm: number): number {
   return Math.min(1, maxGradNorm / (Math.sqrt(sumSq) + 1e-6));
 }
 
-/** PPO's Adam: CleanRL's epsilon 1e-5. */
-export function ppoAdam(learningRate: number): FlatAdam {
-  return new FlatAdam(learningRate, 0.9, 0.999, 1e-5);
+/** PPO's Adam: CleanRL's epsilon 1e-5, on the host (host-adam.ts). */
+export function ppoAdam(learningRate: number): HostAdam {
+  return new HostAdam(learningRate, 0.9, 0.999, 1e-5);
 }

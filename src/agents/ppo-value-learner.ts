@@ -6,7 +6,8 @@
  * results are the same bits either way.
  */
 import * as tf from '@tensorflow/tfjs';
-import { type ScaledStep, sumOfSquares } from './flat-adam.js';
+import type { ScaledStep } from './flat-adam.js';
+import { gatherRows } from './gather-rows.js';
 import type { GaussianPolicy } from './policy.js';
 import { type PpoLossTerms, valueGradient } from './ppo-gradient.js';
 
@@ -21,7 +22,7 @@ export interface ValueBatch {
 
 export class ValueLearner {
   private readonly variables: tf.Variable[];
-  private data: { obs: tf.Tensor2D; returns: tf.Tensor1D; values: tf.Tensor1D } | null = null;
+  private data: ValueBatch | null = null;
   private pending: tf.NamedTensorMap | null = null;
   private vLoss = 0;
 
@@ -36,31 +37,25 @@ export class ValueLearner {
 
   /** Starts an update on `batch` with the given learning rate (annealed by the caller). */
   begin(batch: ValueBatch, learningRate: number): void {
-    this.disposeData();
     this.optimizer.learningRate = learningRate;
-    this.data = {
-      obs: tf.tensor2d(batch.normObs, [batch.n, batch.obsDim]),
-      returns: tf.tensor1d(batch.returns),
-      values: tf.tensor1d(batch.values),
-    };
+    this.data = batch;
   }
 
   /** This half's gradient on the samples `indices` (kept for `step`); returns its squared norm. */
   gradient(indices: Int32Array, withStats: boolean): number {
     const data = this.data!;
     const kept = tf.tidy(() => {
-      const idx = tf.tensor1d(indices, 'int32');
       const mb = {
-        obs: tf.gather(data.obs, idx) as tf.Tensor2D,
-        returns: tf.gather(data.returns, idx) as tf.Tensor1D,
-        values: tf.gather(data.values, idx) as tf.Tensor1D,
+        obs: tf.tensor2d(gatherRows(data.normObs, data.obsDim, indices), [indices.length, data.obsDim]),
+        returns: tf.tensor1d(gatherRows(data.returns, 1, indices)),
+        values: tf.tensor1d(gatherRows(data.values, 1, indices)),
       };
       const { grads, vLoss } = valueGradient(this.policy, mb, this.terms, withStats);
       if (vLoss) this.vLoss = vLoss.dataSync()[0]!;
       return grads;
     });
     this.pending = kept;
-    return sumOfSquares(Object.values(kept));
+    return this.optimizer.squaredNorm(this.variables, kept);
   }
 
   /** Applies the gradient of the last `gradient` call times `scale` (the shared clip factor). */
@@ -77,13 +72,8 @@ export class ValueLearner {
   }
 
   dispose(): void {
-    this.disposeData();
+    this.data = null;
     if (this.pending) tf.dispose(Object.values(this.pending));
     this.optimizer.dispose();
-  }
-
-  private disposeData(): void {
-    if (this.data) tf.dispose(Object.values(this.data));
-    this.data = null;
   }
 }

@@ -15,7 +15,8 @@ import { TerrariumError } from '../core/errors.js';
 import { deriveSeed, Rng } from '../core/rng.js';
 import { adaptLoop } from './adapt-loop.js';
 import { gae } from './advantages.js';
-import { clipScale, ppoAdam, type ScaledStep, sumOfSquares } from './flat-adam.js';
+import { clipScale, ppoAdam, type ScaledStep } from './flat-adam.js';
+import { gatherNormalized, gatherRows } from './gather-rows.js';
 import type { Learner } from './learner.js';
 import type { GaussianPolicy } from './policy.js';
 import { policyGradient } from './ppo-gradient.js';
@@ -117,13 +118,8 @@ export class PpoLearner implements Learner {
       minibatchSize,
     );
     const piVariables = p.variablesOf('pi');
+    const { obsDim, actDim } = batch;
     return tf.tidy(() => {
-      const all = {
-        obs: tf.tensor2d(batch.normObs, [n, batch.obsDim]),
-        actions: tf.tensor2d(batch.actions, [n, batch.actDim]),
-        logProbs: tf.tensor1d(batch.logProbs),
-        advantages: tf.tensor1d(advantages),
-      };
       for (let epoch = 0; epoch < cfg.updateEpochs; epoch++) {
         shuffle(order, rng);
         value.epoch(order);
@@ -131,17 +127,18 @@ export class PpoLearner implements Learner {
           // The statistics are read back once an epoch (the last minibatch's): a readback is a sync point, and
           // computing them costs kernels, so the other minibatches skip them.
           const lastOfEpoch = start + 2 * minibatchSize > n;
+          const idx = order.subarray(start, start + minibatchSize);
           const stats = tf.tidy((): tf.Tensor | undefined => {
-            const idx = tf.tensor1d(order.subarray(start, start + minibatchSize), 'int32');
             const mb = {
-              obs: tf.gather(all.obs, idx) as tf.Tensor2D,
-              actions: tf.gather(all.actions, idx) as tf.Tensor2D,
-              logProbs: tf.gather(all.logProbs, idx) as tf.Tensor1D,
-              advantages: tf.gather(all.advantages, idx) as tf.Tensor1D,
+              obs: tf.tensor2d(gatherRows(batch.normObs, obsDim, idx), [idx.length, obsDim]),
+              actions: tf.tensor2d(gatherRows(batch.actions, actDim, idx), [idx.length, actDim]),
+              logProbs: tf.tensor1d(gatherRows(batch.logProbs, 1, idx)),
+              advantages: tf.tensor1d(
+                cfg.normalizeAdvantages ? gatherNormalized(advantages, idx) : gatherRows(advantages, 1, idx),
+              ),
             };
-            if (cfg.normalizeAdvantages) mb.advantages = normalizeTensor(mb.advantages);
             const pi = policyGradient(p, mb, cfg, lastOfEpoch);
-            const piSumSq = sumOfSquares(Object.values(pi.grads));
+            const piSumSq = optimizer.squaredNorm(piVariables, pi.grads);
             const vSumSq = value.gradient(start, lastOfEpoch, piSumSq);
             // The global norm over both halves, as one optimizer over all the parameters would clip it.
             const scale = clipScale(piSumSq + vSumSq, cfg.maxGradNorm);
@@ -162,11 +159,6 @@ export class PpoLearner implements Learner {
       return info;
     });
   }
-}
-
-function normalizeTensor(x: tf.Tensor1D): tf.Tensor1D {
-  const { mean, variance } = tf.moments(x);
-  return x.sub(mean).div(variance.sqrt().add(1e-8));
 }
 
 /** Fisher-Yates with the seeded generator. */

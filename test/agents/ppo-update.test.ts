@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { initBackend } from '../../src/agents/backend.js';
-import { FlatAdam, type ScaledStep } from '../../src/agents/flat-adam.js';
+import { type ScaledStep, sumOfSquares } from '../../src/agents/flat-adam.js';
+import { HostAdam } from '../../src/agents/host-adam.js';
 import { GaussianPolicy } from '../../src/agents/policy.js';
 import { type PpoConfig, PpoLearner, ppoConfigSchema } from '../../src/agents/ppo.js';
 import { inlineValuePart, type ValuePart } from '../../src/agents/ppo-value-thread.js';
@@ -60,6 +61,7 @@ function sgdStep(lr: number): ScaledStep & { steps: number } {
   return {
     steps: 0,
     learningRate: lr,
+    squaredNorm: (variables, grads) => sumOfSquares(variables.map((v) => grads[v.name]!)),
     stepWithScale(variables, grads, scale) {
       this.steps++;
       tf.tidy(() => {
@@ -481,8 +483,8 @@ describe('PPO adapt', () => {
    */
   async function adaptRecording(overrides: Partial<PpoConfig>, updates: number) {
     const lrs: number[] = [];
-    const step = FlatAdam.prototype.stepWithScale;
-    vi.spyOn(FlatAdam.prototype, 'stepWithScale').mockImplementation(function (this: FlatAdam, ...args) {
+    const step = HostAdam.prototype.stepWithScale;
+    vi.spyOn(HostAdam.prototype, 'stepWithScale').mockImplementation(function (this: HostAdam, ...args) {
       lrs.push(this.learningRate);
       step.apply(this, args);
     });

@@ -1,0 +1,29 @@
+/**
+ * Minibatches assembled on the host: rows of a flat row-major array picked by index, copied into a fresh array that
+ * becomes a tensor. On wasm that is cheaper than keeping the whole batch as tensors and gathering from them (a
+ * kernel call costs more than copying a few thousand floats).
+ */
+
+/** Rows `indices` of `source` ([rows, width], row-major), in that order. */
+export function gatherRows(source: Float32Array, width: number, indices: Int32Array): Float32Array {
+  const out = new Float32Array(indices.length * width);
+  for (let r = 0; r < indices.length; r++) {
+    const from = indices[r]! * width;
+    out.set(source.subarray(from, from + width), r * width);
+  }
+  return out;
+}
+
+/** Entries `indices` of `source`, minus their mean, over their std (population, as tf.moments) + 1e-8; in float64. */
+export function gatherNormalized(source: Float32Array, indices: Int32Array): Float32Array {
+  const n = indices.length;
+  let mean = 0;
+  for (let i = 0; i < n; i++) mean += source[indices[i]!]!;
+  mean /= n;
+  let variance = 0;
+  for (let i = 0; i < n; i++) variance += (source[indices[i]!]! - mean) ** 2;
+  const scale = 1 / (Math.sqrt(variance / n) + 1e-8);
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = (source[indices[i]!]! - mean) * scale;
+  return out;
+}
