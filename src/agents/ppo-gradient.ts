@@ -107,96 +107,136 @@ export function clippedSurrogateLoss(ratio: tf.Tensor, advantages: tf.Tensor, cl
     .mean();
 }
 
-/** The policy's half of a minibatch: the fields its loss reads. */
-export type PolicyMinibatch = Pick<PpoMinibatch, 'obs' | 'actions' | 'logProbs' | 'advantages'>;
-/** The value net's half. */
-export type ValueMinibatch = Pick<PpoMinibatch, 'obs' | 'returns' | 'values'>;
+/** The policy's half of a minibatch: observations as a tensor (the forward pass), the rest on the host. */
+export interface PolicyMinibatch {
+  obs: tf.Tensor2D;
+  /** [n, actDim] row-major. */
+  actions: Float32Array;
+  logProbs: Float32Array;
+  /** Already normalized (if they are to be). */
+  advantages: Float32Array;
+}
+
+/** The value net's half: observations as a tensor, value targets and the rollout's values on the host. */
+export interface ValueMinibatch {
+  obs: tf.Tensor2D;
+  returns: Float32Array;
+  values: Float32Array;
+}
+
+/** The minibatch statistics of the policy's half, read once an epoch. */
+export interface PolicyStats {
+  pgLoss: number;
+  entropy: number;
+  approxKl: number;
+  clipFrac: number;
+}
 
 /**
  * The gradient of pgLoss - entCoef * entropy for the policy's variables (mean MLP and log-std); with `withStats`,
- * [pgLoss, entropy, approxKl, clipFrac]. Call inside a tf.tidy.
+ * its statistics. The forward and backward passes through the layers are tfjs kernels; the loss between them (a few
+ * numbers a sample) is computed on the host in float64 from the mean actions, which costs less than the 30 kernels
+ * it took as tensors. Call inside a tf.tidy.
  */
 export function policyGradient(
   policy: GaussianPolicy,
   mb: PolicyMinibatch,
   terms: PpoLossTerms,
   withStats: boolean,
-): { grads: tf.NamedTensorMap; stats?: tf.Tensor[] } {
+): { grads: tf.NamedTensorMap; stats?: PolicyStats } {
   const n = mb.obs.shape[0];
+  const actDim = policy.actDim;
   const pi = layersOf(policy, 'pi');
-  const logStd = policy.variables[policy.specs.findIndex((s) => s.name === 'pi/log_std')]!;
-  const grads: tf.NamedTensorMap = {};
-  // z = (a - mu) / sigma, log pi = -0.5 sum z^2 - sum logStd - const, ratio = exp(log pi - old log pi).
+  const logStdVar = policy.variables[policy.specs.findIndex((s) => s.name === 'pi/log_std')]!;
+  const logStd = logStdVar.dataSync();
   const piHs = forward(pi, mb.obs);
-  const mu = piHs[piHs.length - 1]!;
-  const std = tf.exp(logStd);
-  const z = tf.div(tf.sub(mb.actions, mu), std) as tf.Tensor2D;
-  const zSq = tf.square(z);
-  const logProb = tf.sub(tf.sub(tf.mul(tf.sum(zSq, 1), -0.5), tf.sum(logStd)), 0.5 * policy.actDim * LOG_2PI);
-  const logRatio = tf.sub(logProb, mb.logProbs);
-  const ratio = tf.exp(logRatio);
-  const negAdv = tf.neg(mb.advantages);
+  const mu = piHs[piHs.length - 1]!.dataSync();
+  // z = (a - mu) / sigma, log pi = -0.5 sum z^2 - sum logStd - const, ratio = exp(log pi - old log pi).
+  const std = Array.from(logStd, Math.exp);
+  let logStdSum = 0;
+  for (const x of logStd) logStdSum += x;
+  const logNorm = logStdSum + 0.5 * actDim * LOG_2PI;
   const lo = 1 - terms.clipCoef;
   const hi = 1 + terms.clipCoef;
-  const unclipped = tf.mul(negAdv, ratio);
-  const clipped = tf.mul(negAdv, tf.clipByValue(ratio, lo, hi));
-  // d pgLoss / d ratio: through the unclipped term where it is the max, else through the clip where it passes.
-  const insideClip = tf.logicalAnd(tf.greaterEqual(ratio, lo), tf.lessEqual(ratio, hi));
-  const through = tf.logicalOr(tf.greaterEqual(unclipped, clipped), insideClip);
-  const dRatio = tf.where(through, tf.mul(negAdv, 1 / n), tf.zerosLike(negAdv));
-  const dLogProb = tf.mul(dRatio, ratio);
-  // d log pi / d mu = z / sigma; d log pi / d logStd_j = z_j^2 - 1.
-  const dLogProbCol = tf.reshape(dLogProb, [n, 1]);
-  backward(pi, piHs, tf.div(tf.mul(dLogProbCol, z), std) as tf.Tensor2D, grads);
-  let dLogStd = tf.sub(tf.sum(tf.mul(dLogProbCol, zSq), 0), tf.sum(dLogProb));
-  if (terms.entCoef > 0) dLogStd = tf.sub(dLogStd, terms.entCoef);
-  grads[logStd.name] = dLogStd;
+  const dMu = new Float32Array(n * actDim);
+  const dLogStd = new Float64Array(actDim);
+  const z = new Float64Array(actDim);
+  let dLogProbSum = 0;
+  let pgLoss = 0;
+  let approxKl = 0;
+  let clipped = 0;
+  for (let i = 0; i < n; i++) {
+    let zSq = 0;
+    for (let j = 0; j < actDim; j++) {
+      z[j] = (mb.actions[i * actDim + j]! - mu[i * actDim + j]!) / std[j]!;
+      zSq += z[j]! * z[j]!;
+    }
+    const logRatio = -0.5 * zSq - logNorm - mb.logProbs[i]!;
+    const ratio = Math.exp(logRatio);
+    const negAdv = -mb.advantages[i]!;
+    const unclippedTerm = negAdv * ratio;
+    const clippedTerm = negAdv * Math.min(Math.max(ratio, lo), hi);
+    // d pgLoss / d ratio: through the unclipped term where it is the max (ties included, as tf.maximum's gradient),
+    // else through the clip where the ratio is inside it (edges included, as tf.clipByValue's).
+    const through = unclippedTerm >= clippedTerm || (ratio >= lo && ratio <= hi);
+    const dLogProb = through ? (negAdv / n) * ratio : 0;
+    dLogProbSum += dLogProb;
+    // d log pi / d mu = z / sigma; d log pi / d logStd_j = z_j^2 - 1.
+    for (let j = 0; j < actDim; j++) {
+      dMu[i * actDim + j] = (dLogProb * z[j]!) / std[j]!;
+      dLogStd[j]! += dLogProb * z[j]! * z[j]!;
+    }
+    if (withStats) {
+      pgLoss += Math.max(unclippedTerm, clippedTerm);
+      approxKl += ratio - 1 - logRatio;
+      if (Math.abs(ratio - 1) > terms.clipCoef) clipped++;
+    }
+  }
+  const grads: tf.NamedTensorMap = {};
+  backward(pi, piHs, tf.tensor2d(dMu, [n, actDim]), grads);
+  grads[logStdVar.name] = tf.tensor1d(Float32Array.from(dLogStd, (d) => d - dLogProbSum - terms.entCoef));
   if (!withStats) return { grads };
-  const pgLoss = tf.mean(tf.maximum(unclipped, clipped));
-  const approxKl = tf.mean(tf.sub(tf.sub(ratio, 1), logRatio));
-  const clipFrac = tf.mean(tf.cast(tf.greater(tf.abs(tf.sub(ratio, 1)), terms.clipCoef), 'float32'));
-  return { grads, stats: [pgLoss, policy.entropyTensor(), approxKl, clipFrac] };
+  const entropy = logStdSum + 0.5 * actDim * (1 + LOG_2PI);
+  return { grads, stats: { pgLoss: pgLoss / n, entropy, approxKl: approxKl / n, clipFrac: clipped / n } };
 }
 
 /**
  * The gradient of vfCoef * vLoss for the value net's variables, vLoss = 0.5 mean((V - R)^2), or of
- * max((V - R)^2, (V_old + clip(V - V_old) - R)^2) with clipVloss; with `withStats`, vLoss. Call inside a tf.tidy.
+ * max((V - R)^2, (V_old + clip(V - V_old) - R)^2) with clipVloss; with `withStats`, vLoss. The loss between the
+ * forward and backward passes is computed on the host, as the policy's. Call inside a tf.tidy.
  */
 export function valueGradient(
   policy: GaussianPolicy,
   mb: ValueMinibatch,
   terms: PpoLossTerms,
   withStats: boolean,
-): { grads: tf.NamedTensorMap; vLoss?: tf.Scalar } {
+): { grads: tf.NamedTensorMap; vLoss?: number } {
   const n = mb.obs.shape[0];
   const vf = layersOf(policy, 'vf');
-  const grads: tf.NamedTensorMap = {};
   const vfHs = forward(vf, mb.obs);
-  const v = tf.reshape(vfHs[vfHs.length - 1]!, [n]);
-  const err = tf.sub(v, mb.returns);
-  let vTerm: tf.Tensor = tf.square(err);
-  let dV: tf.Tensor;
+  const v = vfHs[vfHs.length - 1]!.dataSync();
+  const c = terms.clipCoef;
   const scale = terms.vfCoef / n; // d (vfCoef * 0.5 mean(x^2)) / dx = vfCoef x / n
-  if (terms.clipVloss) {
-    const delta = tf.sub(v, mb.values);
-    const clippedErr = tf.sub(
-      tf.add(mb.values, tf.clipByValue(delta, -terms.clipCoef, terms.clipCoef)),
-      mb.returns,
-    );
-    const clippedSq = tf.square(clippedErr);
-    const useUnclipped = tf.greaterEqual(vTerm, clippedSq);
-    const deltaInside = tf.logicalAnd(
-      tf.greaterEqual(delta, -terms.clipCoef),
-      tf.lessEqual(delta, terms.clipCoef),
-    );
-    const dClipped = tf.where(deltaInside, clippedErr, tf.zerosLike(clippedErr));
-    dV = tf.mul(tf.where(useUnclipped, err, dClipped), scale);
-    vTerm = tf.maximum(vTerm, clippedSq);
-  } else {
-    dV = tf.mul(err, scale);
+  const dV = new Float32Array(n);
+  let vLoss = 0;
+  for (let i = 0; i < n; i++) {
+    const err = v[i]! - mb.returns[i]!;
+    let term = err * err;
+    let d = err;
+    if (terms.clipVloss) {
+      const delta = v[i]! - mb.values[i]!;
+      const clippedErr = mb.values[i]! + Math.min(Math.max(delta, -c), c) - mb.returns[i]!;
+      const clippedSq = clippedErr * clippedErr;
+      // Through the unclipped error where it is the max (ties included), else through the clip where it passes.
+      if (term < clippedSq) d = delta >= -c && delta <= c ? clippedErr : 0;
+      term = Math.max(term, clippedSq);
+    }
+    dV[i] = d * scale;
+    vLoss += term;
   }
-  backward(vf, vfHs, tf.reshape(dV, [n, 1]) as tf.Tensor2D, grads);
-  return withStats ? { grads, vLoss: tf.mul(tf.mean(vTerm), 0.5) as tf.Scalar } : { grads };
+  const grads: tf.NamedTensorMap = {};
+  backward(vf, vfHs, tf.tensor2d(dV, [n, 1]), grads);
+  return withStats ? { grads, vLoss: (0.5 * vLoss) / n } : { grads };
 }
 
 /** The loss's gradient for every variable of `policy` (which must have a value MLP); call inside a tf.tidy. */
@@ -206,10 +246,21 @@ export function ppoGradient(
   terms: PpoLossTerms,
   withStats: boolean,
 ): PpoGradient {
-  const pi = policyGradient(policy, mb, terms, withStats);
-  const vf = valueGradient(policy, mb, terms, withStats);
+  const host = (t: tf.Tensor) => t.dataSync() as Float32Array;
+  const pi = policyGradient(
+    policy,
+    { obs: mb.obs, actions: host(mb.actions), logProbs: host(mb.logProbs), advantages: host(mb.advantages) },
+    terms,
+    withStats,
+  );
+  const vf = valueGradient(
+    policy,
+    { obs: mb.obs, returns: host(mb.returns), values: host(mb.values) },
+    terms,
+    withStats,
+  );
   const grads = { ...pi.grads, ...vf.grads };
   if (!withStats) return { grads };
-  const [pgLoss, entropy, approxKl, clipFrac] = pi.stats!;
-  return { grads, stats: tf.stack([pgLoss!, vf.vLoss!, entropy!, approxKl!, clipFrac!]) as tf.Tensor1D };
+  const { pgLoss, entropy, approxKl, clipFrac } = pi.stats!;
+  return { grads, stats: tf.tensor1d([pgLoss, vf.vLoss!, entropy, approxKl, clipFrac]) };
 }

@@ -47,11 +47,11 @@ export class ValueLearner {
     const kept = tf.tidy(() => {
       const mb = {
         obs: tf.tensor2d(gatherRows(data.normObs, data.obsDim, indices), [indices.length, data.obsDim]),
-        returns: tf.tensor1d(gatherRows(data.returns, 1, indices)),
-        values: tf.tensor1d(gatherRows(data.values, 1, indices)),
+        returns: gatherRows(data.returns, 1, indices),
+        values: gatherRows(data.values, 1, indices),
       };
       const { grads, vLoss } = valueGradient(this.policy, mb, this.terms, withStats);
-      if (vLoss) this.vLoss = vLoss.dataSync()[0]!;
+      if (vLoss !== undefined) this.vLoss = vLoss;
       return grads;
     });
     this.pending = kept;

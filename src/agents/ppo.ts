@@ -124,18 +124,17 @@ export class PpoLearner implements Learner {
         shuffle(order, rng);
         value.epoch(order);
         for (let start = 0; start + minibatchSize <= n; start += minibatchSize) {
-          // The statistics are read back once an epoch (the last minibatch's): a readback is a sync point, and
-          // computing them costs kernels, so the other minibatches skip them.
+          // The statistics are reported once an epoch (the last minibatch's), so the other minibatches skip them.
           const lastOfEpoch = start + 2 * minibatchSize > n;
           const idx = order.subarray(start, start + minibatchSize);
-          const stats = tf.tidy((): tf.Tensor | undefined => {
+          tf.tidy(() => {
             const mb = {
               obs: tf.tensor2d(gatherRows(batch.normObs, obsDim, idx), [idx.length, obsDim]),
-              actions: tf.tensor2d(gatherRows(batch.actions, actDim, idx), [idx.length, actDim]),
-              logProbs: tf.tensor1d(gatherRows(batch.logProbs, 1, idx)),
-              advantages: tf.tensor1d(
-                cfg.normalizeAdvantages ? gatherNormalized(advantages, idx) : gatherRows(advantages, 1, idx),
-              ),
+              actions: gatherRows(batch.actions, actDim, idx),
+              logProbs: gatherRows(batch.logProbs, 1, idx),
+              advantages: cfg.normalizeAdvantages
+                ? gatherNormalized(advantages, idx)
+                : gatherRows(advantages, 1, idx),
             };
             const pi = policyGradient(p, mb, cfg, lastOfEpoch);
             const piSumSq = optimizer.squaredNorm(piVariables, pi.grads);
@@ -144,13 +143,8 @@ export class PpoLearner implements Learner {
             const scale = clipScale(piSumSq + vSumSq, cfg.maxGradNorm);
             optimizer.stepWithScale(piVariables, pi.grads, scale);
             value.step(scale);
-            return pi.stats ? tf.stack(pi.stats) : undefined;
+            if (pi.stats) Object.assign(info, pi.stats);
           });
-          if (stats) {
-            const [pg, ent, kl, cf] = stats.dataSync();
-            stats.dispose();
-            Object.assign(info, { pgLoss: pg!, entropy: ent!, approxKl: kl!, clipFrac: cf! });
-          }
         }
         info.epochs = epoch + 1;
         if (cfg.targetKl !== null && info.approxKl > cfg.targetKl) break;
