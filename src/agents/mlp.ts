@@ -45,9 +45,9 @@ export function paramLayout(obsDim: number, actDim: number, options: LayoutOptio
   return specs;
 }
 
-/** A dense layer: its kernel copied out transposed ([out, in], each output's weights contiguous), its bias a view. */
+/** A dense layer as views into a flat parameter vector. */
 interface DenseView {
-  kernelT: Float32Array;
+  kernel: Float32Array;
   bias: Float32Array;
   inSize: number;
   outSize: number;
@@ -57,14 +57,8 @@ function denseViews(params: Float32Array, specs: ParamSpec[], prefix: string): D
   const own = specs.filter((s) => s.name.startsWith(`${prefix}/`) && s.shape.length === 2);
   return own.map((kernelSpec) => {
     const biasSpec = specs[specs.indexOf(kernelSpec) + 1]!;
-    const [inSize, outSize] = kernelSpec.shape as [number, number];
-    const kernelT = new Float32Array(kernelSpec.size);
-    for (let i = 0; i < inSize; i++) {
-      for (let o = 0; o < outSize; o++)
-        kernelT[o * inSize + i] = params[kernelSpec.offset + i * outSize + o]!;
-    }
     return {
-      kernelT,
+      kernel: params.subarray(kernelSpec.offset, kernelSpec.offset + kernelSpec.size),
       bias: params.subarray(biasSpec.offset, biasSpec.offset + biasSpec.size),
       inSize: kernelSpec.shape[0]!,
       outSize: kernelSpec.shape[1]!,
@@ -103,20 +97,22 @@ export class TypedMlp {
   }
 
   private run(layers: DenseView[], input: Float32Array, batch: number): Float32Array {
-    const tanh = this.activation === 'tanh';
     let x = input;
     for (let l = 0; l < layers.length; l++) {
-      const { kernelT, bias, inSize, outSize } = layers[l]!;
+      const { kernel, bias, inSize, outSize } = layers[l]!;
       const y = new Float32Array(batch * outSize);
       const last = l === layers.length - 1;
+      const acc = new Float64Array(outSize);
       for (let r = 0; r < batch; r++) {
-        const row = r * inSize;
+        acc.set(bias);
+        for (let i = 0; i < inSize; i++) {
+          const xi = x[r * inSize + i]!;
+          const row = i * outSize;
+          for (let o = 0; o < outSize; o++) acc[o]! += xi * kernel[row + o]!;
+        }
         for (let o = 0; o < outSize; o++) {
-          // A float64 sum from the bias, inputs in order (the accumulator stays in a register).
-          let s = bias[o]!;
-          const w = o * inSize;
-          for (let i = 0; i < inSize; i++) s += x[row + i]! * kernelT[w + i]!;
-          y[r * outSize + o] = last ? s : tanh ? Math.tanh(s) : Math.max(s, 0);
+          const s = acc[o]!;
+          y[r * outSize + o] = last ? s : this.activation === 'tanh' ? Math.tanh(s) : Math.max(s, 0);
         }
       }
       x = y;
