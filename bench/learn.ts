@@ -10,12 +10,12 @@
  *   during PPO training vs bare vector-env steps/s (ball-nav), and wasm vs cpu: tfjs forward at batch 1 and 64,
  *   the typed-array forward at batch 1, an Adam step on 2048 samples, for a 27-64-64-8 policy; and on wasm, one
  *   gradient step of that policy with tfjs's plain ops vs the fused dense layers (dense-layer.ts), and PPO's clipped
- *   optimizer step with tf.train.adam vs FlatAdam (flat-adam.ts).
+ *   optimizer step with tf.train.adam vs HostAdam (host-adam.ts).
  */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/agents/backend.js';
 import { setFusedDenseLayers } from '../src/agents/dense-layer.js';
-import { FlatAdam } from '../src/agents/flat-adam.js';
+import { clipScale, HostAdam } from '../src/agents/host-adam.js';
 import { makeLearner } from '../src/agents/learner.js';
 import { GaussianPolicy } from '../src/agents/policy.js';
 import { machineInfo } from '../src/cli/machine-info.js';
@@ -244,16 +244,17 @@ function updateStepMs(batch: number) {
     });
     p.variables[0]!.dataSync();
   };
-  // PPO's optimizer step (gradient clipped to global norm 0.5, then Adam): tf.train.adam against FlatAdam.
+  // PPO's optimizer step (gradient clipped to global norm 0.5, then Adam): tf.train.adam against HostAdam.
   const clipOpt: tf.Optimizer = tf.train.adam(1e-5, 0.9, 0.999, 1e-5);
-  const flat = new FlatAdam(1e-5, 0.9, 0.999, 1e-5);
-  const clippedStep = (flatAdam: boolean) => () => {
+  const host = new HostAdam(1e-5, 0.9, 0.999, 1e-5);
+  const clippedStep = (hostAdam: boolean) => () => {
     tf.tidy(() => {
       const { grads } = tf.variableGrads(
         () => p.logProbTensor(x, a).mean().neg().add(p.valueTensor(x).square().mean()) as tf.Scalar,
         p.variables,
       );
-      if (flatAdam) flat.step(p.variables, grads, 0.5);
+      if (hostAdam)
+        host.stepWithScale(p.variables, grads, clipScale(host.squaredNorm(p.variables, grads), 0.5));
       else {
         const norm = tf.sqrt(tf.addN(Object.values(grads).map((g) => g.square().sum())));
         const scale = tf.minimum(1, tf.div(0.5, norm.add(1e-6)));
@@ -266,25 +267,25 @@ function updateStepMs(batch: number) {
     plainMs: [] as number[],
     fusedMs: [] as number[],
     clippedTfAdamMs: [] as number[],
-    clippedFlatAdamMs: [] as number[],
+    clippedHostAdamMs: [] as number[],
   };
   for (let round = 0; round < 3; round++) {
     times.plainMs.push(timeIt(step(false)) / 1000);
     times.fusedMs.push(timeIt(step(true)) / 1000);
     times.clippedTfAdamMs.push(timeIt(clippedStep(false)) / 1000);
-    times.clippedFlatAdamMs.push(timeIt(clippedStep(true)) / 1000);
+    times.clippedHostAdamMs.push(timeIt(clippedStep(true)) / 1000);
   }
   setFusedDenseLayers(true);
   tf.dispose([x, a]);
   opt.dispose();
   clipOpt.dispose();
-  flat.dispose();
+  host.dispose();
   p.dispose();
   return {
     plainMs: median(times.plainMs),
     fusedMs: median(times.fusedMs),
     clippedTfAdamMs: median(times.clippedTfAdamMs),
-    clippedFlatAdamMs: median(times.clippedFlatAdamMs),
+    clippedHostAdamMs: median(times.clippedHostAdamMs),
   };
 }
 
@@ -441,11 +442,11 @@ export async function run(args: string[]): Promise<void> {
       );
     }
     say(
-      "| PPO's optimizer step (clip to norm 0.5 + Adam), fused layers | tf.train.adam (ms) | FlatAdam (ms) | ratio |\n|---|---|---|---|",
+      "| PPO's optimizer step (clip to norm 0.5 + Adam), fused layers | tf.train.adam (ms) | HostAdam (ms) | ratio |\n|---|---|---|---|",
     );
     for (const b of r.update) {
       say(
-        `| batch ${b.batch} | ${fmt(b.clippedTfAdamMs, 2)} | ${fmt(b.clippedFlatAdamMs, 2)} | ${fmt(b.clippedTfAdamMs / b.clippedFlatAdamMs, 2)} |`,
+        `| batch ${b.batch} | ${fmt(b.clippedTfAdamMs, 2)} | ${fmt(b.clippedHostAdamMs, 2)} | ${fmt(b.clippedTfAdamMs / b.clippedHostAdamMs, 2)} |`,
       );
     }
     say('| 27-64-64-8 policy | wasm | cpu | cpu / wasm |\n|---|---|---|---|');

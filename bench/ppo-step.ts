@@ -1,7 +1,7 @@
 /**
  * `npm run bench -- ppo-step [--rounds N] [--json]`
  *
- * One PPO minibatch step (the loss's gradient, then FlatAdam with the gradient clipped to norm 0.5) on wasm: the
+ * One PPO minibatch step (the loss's gradient, then PPO's Adam (HostAdam) with the gradient clipped to norm 0.5) on wasm: the
  * gradient recorded on tfjs's tape (`ppoLoss` through tf.variableGrads, what ppo.ts ran before) against the
  * hand-written one (`ppoGradient`, ppo-gradient.ts). Two policy shapes on the ant (27 inputs, 8 actions): train-task's
  * default 64-64 tanh at its minibatch of 100 (16 episodes x 200 steps / 32), and the suites' oracle and
@@ -16,7 +16,7 @@
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/agents/backend.js';
-import { FlatAdam, ppoAdam } from '../src/agents/flat-adam.js';
+import { clipScale, ppoAdam } from '../src/agents/host-adam.js';
 import { GaussianPolicy } from '../src/agents/policy.js';
 import { PpoLearner, ppoConfigSchema } from '../src/agents/ppo.js';
 import { type PpoMinibatch, ppoGradient, ppoLoss } from '../src/agents/ppo-gradient.js';
@@ -85,16 +85,18 @@ export async function run(args: string[]): Promise<void> {
       0,
     );
     const mb = minibatch(p, shape.minibatch, new Rng(1));
-    const optimizer = new FlatAdam(1e-5, 0.9, 0.999, 1e-5);
+    const optimizer = ppoAdam(1e-5);
+    const step = (grads: tf.NamedTensorMap) =>
+      optimizer.stepWithScale(p.variables, grads, clipScale(optimizer.squaredNorm(p.variables, grads), 0.5));
     const variants = {
       tape: () =>
         tf.tidy(() => {
           const { grads } = tf.variableGrads(() => ppoLoss(p, mb, TERMS), p.variables);
-          optimizer.step(p.variables, grads, 0.5);
+          step(grads);
         }),
       hand: () =>
         tf.tidy(() => {
-          optimizer.step(p.variables, ppoGradient(p, mb, TERMS, false).grads, 0.5);
+          step(ppoGradient(p, mb, TERMS, false).grads);
         }),
     };
     const kernels = {

@@ -1,11 +1,21 @@
 import * as tf from '@tensorflow/tfjs';
-import type { ScaledStep } from './flat-adam.js';
+
+/** An optimizer that takes the gradient's scale from its caller (PPO's two halves share one clip factor). */
+export interface ScaledStep {
+  learningRate: number;
+  /** The squared norm of `grads` (one gradient a variable, by name): this half's share of the global clip. */
+  squaredNorm(variables: tf.Variable[], grads: tf.NamedTensorMap): number;
+  /** Steps `variables` along `grads` times `scale`. */
+  stepWithScale(variables: tf.Variable[], grads: tf.NamedTensorMap, scale: number): void;
+  dispose(): void;
+}
 
 /**
  * PPO's Adam on the host: the gradient is read out of tfjs once a step (one concat, one read), its squared norm and
  * the Adam step computed in float64 on typed arrays, and each variable written back with one assign. For a policy
  * of a few thousand parameters that is cheaper than any kernel sequence: on wasm a kernel call costs more than the
- * arithmetic of a small vector, and FlatAdam (flat-adam.ts) needs about 40 of them a step with the norm.
+ * arithmetic of a small vector, and Adam with the norm as tensor ops takes about 40 of them a step (17 a variable
+ * in tf.train.adam).
  * The arithmetic is Adam's (Kingma and Ba 2015, epsilon outside the square root as tfjs and PyTorch put it):
  * m = b1 m + (1 - b1) g, v = b2 v + (1 - b2) g^2, step -lr (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + epsilon).
  */
@@ -105,4 +115,14 @@ export class HostAdam implements ScaledStep {
     flat.dispose();
     return this.params;
   }
+}
+
+/** The factor that clips a gradient of squared norm `sumSq` to norm `maxGradNorm` (1 when it is within). */
+export function clipScale(sumSq: number, maxGradNorm: number): number {
+  return Math.min(1, maxGradNorm / (Math.sqrt(sumSq) + 1e-6));
+}
+
+/** PPO's Adam: CleanRL's epsilon 1e-5. */
+export function ppoAdam(learningRate: number): HostAdam {
+  return new HostAdam(learningRate, 0.9, 0.999, 1e-5);
 }

@@ -33,7 +33,7 @@ export interface PpoMinibatch {
 }
 
 export interface PpoGradient {
-  /** One gradient a variable, by the variable's name (what FlatAdam.step takes). */
+  /** One gradient a variable, by the variable's name (what HostAdam.stepWithScale takes). */
   grads: tf.NamedTensorMap;
   /** With `withStats`: [pgLoss, vLoss, entropy, approxKl, clipFrac] as one tensor [5]. */
   stats?: tf.Tensor1D;

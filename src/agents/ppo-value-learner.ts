@@ -6,8 +6,8 @@
  * results are the same bits either way.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { ScaledStep } from './flat-adam.js';
 import { gatherRows } from './gather-rows.js';
+import type { ScaledStep } from './host-adam.js';
 import type { GaussianPolicy } from './policy.js';
 import { type PpoLossTerms, valueGradient } from './ppo-gradient.js';
 

@@ -9,7 +9,7 @@ import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { fixedThreadPool } from '../core/thread-pool.js';
 import { backendInUse } from './backend.js';
-import type { ScaledStep } from './flat-adam.js';
+import type { ScaledStep } from './host-adam.js';
 import type { GaussianPolicy } from './policy.js';
 import type { PpoLossTerms } from './ppo-gradient.js';
 import { type ValueBatch, ValueLearner } from './ppo-value-learner.js';

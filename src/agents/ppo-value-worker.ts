@@ -5,7 +5,7 @@
  * see a message).
  */
 import { type BackendName, initBackend } from './backend.js';
-import { clipScale, ppoAdam } from './flat-adam.js';
+import { clipScale, ppoAdam } from './host-adam.js';
 import { GaussianPolicy } from './policy.js';
 import { ValueLearner } from './ppo-value-learner.js';
 import {

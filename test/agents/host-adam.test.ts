@@ -78,6 +78,33 @@ describe('HostAdam', () => {
     tf.dispose(vars);
   });
 
+  it('agrees with tf.train.adam and tfjs-style clipping to float32 rounding', () => {
+    const rng = new Rng(3);
+    const init = randomValues(rng, 1);
+    const make = () => init.map((values, i) => tf.variable(tf.tensor(values, SHAPES[i])));
+    const [a, b] = [make(), make()];
+    const host = new HostAdam(0.003, 0.9, 0.999, 1e-5);
+    const tfAdam = tf.train.adam(0.003, 0.9, 0.999, 1e-5);
+    for (let step = 0; step < 5; step++) {
+      const grads = randomValues(rng, 1);
+      const ta = named(a, grads);
+      host.stepWithScale(a, ta, Math.min(1, 0.5 / (Math.sqrt(host.squaredNorm(a, ta)) + 1e-6)));
+      const tb = named(b, grads);
+      tf.tidy(() => {
+        const norm = tf.sqrt(tf.addN(Object.values(tb).map((g) => g.square().sum())));
+        const scale = tf.minimum(1, tf.div(0.5, norm.add(1e-6)));
+        tfAdam.applyGradients(Object.fromEntries(Object.entries(tb).map(([k, g]) => [k, g.mul(scale)])));
+      });
+      tf.dispose([...Object.values(ta), ...Object.values(tb)]);
+    }
+    const [got, want] = [flatValues(a), flatValues(b)];
+    for (let i = 0; i < got.length; i++) expect(Math.abs(got[i]! - want[i]!)).toBeLessThan(1e-6);
+    expect(Math.max(...got.map((x, i) => Math.abs(x - init.flat()[i]!)))).toBeGreaterThan(0.01);
+    host.dispose();
+    tfAdam.dispose();
+    tf.dispose([...a, ...b]);
+  });
+
   it('leaves no tensor behind and refuses a missing gradient', () => {
     const rng = new Rng(2);
     const vars = randomValues(rng, 1).map((values, i) => tf.variable(tf.tensor(values, SHAPES[i])));

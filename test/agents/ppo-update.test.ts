@@ -1,8 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { initBackend } from '../../src/agents/backend.js';
-import { type ScaledStep, sumOfSquares } from '../../src/agents/flat-adam.js';
-import { HostAdam } from '../../src/agents/host-adam.js';
+import { HostAdam, type ScaledStep } from '../../src/agents/host-adam.js';
 import { GaussianPolicy } from '../../src/agents/policy.js';
 import { type PpoConfig, PpoLearner, ppoConfigSchema } from '../../src/agents/ppo.js';
 import { inlineValuePart, type ValuePart } from '../../src/agents/ppo-value-thread.js';
@@ -55,13 +54,14 @@ function config(overrides: Partial<PpoConfig>): PpoConfig {
 /**
  * Plain SGD as the update's optimizer step, the gradient times the scale the update computed (its global-norm clip
  * factor over both halves, which the reference computes on its own), counting its steps: the update under test, not
- * Adam (FlatAdam has its own tests).
+ * Adam (HostAdam has its own tests).
  */
 function sgdStep(lr: number): ScaledStep & { steps: number } {
   return {
     steps: 0,
     learningRate: lr,
-    squaredNorm: (variables, grads) => sumOfSquares(variables.map((v) => grads[v.name]!)),
+    squaredNorm: (variables, grads) =>
+      tf.tidy(() => tf.addN(variables.map((v) => grads[v.name]!.square().sum())).dataSync()[0]!),
     stepWithScale(variables, grads, scale) {
       this.steps++;
       tf.tidy(() => {

@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
 import { initBackend } from '../../src/agents/backend.js';
-import { clipScale, ppoAdam } from '../../src/agents/flat-adam.js';
+import { clipScale, ppoAdam } from '../../src/agents/host-adam.js';
 import { GaussianPolicy } from '../../src/agents/policy.js';
 import {
   CTRL,
