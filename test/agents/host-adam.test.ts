@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/agents/backend.js';
 import { gatherNormalized, gatherRows } from '../../src/agents/gather-rows.js';
-import { HostAdam } from '../../src/agents/host-adam.js';
+import { clipScale, HostAdam, ppoAdam } from '../../src/agents/host-adam.js';
 import { Rng } from '../../src/core/rng.js';
 
 const SHAPES: number[][] = [[3, 4], [4], [4, 2], [2], [1]];
@@ -103,6 +103,25 @@ describe('HostAdam', () => {
     host.dispose();
     tfAdam.dispose();
     tf.dispose([...a, ...b]);
+  });
+
+  it('refuses a step over a different number of parameters', () => {
+    const rng = new Rng(4);
+    const vars = randomValues(rng, 1).map((values, i) => tf.variable(tf.tensor(values, SHAPES[i])));
+    const adam = new HostAdam(0.1);
+    const grads = named(vars, randomValues(rng, 1));
+    adam.stepWithScale(vars, grads, 1);
+    expect(() => adam.stepWithScale(vars.slice(1), grads, 1)).toThrow('HostAdam: 15 parameters after 27');
+    adam.dispose();
+    tf.dispose([...vars, ...Object.values(grads)]);
+  });
+
+  it("clips by the global norm's factor, and PPO's Adam is CleanRL's", () => {
+    expect(clipScale(0.2, 0.5)).toBe(1);
+    expect(clipScale(0.16, 0.5)).toBe(1);
+    expect(clipScale(4, 0.5)).toBeCloseTo(0.5 / 2.000001, 12);
+    const adam = ppoAdam(3e-4);
+    expect([adam.learningRate, adam.beta1, adam.beta2, adam.epsilon]).toEqual([3e-4, 0.9, 0.999, 1e-5]);
   });
 
   it('leaves no tensor behind and refuses a missing gradient', () => {
