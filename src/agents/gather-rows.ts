@@ -13,17 +13,3 @@ export function gatherRows(source: Float32Array, width: number, indices: Int32Ar
   }
   return out;
 }
-
-/** Entries `indices` of `source`, minus their mean, over their std (population, as tf.moments) + 1e-8; in float64. */
-export function gatherNormalized(source: Float32Array, indices: Int32Array): Float32Array {
-  const n = indices.length;
-  let mean = 0;
-  for (let i = 0; i < n; i++) mean += source[indices[i]!]!;
-  mean /= n;
-  let variance = 0;
-  for (let i = 0; i < n; i++) variance += (source[indices[i]!]! - mean) ** 2;
-  const scale = 1 / (Math.sqrt(variance / n) + 1e-8);
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = (source[indices[i]!]! - mean) * scale;
-  return out;
-}

@@ -196,7 +196,7 @@ export function policyGradient(
   backward(pi, piHs, tf.tensor2d(dMu, [n, actDim]), grads);
   grads[logStdVar.name] = tf.tensor1d(Float32Array.from(dLogStd, (d) => d - dLogProbSum - terms.entCoef));
   if (!withStats) return { grads };
-  const entropy = logStdSum + 0.5 * actDim * (1 + LOG_2PI);
+  const entropy = policy.entropyTensor().dataSync()[0]!;
   return { grads, stats: { pgLoss: pgLoss / n, entropy, approxKl: approxKl / n, clipFrac: clipped / n } };
 }
 

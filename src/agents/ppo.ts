@@ -14,8 +14,8 @@ import { z } from 'zod';
 import { TerrariumError } from '../core/errors.js';
 import { deriveSeed, Rng } from '../core/rng.js';
 import { adaptLoop } from './adapt-loop.js';
-import { gae } from './advantages.js';
-import { gatherNormalized, gatherRows } from './gather-rows.js';
+import { gae, normalizeAdvantages } from './advantages.js';
+import { gatherRows } from './gather-rows.js';
 import { clipScale, ppoAdam, type ScaledStep } from './host-adam.js';
 import type { Learner } from './learner.js';
 import type { GaussianPolicy } from './policy.js';
@@ -119,39 +119,36 @@ export class PpoLearner implements Learner {
     );
     const piVariables = p.variablesOf('pi');
     const { obsDim, actDim } = batch;
-    return tf.tidy(() => {
-      for (let epoch = 0; epoch < cfg.updateEpochs; epoch++) {
-        shuffle(order, rng);
-        value.epoch(order);
-        for (let start = 0; start + minibatchSize <= n; start += minibatchSize) {
-          // The statistics are reported once an epoch (the last minibatch's), so the other minibatches skip them.
-          const lastOfEpoch = start + 2 * minibatchSize > n;
-          const idx = order.subarray(start, start + minibatchSize);
-          tf.tidy(() => {
-            const mb = {
-              obs: tf.tensor2d(gatherRows(batch.normObs, obsDim, idx), [idx.length, obsDim]),
-              actions: gatherRows(batch.actions, actDim, idx),
-              logProbs: gatherRows(batch.logProbs, 1, idx),
-              advantages: cfg.normalizeAdvantages
-                ? gatherNormalized(advantages, idx)
-                : gatherRows(advantages, 1, idx),
-            };
-            const pi = policyGradient(p, mb, cfg, lastOfEpoch);
-            const piSumSq = optimizer.squaredNorm(piVariables, pi.grads);
-            const vSumSq = value.gradient(start, lastOfEpoch, piSumSq);
-            // The global norm over both halves, as one optimizer over all the parameters would clip it.
-            const scale = clipScale(piSumSq + vSumSq, cfg.maxGradNorm);
-            optimizer.stepWithScale(piVariables, pi.grads, scale);
-            value.step(scale);
-            if (pi.stats) Object.assign(info, pi.stats);
-          });
-        }
-        info.epochs = epoch + 1;
-        if (cfg.targetKl !== null && info.approxKl > cfg.targetKl) break;
+    for (let epoch = 0; epoch < cfg.updateEpochs; epoch++) {
+      shuffle(order, rng);
+      value.epoch(order);
+      for (let start = 0; start + minibatchSize <= n; start += minibatchSize) {
+        // The statistics are reported once an epoch (the last minibatch's), so the other minibatches skip them.
+        const lastOfEpoch = start + 2 * minibatchSize > n;
+        const idx = order.subarray(start, start + minibatchSize);
+        tf.tidy(() => {
+          const mbAdvantages = gatherRows(advantages, 1, idx);
+          const mb = {
+            obs: tf.tensor2d(gatherRows(batch.normObs, obsDim, idx), [idx.length, obsDim]),
+            actions: gatherRows(batch.actions, actDim, idx),
+            logProbs: gatherRows(batch.logProbs, 1, idx),
+            advantages: cfg.normalizeAdvantages ? normalizeAdvantages(mbAdvantages) : mbAdvantages,
+          };
+          const pi = policyGradient(p, mb, cfg, lastOfEpoch);
+          const piSumSq = optimizer.squaredNorm(piVariables, pi.grads);
+          const vSumSq = value.gradient(start, lastOfEpoch, piSumSq);
+          // The global norm over both halves, as one optimizer over all the parameters would clip it.
+          const scale = clipScale(piSumSq + vSumSq, cfg.maxGradNorm);
+          optimizer.stepWithScale(piVariables, pi.grads, scale);
+          value.step(scale);
+          if (pi.stats) Object.assign(info, pi.stats);
+        });
       }
-      info.vLoss = value.end();
-      return info;
-    });
+      info.epochs = epoch + 1;
+      if (cfg.targetKl !== null && info.approxKl > cfg.targetKl) break;
+    }
+    info.vLoss = value.end();
+    return info;
   }
 }
 

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/agents/backend.js';
-import { gatherNormalized, gatherRows } from '../../src/agents/gather-rows.js';
+import { gatherRows } from '../../src/agents/gather-rows.js';
 import { clipScale, HostAdam, ppoAdam } from '../../src/agents/host-adam.js';
 import { Rng } from '../../src/core/rng.js';
 
@@ -154,8 +154,7 @@ function stepWith(
 }
 
 describe('host minibatches', () => {
-  it('gathers rows in index order and normalizes like tf.moments', async () => {
-    await initBackend('cpu');
+  it('gathers rows in index order', () => {
     const source = Float32Array.from({ length: 12 }, (_, i) => i * 1.5 - 4);
     const idx = Int32Array.from([3, 0, 2]);
     expect(Array.from(gatherRows(source, 3, idx))).toEqual([
@@ -163,15 +162,6 @@ describe('host minibatches', () => {
       ...source.slice(0, 3),
       ...source.slice(6, 9),
     ]);
-    const rng = new Rng(3);
-    const values = Float32Array.from({ length: 50 }, () => 3 + 2 * rng.normal());
-    const picked = Int32Array.from({ length: 20 }, (_, i) => (i * 7) % 50);
-    const want = tf.tidy(() => {
-      const x = tf.gather(tf.tensor1d(values), tf.tensor1d(picked, 'int32'));
-      const { mean, variance } = tf.moments(x);
-      return x.sub(mean).div(variance.sqrt().add(1e-8)).dataSync();
-    });
-    const got = gatherNormalized(values, picked);
-    for (let i = 0; i < got.length; i++) expect(got[i]).toBeCloseTo(want[i]!, 5);
+    expect(Array.from(gatherRows(source, 1, Int32Array.from([11, 4])))).toEqual([source[11], source[4]]);
   });
 });
