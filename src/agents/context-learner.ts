@@ -46,6 +46,7 @@ export class ContextLearner implements Learner {
   constructor(readonly config: ContextConfig) {}
 
   readonly adapt: Learner['adapt'] = async (policy, venv, budget, seed, hooks, options = {}) => {
+    if (options.carry) throw new TerrariumError('learner.algo', 'context', '"ppo" to keep the learner state');
     const dim = policy.config.contextDim;
     if (dim < 1) throw new TerrariumError('policy.contextDim', dim, 'at least 1 for the context learner');
     if (options.stepScales || options.finalGradient || options.explorationGradient) {

@@ -7,7 +7,16 @@ export interface ScaledStep {
   squaredNorm(variables: tf.Variable[], grads: tf.NamedTensorMap): number;
   /** Steps `variables` along `grads` times `scale`. */
   stepWithScale(variables: tf.Variable[], grads: tf.NamedTensorMap, scale: number): void;
+  /** The optimizer's state, for one that has some to carry (HostAdam). */
+  moments?(): AdamMoments | null;
   dispose(): void;
+}
+
+/** Adam's state between steps: its step count and moments (float64, the optimizer's flat parameter order). */
+export interface AdamMoments {
+  t: number;
+  m: Float64Array;
+  v: Float64Array;
 }
 
 /**
@@ -78,6 +87,21 @@ export class HostAdam implements ScaledStep {
       tf.tidy(() => x.assign(tf.tensor(values, x.shape)));
       return x.dataId;
     });
+  }
+
+  /** A copy of the moments and step count (null before the first step): what a later optimizer resumes from. */
+  moments(): AdamMoments | null {
+    if (!this.m || !this.v) return null;
+    return { t: this.t, m: this.m.slice(), v: this.v.slice() };
+  }
+
+  /** Continues from `moments` (a copy is kept): the next step is step t + 1 of that optimizer. */
+  restore(moments: AdamMoments): void {
+    if (moments.m.length !== moments.v.length)
+      throw new Error(`HostAdam: moments of ${moments.m.length} and ${moments.v.length} values`);
+    this.m = moments.m.slice();
+    this.v = moments.v.slice();
+    this.t = moments.t;
   }
 
   dispose(): void {

@@ -58,6 +58,18 @@ export interface AdaptResult {
   explorationGradient?: Float32Array;
   /** The context learner's adapted context (the policy's last contextDim inputs); absent for other learners. */
   context?: Float32Array;
+  /** With `carry`: the learner's state at the end, to start the next call from (PPO: a PpoState). */
+  state?: unknown;
+}
+
+/**
+ * A learner's own state carried from one adapt call to the next, so that calls in a row train as one run: `state`
+ * (null: start fresh) is what an earlier call returned; `schedule` is the share of the whole run that this call covers
+ * (from < to, within [0, 1]), over which learning rates anneal instead of over the call. PPO only.
+ */
+export interface LearnerCarry {
+  state: unknown | null;
+  schedule?: { from: number; to: number };
 }
 
 /**
@@ -79,6 +91,8 @@ export interface AdaptOptions {
    * the gradient after it read back from the second update: needs exactly 2 updates.
    */
   explorationGradient?: boolean;
+  /** Start from a state an earlier call returned, and return the state reached (AdaptResult.state); PPO only. */
+  carry?: LearnerCarry;
 }
 
 /** Progress after each batch: `update` = number of updates applied before this batch was collected. */

@@ -66,6 +66,11 @@ export class ValueLearner {
     tf.dispose(Object.values(grads));
   }
 
+  /** The optimizer's Adam state (null for one without). */
+  moments() {
+    return this.optimizer.moments?.() ?? null;
+  }
+
   /** vLoss of the last minibatch whose statistics were asked for. */
   lastVLoss(): number {
     return this.vLoss;

@@ -9,7 +9,7 @@ import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { fixedThreadPool } from '../core/thread-pool.js';
 import { backendInUse } from './backend.js';
-import type { ScaledStep } from './host-adam.js';
+import type { AdamMoments, ScaledStep } from './host-adam.js';
 import type { GaussianPolicy } from './policy.js';
 import type { PpoLossTerms } from './ppo-gradient.js';
 import { type ValueBatch, ValueLearner } from './ppo-value-learner.js';
@@ -26,6 +26,8 @@ export interface ValuePart {
   step(scale: number): void;
   /** Ends the update: the value net's new weights are in the policy's variables; returns the last vLoss. */
   end(): number;
+  /** The value optimizer's Adam state after the last update (null before any, or for an optimizer without one). */
+  moments(): AdamMoments | null;
   close(): Promise<void>;
 }
 
@@ -46,6 +48,7 @@ export function inlineValuePart(terms: PpoLossTerms, optimizer: ScaledStep): Val
     gradient: (start, withStats) => learner!.gradient(order.subarray(start, start + size), withStats),
     step: (scale) => learner!.step(scale),
     end: () => learner!.lastVLoss(),
+    moments: () => optimizer.moments?.() ?? null,
     close: async () => {
       if (learner) learner.dispose();
       else optimizer.dispose();
@@ -65,6 +68,8 @@ export interface SharedState {
   /** The value net's weights after an update (the worker's), and its last vLoss. */
   params: Float32Array;
   vLoss: Float64Array;
+  /** The worker's Adam state, [t, m..., v...]: the one to start from, then the one after each update (t 0: none). */
+  moments: Float64Array;
   error: Uint8Array;
 }
 
@@ -74,8 +79,27 @@ export function sharedState(valueParams: number): SharedState {
     norms: new Float64Array(new SharedArrayBuffer(4 * 8)),
     params: new Float32Array(new SharedArrayBuffer(valueParams * 4)),
     vLoss: new Float64Array(new SharedArrayBuffer(8)),
+    moments: new Float64Array(new SharedArrayBuffer((1 + 2 * valueParams) * 8)),
     error: new Uint8Array(new SharedArrayBuffer(ERROR_BYTES)),
   };
+}
+
+/** Writes `moments` into the shared [t, m..., v...] (the worker after an update; the caller before the first). */
+export function writeMoments(shared: Float64Array, moments: AdamMoments): void {
+  const n = (shared.length - 1) / 2;
+  if (moments.m.length !== n)
+    throw new Error(`PPO value thread: Adam moments of ${moments.m.length} values, not ${n}`);
+  shared[0] = moments.t;
+  shared.set(moments.m, 1);
+  shared.set(moments.v, 1 + n);
+}
+
+/** The Adam state in the shared [t, m..., v...], or null when it holds none. */
+export function readMoments(shared: Float64Array): AdamMoments | null {
+  const t = shared[0]!;
+  if (t === 0) return null;
+  const n = (shared.length - 1) / 2;
+  return { t, m: shared.slice(1, 1 + n), v: shared.slice(1 + n) };
 }
 
 /** A minibatch takes milliseconds; this long with no reply means the worker is gone. */
@@ -144,9 +168,11 @@ export async function threadValuePart(
   policy: GaussianPolicy,
   terms: PpoLossTerms & { maxGradNorm: number },
   learningRate: number,
+  moments: AdamMoments | null = null,
 ): Promise<ValuePart> {
   const valueParams = policy.variablesOf('vf').reduce((n, v) => n + v.size, 0);
   const state = sharedState(valueParams);
+  if (moments) writeMoments(state.moments, moments);
   const data: ValueWorkerData = {
     backend: backendInUse() ?? 'wasm',
     policyConfig: policy.config,
@@ -232,6 +258,7 @@ export async function threadValuePart(
       }
       return state.vLoss[0]!;
     },
+    moments: () => readMoments(state.moments),
     close: async () => {
       // Wakes a worker still waiting at a meeting (an update that ended in an error): it stops within a second and
       // then sees its port closed.

@@ -10,11 +10,13 @@ import { GaussianPolicy } from './policy.js';
 import { ValueLearner } from './ppo-value-learner.js';
 import {
   CTRL,
+  readMoments,
   reportError,
   signal,
   type UpdateMessage,
   type ValueWorkerData,
   waitFor,
+  writeMoments,
 } from './ppo-value-thread.js';
 
 /** One update: epochs of minibatches until the updating thread says stop; then the weights go back. */
@@ -49,6 +51,8 @@ function update(
     offset += v.size;
   }
   state.vLoss[0] = learner.lastVLoss();
+  const moments = learner.moments();
+  if (moments) writeMoments(state.moments, moments);
 }
 
 export default async function valueWorker(data: ValueWorkerData): Promise<void> {
@@ -59,7 +63,10 @@ export default async function valueWorker(data: ValueWorkerData): Promise<void> 
   try {
     await initBackend(data.backend as BackendName);
     policy = GaussianPolicy.create(data.policyConfig, data.obsDim, data.actDim, 0);
-    learner = new ValueLearner(policy, data.terms, ppoAdam(data.learningRate));
+    const adam = ppoAdam(data.learningRate);
+    const start = readMoments(state.moments);
+    if (start) adam.restore(start);
+    learner = new ValueLearner(policy, data.terms, adam);
   } catch (error) {
     reportError(state, error);
     port.postMessage(error instanceof Error ? error.message : String(error));

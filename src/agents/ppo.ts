@@ -7,7 +7,8 @@
  *      pgLoss - entCoef * entropy + vfCoef * vLoss with the gradient's global norm clipped to `maxGradNorm`;
  *      pgLoss = mean(max(-A r, -A clip(r, 1 - clipCoef, 1 + clipCoef))), r = pi(a|s) / pi_old(a|s).
  * With `normalizeRewards` (default) rewards are divided by the running std of the discounted return first.
- * The Adam state and the reward statistics live for one `adapt` call (a fresh optimizer per task).
+ * The Adam state and the reward statistics live for one `adapt` call (a fresh optimizer per task), unless the caller
+ * carries them from call to call (`options.carry`, a PpoState): then calls in a row train as one long run.
  */
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
@@ -16,12 +17,12 @@ import { deriveSeed, Rng } from '../core/rng.js';
 import { adaptLoop } from './adapt-loop.js';
 import { gae, normalizeAdvantages } from './advantages.js';
 import { gatherRows } from './gather-rows.js';
-import { clipScale, ppoAdam, type ScaledStep } from './host-adam.js';
-import type { Learner } from './learner.js';
+import { type AdamMoments, clipScale, type HostAdam, ppoAdam, type ScaledStep } from './host-adam.js';
+import type { Learner, LearnerCarry } from './learner.js';
 import type { GaussianPolicy } from './policy.js';
 import { policyGradient } from './ppo-gradient.js';
 import { inlineValuePart, threadValuePart, type ValuePart } from './ppo-value-thread.js';
-import { RewardScaler } from './reward-scaler.js';
+import { RewardScaler, type RewardStats } from './reward-scaler.js';
 import type { RolloutBatch } from './rollout.js';
 
 export const ppoConfigSchema = z
@@ -29,7 +30,7 @@ export const ppoConfigSchema = z
     algo: z.literal('ppo'),
     /** Adam learning rate. */
     learningRate: z.number().positive().max(1).default(1e-3),
-    /** Anneal the learning rate linearly to 0 over the updates of one adapt call. */
+    /** Anneal the learning rate linearly to 0 over the updates of one adapt call (or of the carried run's schedule). */
     annealLr: z.boolean().default(true),
     /** Divide rewards by the running std of the discounted return (reward-scaler.ts), kept across updates. */
     normalizeRewards: z.boolean().default(true),
@@ -60,6 +61,13 @@ export const ppoConfigSchema = z
 
 export type PpoConfig = z.output<typeof ppoConfigSchema>;
 
+/** What PPO carries from one adapt call to the next (LearnerCarry): both Adams and the reward statistics. */
+export interface PpoState {
+  policyAdam: AdamMoments | null;
+  valueAdam: AdamMoments | null;
+  rewards: RewardStats | null;
+}
+
 export class PpoLearner implements Learner {
   readonly name = 'ppo';
 
@@ -71,25 +79,34 @@ export class PpoLearner implements Learner {
       throw new TerrariumError('learner.algo', 'ppo', '"vpg" for per-parameter step sizes (metaSgd)');
     }
     const cfg = this.config;
-    const optimizer = ppoAdam(cfg.learningRate);
+    const carried = options.carry?.state as PpoState | null | undefined;
+    const optimizer = resumedAdam(cfg.learningRate, carried?.policyAdam);
     const rng = new Rng(deriveSeed(seed, 0x70706f));
-    const scaler = cfg.normalizeRewards ? new RewardScaler(cfg.gamma) : null;
+    const scaler = cfg.normalizeRewards ? new RewardScaler(cfg.gamma, carried?.rewards ?? undefined) : null;
     // With rollouts on several threads the value net's update gets a thread of its own too (same results).
     const value =
       (options.collector?.threads ?? 1) > 1
-        ? await threadValuePart(policy, cfg, cfg.learningRate)
-        : inlineValuePart(cfg, ppoAdam(cfg.learningRate));
+        ? await threadValuePart(policy, cfg, cfg.learningRate, carried?.valueAdam ?? null)
+        : inlineValuePart(cfg, resumedAdam(cfg.learningRate, carried?.valueAdam));
     try {
-      return await adaptLoop(
+      const result = await adaptLoop(
         { policy, venv, budget, seed, hooks, collector: options.collector },
         {
           needsValues: true,
           update: (p, batch, _u, progress) => {
-            if (cfg.annealLr) optimizer.learningRate = cfg.learningRate * (1 - progress);
+            if (cfg.annealLr)
+              optimizer.learningRate = cfg.learningRate * (1 - runProgress(progress, options.carry));
             return this.update(p, batch, optimizer, value, rng, scaler);
           },
         },
       );
+      if (!options.carry) return result;
+      const state: PpoState = {
+        policyAdam: optimizer.moments() ?? carried?.policyAdam ?? null,
+        valueAdam: value.moments() ?? carried?.valueAdam ?? null,
+        rewards: scaler?.stats() ?? null,
+      };
+      return { ...result, state };
     } finally {
       optimizer.dispose();
       await value.close();
@@ -150,6 +167,19 @@ export class PpoLearner implements Learner {
     info.vLoss = value.end();
     return info;
   }
+}
+
+/** PPO's Adam, continuing `moments` where an earlier call left them. */
+function resumedAdam(learningRate: number, moments: AdamMoments | null | undefined): HostAdam {
+  const adam = ppoAdam(learningRate);
+  if (moments) adam.restore(moments);
+  return adam;
+}
+
+/** How far along the run an update is: the call's own progress, mapped onto its share of a carried schedule. */
+function runProgress(progress: number, carry: LearnerCarry | undefined): number {
+  const schedule = carry?.schedule ?? { from: 0, to: 1 };
+  return schedule.from + progress * (schedule.to - schedule.from);
 }
 
 /** Fisher-Yates with the seeded generator. */

@@ -1,3 +1,10 @@
+/** Welford's running count, mean and sum of squared deviations of the discounted return. */
+export interface RewardStats {
+  count: number;
+  mean: number;
+  m2: number;
+}
+
 /**
  * Reward scaling by the running standard deviation of the discounted return (Gymnasium's NormalizeReward, as
  * CleanRL's PPO uses it): the value function and the advantages then live at a scale near 1 whatever the reward's,
@@ -8,7 +15,18 @@ export class RewardScaler {
   private mean = 0;
   private m2 = 0;
 
-  constructor(private readonly gamma: number) {}
+  /** `from`: statistics of an earlier scaler to continue (RewardScaler.stats). */
+  constructor(
+    private readonly gamma: number,
+    from?: RewardStats,
+  ) {
+    if (from) ({ count: this.count, mean: this.mean, m2: this.m2 } = from);
+  }
+
+  /** The running statistics of the discounted return, to continue them in a later scaler. */
+  stats(): RewardStats {
+    return { count: this.count, mean: this.mean, m2: this.m2 };
+  }
 
   /**
    * Folds the batch's discounted returns (restarting at each episode's first step, `timesteps[i] === 0`) into the

@@ -57,6 +57,7 @@ export class VpgLearner implements Learner {
   readonly adapt: Learner['adapt'] = async (policy, venv, budget, seed, hooks, options = {}) => {
     const cfg = this.config;
     const { stepScales } = options;
+    if (options.carry) throw new TerrariumError('learner.algo', 'vpg', '"ppo" to keep the learner state');
     for (const [j, scales] of (stepScales ?? []).entries()) {
       if (scales.length !== policy.numParams) {
         throw new TerrariumError(

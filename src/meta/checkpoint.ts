@@ -38,6 +38,8 @@ export interface Checkpoint {
   adam: AdamState | null;
   /** Meta-SGD's log step-size multipliers (one per parameter) and their Adam state; absent without metaSgd. */
   stepScales?: StepScales | null;
+  /** The inner learner's state that sequential pretraining carries between iterations (keepLearnerState). */
+  learnerState?: unknown;
   /** Every RNG state the trainer carries between iterations. */
   rng: { tasks: RngState };
   /** The curriculum level the next meta-batch is drawn at; absent without `tasks.curriculum`. */

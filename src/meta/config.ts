@@ -178,6 +178,12 @@ export const rlTrainConfigSchema = z
      */
     pretrainMode: z.enum(['pooled', 'sequential']).default('pooled'),
     /**
+     * "sequential" pretraining as one PPO run: the optimizer's Adam moments and the reward statistics carry from
+     * iteration to iteration (in the checkpoint too), and `annealLr` anneals over the whole run instead of over each
+     * iteration's `inner.steps` updates. Off, each iteration starts them afresh (every result before the option).
+     */
+    keepLearnerState: z.boolean().default(false),
+    /**
      * Weight of the meta-gradient's sampling term (src/agents/exploration-gradient.ts), added to FOMAML's
      * first-order gradient: how the init's sampling of the first inner batch changes the return after the update,
      * which first-order methods drop (so nothing rewards an init for exploring usefully). 1 is the linearized
@@ -324,6 +330,7 @@ export function parseTrainConfig(input: unknown, baseDir?: string): TrainConfig 
       'absent with context inputs (the context learner, policy.contextDim > 0)',
     );
   }
+  if (config.keepLearnerState) checkKeepLearnerState(config);
   if (config.metaSgd && config.inner.learner.algo !== 'vpg') {
     throw new TerrariumError('inner.learner.algo', config.inner.learner.algo, '"vpg" when metaSgd is set');
   }
@@ -402,6 +409,18 @@ function checkContextAdaptation(config: RlTrainConfig): void {
  * How many updates Meta-SGD can credit (`reach`): the return after all k updates, measured with the policy gradient
  * at the adapted params, or with "fomaml" after k - 1, the last update being read back as the gradient there.
  */
+/** keepLearnerState carries one PPO run through sequential pretraining, and nothing else. */
+function checkKeepLearnerState(config: RlTrainConfig): void {
+  if (config.algo !== 'pretrain')
+    throw new TerrariumError('algo', config.algo, '"pretrain" with keepLearnerState');
+  if (config.pretrainMode !== 'sequential') {
+    throw new TerrariumError('pretrainMode', config.pretrainMode, '"sequential" with keepLearnerState');
+  }
+  if (config.inner.learner.algo !== 'ppo') {
+    throw new TerrariumError('inner.learner.algo', config.inner.learner.algo, '"ppo" with keepLearnerState');
+  }
+}
+
 export function metaSgdReach(config: RlTrainConfig): number {
   return config.algo === 'fomaml' ? config.inner.steps - 1 : config.inner.steps;
 }

@@ -6,6 +6,7 @@
  * Two implementations: the RL one (rl-learner.ts: a GaussianPolicy adapted by a src/agents Learner on an env task)
  * and the sine-regression toy (sine-learner.ts).
  */
+import type { LearnerCarry } from '../agents/learner.js';
 import type { Curriculum } from '../envs/curriculum.js';
 import type { RewardPreset } from '../envs/reward-presets.js';
 import type { RobotSpec } from '../envs/robot-spec.js';
@@ -63,6 +64,11 @@ interface JobBase {
   finalGradient: boolean;
   /** Also return the sampling term of the meta-gradient (`explorationTerm`; VPG, 2 updates). */
   explorationGradient: boolean;
+  /**
+   * The inner learner's state from the previous job of a run that keeps it (`keepLearnerState`: sequential
+   * pretraining, one PPO run across iterations), with this job's share of the run's schedule; absent: a fresh learner.
+   */
+  carry?: LearnerCarry;
 }
 
 export type AdaptJob =
@@ -105,6 +111,8 @@ export interface AdaptResult {
   explorationGradient: Float32Array | null;
   /** The adapted task context (context learner), null otherwise. */
   context: Float32Array | null;
+  /** With the job's `carry`: the inner learner's state at the end (the next job's `carry.state`). */
+  learnerState?: unknown;
   stats: AdaptStats;
 }
 

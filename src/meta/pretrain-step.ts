@@ -1,6 +1,7 @@
 import { deriveSeed } from '../core/rng.js';
+import { envEntry } from '../envs/registry.js';
 import type { Checkpoint } from './checkpoint.js';
-import { isSineConfig, type TrainConfig } from './config.js';
+import { isSineConfig, type RlTrainConfig, type TrainConfig } from './config.js';
 import type { AdaptJob, AdaptResult, MetaLearner } from './meta-learner.js';
 import { reptileStep } from './reptile.js';
 
@@ -55,10 +56,34 @@ export async function pretrainStep(context: PretrainContext, tasks: unknown[], i
   return { params, obsNorm, adam: state.adam, stepScales: null, results: all, taskReturns };
 }
 
-/** pretrainMode "sequential": one job, its env copies set to the meta-batch's tasks, inner.steps updates in a row. */
+/**
+ * The share of the run that the next iteration covers: by env steps where the run has a budget (iteration counts are
+ * only a cap then), the iteration counted at its most (every episode to the horizon); by iterations otherwise.
+ */
+export function runSchedule(config: RlTrainConfig, state: Pick<Checkpoint, 'iteration' | 'envSteps'>) {
+  const budget = config.envStepBudget;
+  if (budget === undefined) {
+    return { from: state.iteration / config.iterations, to: (state.iteration + 1) / config.iterations };
+  }
+  const horizon = config.maxEpisodeSteps ?? envEntry(config.env).maxEpisodeSteps;
+  const planned = config.inner.steps * config.inner.episodesPerUpdate * horizon;
+  const from = Math.min(1, state.envSteps / budget);
+  return { from, to: Math.min(1, (state.envSteps + planned) / budget) };
+}
+
+/**
+ * pretrainMode "sequential": one job, its env copies set to the meta-batch's tasks, inner.steps updates in a row;
+ * with keepLearnerState, the learner's state from the iteration before, and this iteration's share of the run's
+ * learning-rate schedule.
+ */
 async function sequentialPretrainStep(context: PretrainContext, tasks: unknown[], iteration: number) {
   const { config, learner, state, runJobs } = context;
+  const keep = !isSineConfig(config) && config.keepLearnerState;
+  const carry = keep
+    ? { state: state.learnerState ?? null, schedule: runSchedule(config, state) }
+    : undefined;
   const job = learner.job({
+    ...(carry ? { carry } : {}),
     iteration,
     taskIndex: 0,
     params: state.params,
@@ -75,6 +100,7 @@ async function sequentialPretrainStep(context: PretrainContext, tasks: unknown[]
     obsNorm: learner.mergeObsNorm(state.obsNorm, [result.obsNorm]),
     adam: state.adam,
     stepScales: null,
+    ...(keep ? { learnerState: result.learnerState ?? null } : {}),
     results,
     taskReturns: [result.stats.returns],
   };

@@ -233,10 +233,11 @@ async function adaptOnWorkspace(
     finalGradient: job.finalGradient,
     explorationGradient: job.explorationGradient,
     ...(collector ? { collector } : {}),
+    ...(job.carry ? { carry: job.carry } : {}),
   };
   const hooks = signal ? { signal } : {};
   const inner = await learner.adapt(policy, venv, budget, job.seed, hooks, options);
-  const { paramsBeforeUpdates, finalGradient, explorationGradient, context } = inner;
+  const { paramsBeforeUpdates, finalGradient, explorationGradient, context, state } = inner;
   let { policy: adapted, stats } = inner;
   try {
     if (weights) ({ policy: adapted, stats } = await adaptWeights(adapted, venv, weights, job, stats, hooks));
@@ -247,6 +248,7 @@ async function adaptOnWorkspace(
       finalGradient: finalGradient ?? null,
       explorationGradient: explorationGradient ?? null,
       context: context ?? null,
+      ...(job.carry ? { learnerState: state ?? null } : {}),
       stats,
     };
   } finally {

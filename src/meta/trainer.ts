@@ -262,6 +262,7 @@ export async function createTrainer(options: TrainerOptions): Promise<Trainer> {
             : await metaStep(tasks, iteration, eps);
         if (step === 'stop') break;
         const { params, obsNorm, adam, stepScales, results, taskReturns } = step;
+        const learnerState = 'learnerState' in step ? step.learnerState : undefined;
         // 4. Log, publish, checkpoint.
         const envSteps = results.reduce((sum, r) => sum + r.stats.envSteps, 0);
         const wallSeconds = (performance.now() - started) / 1000;
@@ -289,6 +290,7 @@ export async function createTrainer(options: TrainerOptions): Promise<Trainer> {
           obsNorm,
           adam,
           stepScales,
+          ...(learnerState !== undefined ? { learnerState } : {}),
           rng: { tasks: taskRng.getState() },
           ...(level !== undefined && learner.curriculum
             ? {

@@ -116,6 +116,35 @@ describe('HostAdam', () => {
     tf.dispose([...vars, ...Object.values(grads)]);
   });
 
+  it('an optimizer restored from moments() continues as the one that wrote them', () => {
+    const rng = new Rng(6);
+    const init = randomValues(rng, 1);
+    const grads = [0, 1, 2, 3].map(() => randomValues(rng, 0.1));
+    const make = () => init.map((values, i) => tf.variable(tf.tensor(values, SHAPES[i])));
+    const [a, b] = [make(), make()];
+    const straight = new HostAdam(0.01);
+    for (const g of grads) straight.stepWithScale(a, named(a, g), 0.7);
+    const first = new HostAdam(0.01);
+    expect(first.moments()).toBeNull();
+    for (const g of grads.slice(0, 2)) first.stepWithScale(b, named(b, g), 0.7);
+    const moments = first.moments()!;
+    first.dispose();
+    expect(moments.t).toBe(2);
+    const second = new HostAdam(0.01);
+    second.restore(moments);
+    for (const g of grads.slice(2)) second.stepWithScale(b, named(b, g), 0.7);
+    expect(flatValues(b)).toEqual(flatValues(a));
+    expect(second.moments()).toEqual(straight.moments());
+    // The restored copy is the optimizer's own: changing the state handed in changes nothing.
+    moments.m.fill(0);
+    expect(second.moments()!.m).toEqual(straight.moments()!.m);
+    expect(() => second.restore({ t: 1, m: new Float64Array(2), v: new Float64Array(3) })).toThrow(
+      'HostAdam: moments of 2 and 3 values',
+    );
+    for (const adam of [straight, second]) adam.dispose();
+    tf.dispose([...a, ...b]);
+  });
+
   it("clips by the global norm's factor, and PPO's Adam is CleanRL's", () => {
     expect(clipScale(0.2, 0.5)).toBe(1);
     expect(clipScale(0.16, 0.5)).toBe(1);

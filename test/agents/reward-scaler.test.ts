@@ -25,6 +25,22 @@ describe('RewardScaler (running std of the discounted return)', () => {
     expect(next[0]).toBeCloseTo(10 / all, 5);
   });
 
+  it('continues from the statistics of an earlier scaler as if it were that scaler', () => {
+    const timesteps = Int32Array.from({ length: 30 }, (_, i) => i % 7);
+    const batches = [0, 1, 2].map((b) =>
+      Float32Array.from({ length: 30 }, (_, i) => Math.cos(i + 10 * b) * (b + 1)),
+    );
+    const one = new RewardScaler(0.9);
+    const straight = batches.map((batch) => one.scale(batch, timesteps));
+    const first = new RewardScaler(0.9);
+    first.scale(batches[0]!, timesteps);
+    const second = new RewardScaler(0.9, first.stats());
+    expect(second.scale(batches[1]!, timesteps)).toEqual(straight[1]);
+    expect(second.scale(batches[2]!, timesteps)).toEqual(straight[2]);
+    expect(second.stats()).toEqual(one.stats());
+    expect(one.stats().count).toBe(90);
+  });
+
   it('makes the scaled rewards of a batch independent of the reward scale', () => {
     const timesteps = Int32Array.from({ length: 50 }, (_, i) => i % 10);
     const base = Float32Array.from({ length: 50 }, (_, i) => Math.sin(i) + 0.5);

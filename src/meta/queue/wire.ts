@@ -81,6 +81,13 @@ const jobWire = z.object({
 export type JobWire = z.input<typeof jobWire>;
 
 export function encodeJob(job: AdaptJob, session: string): JobWire {
+  if (job.carry) {
+    throw new TerrariumError(
+      'keepLearnerState',
+      true,
+      'false with --queue (queued jobs carry no learner state)',
+    );
+  }
   return {
     v: 1,
     session,
