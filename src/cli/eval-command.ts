@@ -33,6 +33,7 @@ interface EvalCliOptions {
   robot?: string;
   contextRegression?: boolean;
   folds?: number;
+  workers?: number;
 }
 
 /** Progress on stderr (stdout stays clean for --json): a cli-progress bar on a TTY, else a line every 5 %. */
@@ -124,6 +125,11 @@ export function registerEvalCommand(program: Command): void {
     )
     .option('--robot <file>', RUN_ROBOT_HELP, pathOption('--robot'))
     .option(
+      '--workers <n>',
+      "worker threads, each adapting whole tasks (default: the run's workers); the numbers are the same for any count (RL runs)",
+      intOption('--workers', 1),
+    )
+    .option(
       '--context-regression',
       "context runs: regress each true task parameter on the adapted context (R^2 per parameter, plot) instead; --k is the context updates (default the run's inner.steps)",
     )
@@ -175,6 +181,7 @@ export function registerEvalCommand(program: Command): void {
           plot: options.plot === true,
           outDir: options.out,
           baselineSteps: options.baselineSteps,
+          workers: options.workers ?? Math.max(1, (run.config as RlTrainConfig).workers),
           onProgress: (done, total, method) => progress.update(done, total, method),
         });
         progress.stop();

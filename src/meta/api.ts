@@ -62,6 +62,8 @@ export interface EvaluateOptions {
   baselines?: ('random' | 'pretrained' | 'oracle')[];
   /** Context runs: measure each k at the adapted context (mean, default) or its search distribution (search). */
   contextMeasure?: ContextMeasure;
+  /** Worker threads, each adapting whole tasks (default 1); the numbers are the same for any count. */
+  workers?: number;
   onProgress?: (done: number, total: number, method: string) => void;
 }
 
@@ -87,6 +89,12 @@ export async function evaluate(runDir: string, options: EvaluateOptions = {}): P
     plot: false,
     ...shape,
   });
-  const report = await evaluateMethods({ config, methods, onProgress: options.onProgress, ...shape });
+  const report = await evaluateMethods({
+    config,
+    methods,
+    onProgress: options.onProgress,
+    workers: options.workers,
+    ...shape,
+  });
   return publicReport(report);
 }

@@ -28,6 +28,35 @@ const config = parseTrainConfig({
 
 let runDir = '';
 
+/**
+ * A constructed oracle that reads the goal it is told and steers to it (a linear PD controller), so it is certainly
+ * above the random init and the norm's scale always exists.
+ */
+function steeringOracle(): EvalMethod {
+  const policy = policyConfigSchema.parse({
+    hiddenSizes: [],
+    obsNorm: false,
+    valueFunction: false,
+    initLogStd: -1,
+  });
+  const steering = GaussianPolicy.create(policy, 4 + 7, 2, 0); // x, z, vx, vz; goal x, z and 5 dynamics
+  const params = steering.getParams();
+  steering.dispose();
+  params.fill(0, 0, 11 * 2 + 2); // kernel [11 inputs, 2 actions] row-major, then the bias
+  for (const axis of [0, 1]) {
+    params[axis * 2 + axis] = -1; // position
+    params[(2 + axis) * 2 + axis] = -0.3; // velocity
+    params[(4 + axis) * 2 + axis] = 1; // goal
+  }
+  const oracle: EvalMethod = {
+    name: 'oracle',
+    observeTask: true,
+    policy,
+    init: () => ({ params, obsNorm: null }),
+  };
+  return oracle;
+}
+
 beforeAll(async () => {
   runDir = mkdtempSync(join(tmpdir(), 'terrarium-eval-'));
   await (await createTrainer({ config, outDir: runDir })).run();
@@ -68,29 +97,7 @@ describe('terrarium eval', () => {
   });
 
   it('norm is 0 at the random init and 1 at the oracle before any update, (R - R_random0) / (R_oracle0 - R_random0)', async () => {
-    // A constructed oracle that reads the goal it is told and steers to it (a linear PD controller), so it is
-    // certainly above the random init and the scale always exists.
-    const policy = policyConfigSchema.parse({
-      hiddenSizes: [],
-      obsNorm: false,
-      valueFunction: false,
-      initLogStd: -1,
-    });
-    const steering = GaussianPolicy.create(policy, 4 + 7, 2, 0); // x, z, vx, vz; goal x, z and 5 dynamics
-    const params = steering.getParams();
-    steering.dispose();
-    params.fill(0, 0, 11 * 2 + 2); // kernel [11 inputs, 2 actions] row-major, then the bias
-    for (const axis of [0, 1]) {
-      params[axis * 2 + axis] = -1; // position
-      params[(2 + axis) * 2 + axis] = -0.3; // velocity
-      params[(4 + axis) * 2 + axis] = 1; // goal
-    }
-    const oracle: EvalMethod = {
-      name: 'oracle',
-      observeTask: true,
-      policy,
-      init: () => ({ params, obsNorm: null }),
-    };
+    const oracle = steeringOracle();
     const run = await loadLatestCheckpoint(runDir);
     const report = await evaluate({
       config,
@@ -110,6 +117,30 @@ describe('terrarium eval', () => {
         expect(m.norm[k]).toBeCloseTo((r - random0!) / (oracle0! - random0!), 12);
       });
     }
+  });
+
+  it('gives the same numbers with the tasks spread over 2 worker threads as in this thread', async () => {
+    const run = await loadLatestCheckpoint(runDir);
+    const methods = [metaMethod(run), randomMethod(config), steeringOracle()];
+    const progress: number[] = [];
+    const once = (workers: number) =>
+      evaluate({
+        config,
+        methods,
+        tasks: 3,
+        k: 1,
+        seeds: 2,
+        workers,
+        onProgress: (done) => progress.push(done),
+      });
+    const [one, two] = [await once(1), await once(2)];
+    const numbers = (r: typeof one) => Object.values(r.methods).map(({ wallSeconds: _w, ...rest }) => rest);
+    expect(numbers(two)).toEqual(numbers(one));
+    expect(two.differences).toEqual(one.differences);
+    expect(one.methods.oracle!.returns).toHaveLength(3);
+    // 3 methods x 3 tasks x 2 seeds, counted up to the end both times.
+    expect(progress.slice(0, 18)).toEqual(Array.from({ length: 18 }, (_, i) => i + 1));
+    expect(progress.slice(18)).toEqual(Array.from({ length: 18 }, (_, i) => i + 1));
   });
 
   it('trains the pretrained and oracle baselines (algo "pretrain" runs) on the meta-run\'s budget', async () => {

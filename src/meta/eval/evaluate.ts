@@ -6,24 +6,23 @@
  *
  * The rollout seed of (task i, seed s) is deriveSeed(EVAL_SEED, s, i), the same for every method (common random
  * numbers: the methods are compared on the same episodes' randomness), and never a seed the trainer uses. Adaptation
- * runs in this thread, one job after another, so a fixed seed gives identical numbers.
+ * runs in this thread, one job after another, or with `workers` a task a job on worker threads (task-jobs.ts): a
+ * fixed seed gives identical numbers either way.
  *
  * Statistics (stats.ts): per method and k, a task's value is its mean over the S seeds; `mean` is the mean over the
  * N tasks and `ci95` Student's t interval over them; `norm` is (R_k - R_random0) / (R_oracle0 - R_random0) with
  * R_random0 the random init's mean before any update and R_oracle0 the oracle's (null without both).
  */
 import { type BackendName, initBackend } from '../../agents/backend.js';
-import { type LearnerConfigInput, makeLearner } from '../../agents/learner.js';
-import { GaussianPolicy } from '../../agents/policy.js';
 import { TerrariumError } from '../../core/errors.js';
-import { deriveSeed } from '../../core/rng.js';
-import { envEntry, makeVectorEnv } from '../../envs/registry.js';
+import { fixedThreadPool } from '../../core/thread-pool.js';
+import { envEntry } from '../../envs/registry.js';
 import type { RlTrainConfig } from '../config.js';
 import type { EvalMethod } from './methods.js';
 import { type Interval, mean, normalizedScore, tInterval95 } from './stats.js';
+import { methodInThread, methodOnThreads } from './task-jobs.js';
 
-/** Base of the evaluation rollout seeds (distinct from the trainer's deriveSeed(runSeed, iteration, task)). */
-export const EVAL_SEED = 0xe7a1;
+export { adaptRunner, EVAL_SEED } from './task-jobs.js';
 
 export const CI_METHOD =
   "Student's t 95 % interval over the held-out tasks (each task's value: its mean over the eval seeds)";
@@ -46,6 +45,8 @@ export interface EvalOptions {
   seeds: number;
   /** Called after each adaptation job. */
   onProgress?: (done: number, total: number, method: string) => void;
+  /** Worker threads to spread each method's tasks over (default 1: this thread); the numbers are the same. */
+  workers?: number;
 }
 
 export interface MethodResult {
@@ -125,32 +126,26 @@ export async function evaluate(options: EvalOptions): Promise<EvalReport> {
   const total = methods.length * tasks.length * seeds;
   let done = 0;
   const results: Record<string, MethodReturns> = {};
-  for (const method of methods) {
-    const started = performance.now();
-    const runner = await adaptRunner(config, method, tasks[0]);
-    let envSteps = 0;
-    const returns: number[][][] = [];
-    const speeds: number[][][] = [];
-    try {
-      for (let i = 0; i < tasks.length; i++) {
-        const perSeed: number[][] = [];
-        const speedPerSeed: number[][] = [];
-        for (let s = 0; s < seeds; s++) {
-          const stats = await runner.adapt(method.init(s), tasks[i], k, deriveSeed(EVAL_SEED, s, i));
-          perSeed.push(stats.returns);
-          if (stats.speeds) speedPerSeed.push(stats.speeds);
-          envSteps += stats.envSteps;
-          options.onProgress?.(++done, total, method.name);
-        }
-        returns.push(perSeed);
-        speeds.push(speedPerSeed);
-      }
-    } finally {
-      runner.close();
+  const workers = options.workers ?? 1;
+  const pool = workers > 1 ? fixedThreadPool(import.meta.url, 'eval-worker', workers) : null;
+  try {
+    for (const method of methods) {
+      const started = performance.now();
+      const onSeed = () => options.onProgress?.(++done, total, method.name);
+      const perTask = pool
+        ? await methodOnThreads(pool, config, method, tasks, seeds, k, onSeed)
+        : await methodInThread(config, method, tasks, seeds, k, onSeed);
+      const wallSeconds = (performance.now() - started) / 1000;
+      const hasSpeeds = perTask.every((t) => t.speeds.length === seeds);
+      results[method.name] = {
+        returns: perTask.map((t) => t.returns),
+        ...(hasSpeeds ? { speeds: perTask.map((t) => t.speeds) } : {}),
+        envSteps: perTask.reduce((sum, t) => sum + t.envSteps, 0),
+        wallSeconds,
+      };
     }
-    const wallSeconds = (performance.now() - started) / 1000;
-    const hasSpeeds = speeds.every((perSeed) => perSeed.length === seeds);
-    results[method.name] = { returns, ...(hasSpeeds ? { speeds } : {}), envSteps, wallSeconds };
+  } finally {
+    await pool?.destroy();
   }
   return reportFromReturns(
     { env: config.env, split, reward: config.reward, k, heldOutTasks: tasks },
@@ -288,38 +283,4 @@ export function pairedDifferences(
     out[`${of} - ${name}`] = summarize(diff, k);
   }
   return out;
-}
-
-/**
- * One method's env copies, policy and learner, reused across its jobs (as a trainer worker does); `task`, one of the
- * held-out tasks, fixes the oracle's observation size. `adapt` gives the stats, and the context learner's adapted
- * context (context-regression.ts reads it).
- */
-export async function adaptRunner(config: RlTrainConfig, method: EvalMethod, task: unknown) {
-  const episodesPerUpdate = config.inner.episodesPerUpdate;
-  const venv = await makeVectorEnv(config.env, config.inner.numEnvs ?? episodesPerUpdate, {
-    robot: config.robot,
-    ...(method.observeTask ? { task } : {}),
-    maxEpisodeSteps: config.maxEpisodeSteps,
-    reward: config.reward,
-    observeTask: method.observeTask,
-    contextDim: method.policy.contextDim,
-  });
-  const policy = GaussianPolicy.create(method.policy, venv.obsDim, venv.actDim, 0);
-  const learner = makeLearner(config.inner.learner as LearnerConfigInput);
-  return {
-    adapt: async (init: ReturnType<EvalMethod['init']>, task: unknown, updates: number, seed: number) => {
-      policy.setParams(init.params);
-      if (init.obsNorm) policy.setObsNorm(init.obsNorm);
-      venv.setTasks(task);
-      const options = method.stepScales ? { stepScales: method.stepScales } : {};
-      const result = await learner.adapt(policy, venv, { updates, episodesPerUpdate }, seed, {}, options);
-      result.policy.dispose();
-      return { ...result.stats, ...(result.context ? { context: result.context } : {}) };
-    },
-    close: () => {
-      policy.dispose();
-      venv.close();
-    },
-  };
 }

@@ -51,6 +51,8 @@ export interface RunEvalOptions {
   baselineSteps?: 'scalar' | 'meta';
   /** Where results and plots go (default evalDir(RUN, split)). */
   outDir?: string;
+  /** Worker threads for the adaptations (default 1: this thread); the numbers are the same for any count. */
+  workers?: number;
   onProgress?: (done: number, total: number, method: string) => void;
 }
 
@@ -98,6 +100,7 @@ export async function runEval(options: RunEvalOptions): Promise<RunEvalResult> {
     split: options.split,
     k: options.k,
     seeds: options.seeds,
+    workers: options.workers,
     onProgress: options.onProgress,
   });
   const dir = options.outDir ?? evalDir(options.runDir, options.split);
