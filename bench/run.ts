@@ -4,6 +4,7 @@ const NAMES = [
   'physics',
   'learn',
   'meta',
+  'eval',
   'viewer',
   'stalled-client',
   'ppo-threads',
