@@ -216,6 +216,7 @@ async function contextRegressionAction(options: EvalCliOptions, run: LoadedRun):
       seeds: options.seeds,
       k: options.k,
       folds: options.folds,
+      workers: options.workers ?? Math.max(1, run.config.workers),
       outDir: options.out,
       onProgress: (done, total, what) => progress.update(done, total, what),
     });

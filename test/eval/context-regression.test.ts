@@ -99,6 +99,11 @@ describe('terrarium eval --context-regression', () => {
     const printed = JSON.parse(json.stdout.trim().split('\n').at(-1)!);
     expect(printed).toMatchObject({ env: 'ball-nav', tasks: 6, seeds: 1, k: 1 });
     expect(printed.fits.length).toBeGreaterThan(0);
+    // On 2 worker threads the adapted contexts, and so the fits, are the same.
+    const args = ['eval', '--run', run, '--context-regression', '--tasks', '6', '--seeds', '1', '--json'];
+    const threaded = await terrarium([...args, '--workers', '2']);
+    expect(threaded.code, threaded.stderr).toBe(0);
+    expect(JSON.parse(threaded.stdout.trim().split('\n').at(-1)!).fits).toEqual(printed.fits);
 
     const plain = tempDir();
     await train(tinyBallNav({ iterations: 1 }), plain);

@@ -15,14 +15,14 @@ import type { TopLevelSpec } from 'vega-lite';
 import writeFileAtomic from 'write-file-atomic';
 import { type BackendName, initBackend } from '../../agents/backend.js';
 import { TerrariumError } from '../../core/errors.js';
-import { deriveSeed } from '../../core/rng.js';
 import type { LoadedRun } from '../checkpoint.js';
 import type { RlTrainConfig } from '../config.js';
-import { adaptRunner, EVAL_SEED, type EvalSplit, evalTasks } from './evaluate.js';
+import { type EvalSplit, evalTasks } from './evaluate.js';
 import { metaMethod } from './methods.js';
 import { writePlot } from './plot-files.js';
 import { crossValidatedRidge, DEFAULT_RIDGE } from './ridge.js';
 import { evalDir } from './run-eval.js';
+import { type TaskReturns, taskRunner } from './task-jobs.js';
 import { taskParameters } from './task-parameters.js';
 
 export const DEFAULT_FOLDS = 5;
@@ -39,6 +39,8 @@ export interface ContextRegressionOptions {
   folds?: number;
   lambda?: number;
   outDir?: string;
+  /** Worker threads for the adaptations (default 1: this thread); the contexts are the same for any count. */
+  workers?: number;
   onProgress?: (done: number, total: number, what: string) => void;
 }
 
@@ -95,26 +97,26 @@ export async function contextRegression(options: ContextRegressionOptions): Prom
     throw new TerrariumError('--folds', folds, `an integer in [2, ${tasks.length}] (the held-out tasks)`);
   }
   const method = metaMethod(run);
-  const runner = await adaptRunner(config, method, tasks[0]);
-  const samples: ContextRegressionReport['samples'] = [];
+  const runner = taskRunner(options.workers ?? 1);
+  let done = 0;
+  const onSeed = () => options.onProgress?.(++done, tasks.length * seeds, 'context');
+  let perTask: TaskReturns[];
   try {
-    for (const [i, task] of tasks.entries()) {
-      for (let s = 0; s < seeds; s++) {
-        const stats = await runner.adapt(method.init(s), task, k, deriveSeed(EVAL_SEED, s, i));
-        if (!stats.context) throw new Error('context regression: the context learner returned no context');
-        samples.push({
-          task: i,
-          seed: s,
-          context: [...stats.context],
-          parameters: taskParameters(task),
-          predicted: {},
-        });
-        options.onProgress?.(samples.length, tasks.length * seeds, 'context');
-      }
-    }
+    perTask = await runner.method(config, method, tasks, seeds, k, onSeed);
   } finally {
-    runner.close();
+    await runner.close();
   }
+  const samples: ContextRegressionReport['samples'] = perTask.flatMap((adapted, i) => {
+    if (adapted.contexts.length !== seeds)
+      throw new Error('context regression: the context learner returned no context');
+    return adapted.contexts.map((context, seed) => ({
+      task: i,
+      seed,
+      context,
+      parameters: taskParameters(tasks[i]),
+      predicted: {},
+    }));
+  });
   const x = samples.map((sample) => sample.context);
   const fits: ParameterFit[] = [];
   for (const parameter of Object.keys(samples[0]!.parameters)) {

@@ -15,12 +15,11 @@
  */
 import { type BackendName, initBackend } from '../../agents/backend.js';
 import { TerrariumError } from '../../core/errors.js';
-import { fixedThreadPool } from '../../core/thread-pool.js';
 import { envEntry } from '../../envs/registry.js';
 import type { RlTrainConfig } from '../config.js';
 import type { EvalMethod } from './methods.js';
 import { type Interval, mean, normalizedScore, tInterval95 } from './stats.js';
-import { methodInThread, methodOnThreads } from './task-jobs.js';
+import { taskRunner } from './task-jobs.js';
 
 export { adaptRunner, EVAL_SEED } from './task-jobs.js';
 
@@ -126,15 +125,12 @@ export async function evaluate(options: EvalOptions): Promise<EvalReport> {
   const total = methods.length * tasks.length * seeds;
   let done = 0;
   const results: Record<string, MethodReturns> = {};
-  const workers = options.workers ?? 1;
-  const pool = workers > 1 ? fixedThreadPool(import.meta.url, 'eval-worker', workers) : null;
+  const runner = taskRunner(options.workers ?? 1);
   try {
     for (const method of methods) {
       const started = performance.now();
       const onSeed = () => options.onProgress?.(++done, total, method.name);
-      const perTask = pool
-        ? await methodOnThreads(pool, config, method, tasks, seeds, k, onSeed)
-        : await methodInThread(config, method, tasks, seeds, k, onSeed);
+      const perTask = await runner.method(config, method, tasks, seeds, k, onSeed);
       const wallSeconds = (performance.now() - started) / 1000;
       const hasSpeeds = perTask.every((t) => t.speeds.length === seeds);
       results[method.name] = {
@@ -145,7 +141,7 @@ export async function evaluate(options: EvalOptions): Promise<EvalReport> {
       };
     }
   } finally {
-    await pool?.destroy();
+    await runner.close();
   }
   return reportFromReturns(
     { env: config.env, split, reward: config.reward, k, heldOutTasks: tasks },

@@ -8,6 +8,7 @@ import type { Piscina } from 'piscina';
 import { type LearnerConfigInput, makeLearner } from '../../agents/learner.js';
 import { GaussianPolicy } from '../../agents/policy.js';
 import { deriveSeed } from '../../core/rng.js';
+import { fixedThreadPool } from '../../core/thread-pool.js';
 import { makeVectorEnv } from '../../envs/registry.js';
 import type { RlTrainConfig } from '../config.js';
 import type { EvalMethod, PolicyInit } from './methods.js';
@@ -18,10 +19,14 @@ export const EVAL_SEED = 0xe7a1;
 /** A method as plain data (its inits drawn for every seed), for a worker thread. */
 export type MethodSpec = Omit<EvalMethod, 'init'>;
 
-/** One task's returns, speeds (where the env reports them) and env steps, one row per evaluation seed. */
+/**
+ * One task's returns, speeds (where the env reports them), adapted contexts (the context learner's) and env steps, one
+ * row per evaluation seed.
+ */
 export interface TaskReturns {
   returns: number[][];
   speeds: number[][];
+  contexts: number[][];
   envSteps: number;
 }
 
@@ -78,19 +83,42 @@ export async function taskSeeds(
   job: Pick<TaskJob, 'inits' | 'task' | 'taskIndex' | 'k'>,
   onSeed: () => void = () => {},
 ): Promise<TaskReturns> {
-  const out: TaskReturns = { returns: [], speeds: [], envSteps: 0 };
+  const out: TaskReturns = { returns: [], speeds: [], contexts: [], envSteps: 0 };
   for (const [s, init] of job.inits.entries()) {
     const stats = await runner.adapt(init, job.task, job.k, deriveSeed(EVAL_SEED, s, job.taskIndex));
     out.returns.push(stats.returns);
     if (stats.speeds) out.speeds.push(stats.speeds);
+    if (stats.context) out.contexts.push([...stats.context]);
     out.envSteps += stats.envSteps;
     onSeed();
   }
   return out;
 }
 
+/** Adapts methods on tasks in this thread (workers <= 1) or on `workers` threads; `close` when done. */
+export function taskRunner(workers: number) {
+  const pool = workers > 1 ? fixedThreadPool(import.meta.url, 'eval-worker', workers) : null;
+  return {
+    /** Every task of `method` from each seed's init, in task order; `onSeed` after each adaptation. */
+    method: (
+      config: RlTrainConfig,
+      method: EvalMethod,
+      tasks: unknown[],
+      seeds: number,
+      k: number,
+      onSeed: () => void,
+    ): Promise<TaskReturns[]> =>
+      pool
+        ? methodOnThreads(pool, config, method, tasks, seeds, k, onSeed)
+        : methodInThread(config, method, tasks, seeds, k, onSeed),
+    close: async () => {
+      await pool?.destroy();
+    },
+  };
+}
+
 /** Every task of `method`, in order, in this thread. */
-export async function methodInThread(
+async function methodInThread(
   config: RlTrainConfig,
   method: EvalMethod,
   tasks: unknown[],
@@ -112,7 +140,7 @@ export async function methodInThread(
 }
 
 /** Every task of `method` as one job each on `pool` (eval-worker.ts), in task order; `onSeed` as each task ends. */
-export async function methodOnThreads(
+async function methodOnThreads(
   pool: Piscina,
   config: RlTrainConfig,
   method: EvalMethod,
