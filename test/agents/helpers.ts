@@ -1,4 +1,4 @@
-import { GaussianPolicy } from '../../src/agents/policy.js';
+import { GaussianPolicy, type PolicyConfig, policyConfigSchema } from '../../src/agents/policy.js';
 
 /** The largest elementwise difference of a and b, relative to the largest magnitude in either. */
 export function maxRelDiff(a: Float32Array, b: Float32Array): number {
@@ -65,4 +65,28 @@ export function referenceGae(
     start = end + 1;
   }
   return { advantages: adv, returns: adv.map((a, t) => a + values[t]!) };
+}
+
+/**
+ * A ball-nav oracle that reads the goal it is told and steers to it (a linear PD controller, mean action
+ * (goal - position) - 0.3 velocity): its policy config and params, for inputs x, z, vx, vz, goal x, z and the 5
+ * dynamics numbers.
+ */
+export function steeringOracle(): { policy: PolicyConfig; params: Float32Array } {
+  const policy = policyConfigSchema.parse({
+    hiddenSizes: [],
+    obsNorm: false,
+    valueFunction: false,
+    initLogStd: -1,
+  });
+  const steering = GaussianPolicy.create(policy, 4 + 7, 2, 0);
+  const params = steering.getParams();
+  steering.dispose();
+  params.fill(0, 0, 11 * 2 + 2); // kernel [11 inputs, 2 actions] row-major, then the bias
+  for (const axis of [0, 1]) {
+    params[axis * 2 + axis] = -1; // position
+    params[(2 + axis) * 2 + axis] = -0.3; // velocity
+    params[(4 + axis) * 2 + axis] = 1; // goal
+  }
+  return { policy, params };
 }

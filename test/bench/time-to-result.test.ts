@@ -7,11 +7,12 @@ import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseFlags } from '../../bench/time-to-result.js';
 import { measureTimeToResult } from '../../bench/time-to-result-measure.js';
-import { GaussianPolicy, policyConfigSchema } from '../../src/agents/policy.js';
+import { initBackend } from '../../src/agents/backend.js';
 import { loadLatestCheckpoint, saveCheckpoint } from '../../src/meta/checkpoint.js';
 import { parseTrainConfig, type RlTrainConfig } from '../../src/meta/config.js';
 import { createJobRunner } from '../../src/meta/pool.js';
 import { createTrainer } from '../../src/meta/trainer.js';
+import { steeringOracle } from '../agents/helpers.js';
 import { readMetrics, tinySine } from '../meta/helpers.js';
 
 const tempDir = () => mkdtempSync(join(tmpdir(), 'terrarium-ttr-'));
@@ -42,12 +43,8 @@ const config = parseTrainConfig({ ...metaJson, workers: 1 }) as RlTrainConfig;
 /** An oracle run whose policy reads the goal it is told and steers to it (a linear PD controller). */
 async function steeringOracleRun(): Promise<string> {
   const dir = tempDir();
-  const policy = policyConfigSchema.parse({
-    hiddenSizes: [],
-    obsNorm: false,
-    valueFunction: false,
-    initLogStd: -1,
-  });
+  await initBackend('cpu');
+  const { policy, params } = steeringOracle();
   const oracleConfig = parseTrainConfig({
     ...metaJson,
     algo: 'pretrain',
@@ -57,15 +54,6 @@ async function steeringOracleRun(): Promise<string> {
     metaSgd: undefined,
   });
   await (await createTrainer({ config: oracleConfig, outDir: dir })).run();
-  const steering = GaussianPolicy.create(policy, 4 + 7, 2, 0); // x, z, vx, vz; goal x, z; dynamics
-  const params = steering.getParams();
-  steering.dispose();
-  params.fill(0, 0, 11 * 2 + 2); // kernel [11 inputs, 2 actions] row-major, then the bias
-  for (const axis of [0, 1]) {
-    params[axis * 2 + axis] = -1; // position
-    params[(2 + axis) * 2 + axis] = -0.3; // velocity
-    params[(4 + axis) * 2 + axis] = 1; // goal
-  }
   const { checkpoint } = await loadLatestCheckpoint(dir);
   await saveCheckpoint(dir, { ...checkpoint, iteration: checkpoint.iteration + 1, params });
   return dir;

@@ -2,7 +2,6 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { GaussianPolicy, policyConfigSchema } from '../../src/agents/policy.js';
 import { pretrainConfig } from '../../src/cli/pretrain-command.js';
 import { envEntry } from '../../src/envs/registry.js';
 import { loadLatestCheckpoint } from '../../src/meta/checkpoint.js';
@@ -12,6 +11,7 @@ import { type EvalMethod, metaMethod, randomMethod } from '../../src/meta/eval/m
 import { chooseMethods, runEval } from '../../src/meta/eval/run-eval.js';
 import { resultsTable } from '../../src/meta/eval/table.js';
 import { createTrainer } from '../../src/meta/trainer.js';
+import { steeringOracle as steeringPolicyOracle } from '../agents/helpers.js';
 import { terrarium } from '../run-cli.js';
 
 /** A ball-nav run small enough for a test: 2 meta-iterations of 2 tasks, 20-step episodes, an 8-unit MLP. */
@@ -33,28 +33,8 @@ let runDir = '';
  * above the random init and the norm's scale always exists.
  */
 function steeringOracle(): EvalMethod {
-  const policy = policyConfigSchema.parse({
-    hiddenSizes: [],
-    obsNorm: false,
-    valueFunction: false,
-    initLogStd: -1,
-  });
-  const steering = GaussianPolicy.create(policy, 4 + 7, 2, 0); // x, z, vx, vz; goal x, z and 5 dynamics
-  const params = steering.getParams();
-  steering.dispose();
-  params.fill(0, 0, 11 * 2 + 2); // kernel [11 inputs, 2 actions] row-major, then the bias
-  for (const axis of [0, 1]) {
-    params[axis * 2 + axis] = -1; // position
-    params[(2 + axis) * 2 + axis] = -0.3; // velocity
-    params[(4 + axis) * 2 + axis] = 1; // goal
-  }
-  const oracle: EvalMethod = {
-    name: 'oracle',
-    observeTask: true,
-    policy,
-    init: () => ({ params, obsNorm: null }),
-  };
-  return oracle;
+  const { policy, params } = steeringPolicyOracle();
+  return { name: 'oracle', observeTask: true, policy, init: () => ({ params, obsNorm: null }) };
 }
 
 beforeAll(async () => {

@@ -102,7 +102,7 @@ export async function contextRegression(options: ContextRegressionOptions): Prom
   const onSeed = () => options.onProgress?.(++done, tasks.length * seeds, 'context');
   let perTask: TaskReturns[];
   try {
-    perTask = await runner.method(config, method, tasks, seeds, k, onSeed);
+    perTask = await runner.method({ config, method, tasks, seeds, k, onSeed });
   } finally {
     await runner.close();
   }

@@ -130,7 +130,7 @@ export async function evaluate(options: EvalOptions): Promise<EvalReport> {
     for (const method of methods) {
       const started = performance.now();
       const onSeed = () => options.onProgress?.(++done, total, method.name);
-      const perTask = await runner.method(config, method, tasks, seeds, k, onSeed);
+      const perTask = await runner.method({ config, method, tasks, seeds, k, onSeed });
       const wallSeconds = (performance.now() - started) / 1000;
       const hasSpeeds = perTask.every((t) => t.speeds.length === seeds);
       results[method.name] = {

@@ -100,32 +100,33 @@ export function taskRunner(workers: number) {
   const pool = workers > 1 ? fixedThreadPool(import.meta.url, 'eval-worker', workers) : null;
   return {
     /** Every task of `method` from each seed's init, in task order; `onSeed` after each adaptation. */
-    method: (
-      config: RlTrainConfig,
-      method: EvalMethod,
-      tasks: unknown[],
-      seeds: number,
-      k: number,
-      onSeed: () => void,
-    ): Promise<TaskReturns[]> =>
-      pool
-        ? methodOnThreads(pool, config, method, tasks, seeds, k, onSeed)
-        : methodInThread(config, method, tasks, seeds, k, onSeed),
+    method: (work: MethodWork): Promise<TaskReturns[]> =>
+      pool ? methodOnThreads(pool, work) : methodInThread(work),
     close: async () => {
       await pool?.destroy();
     },
   };
 }
 
+/** One method on the held-out tasks: each task adapted k updates from each of `seeds` inits; `onSeed` after each. */
+export interface MethodWork {
+  config: RlTrainConfig;
+  method: EvalMethod;
+  tasks: unknown[];
+  seeds: number;
+  k: number;
+  onSeed: () => void;
+}
+
 /** Every task of `method`, in order, in this thread. */
-async function methodInThread(
-  config: RlTrainConfig,
-  method: EvalMethod,
-  tasks: unknown[],
-  seeds: number,
-  k: number,
-  onSeed: () => void,
-): Promise<TaskReturns[]> {
+async function methodInThread({
+  config,
+  method,
+  tasks,
+  seeds,
+  k,
+  onSeed,
+}: MethodWork): Promise<TaskReturns[]> {
   const inits = Array.from({ length: seeds }, (_, s) => method.init(s));
   const runner = await adaptRunner(config, method, tasks[0]);
   try {
@@ -140,15 +141,8 @@ async function methodInThread(
 }
 
 /** Every task of `method` as one job each on `pool` (eval-worker.ts), in task order; `onSeed` as each task ends. */
-async function methodOnThreads(
-  pool: Piscina,
-  config: RlTrainConfig,
-  method: EvalMethod,
-  tasks: unknown[],
-  seeds: number,
-  k: number,
-  onSeed: () => void,
-): Promise<TaskReturns[]> {
+async function methodOnThreads(pool: Piscina, work: MethodWork): Promise<TaskReturns[]> {
+  const { config, method, tasks, seeds, k, onSeed } = work;
   const { init: _init, ...spec } = method;
   const inits = Array.from({ length: seeds }, (_, s) => method.init(s));
   return Promise.all(
