@@ -36,7 +36,8 @@ try {
     else await page.fill(`${row} input`, value!);
   }
   await page.click('#task-send');
-  await page.waitForSelector('#adapting-source[data-source="page"]');
+  // The adaptation runs in this process beside the browser's driver: on a busy machine the page waits on it.
+  await page.waitForSelector('#adapting-source[data-source="page"]', { timeout: 600_000 });
   // Every robot on screen (k = 0..K) and far enough into the episode for the adapted ones to have moved.
   await page.waitForFunction(
     ([lanes, step]) =>
