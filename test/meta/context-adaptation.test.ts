@@ -115,12 +115,20 @@ describe('Reptile with context adaptation (CAVIA-style) on ball-nav', () => {
     const config = tinyBallNav({ inner: contextInner, policy: contextPolicy }) as RlTrainConfig;
     const dir = tempDir();
     await train(config, dir);
-    // The experiment's one oracle, trained by `terrarium train` outside the run (as scripts/experiment.sh does).
+    // The experiment's one oracle, trained by `terrarium train` outside the run (as scripts/experiment.sh does), the
+    // way the suites' configs train it: one PPO run, its rollouts on 2 threads.
     const oracleDir = join(tempDir(), 'oracle');
     const oracleConfig = tinyBallNav({
       algo: 'pretrain',
       observeTask: true,
-      inner: { steps: 2, episodesPerUpdate: 2, learner: { algo: 'ppo', updateEpochs: 2, numMinibatches: 2 } },
+      pretrainMode: 'sequential',
+      keepLearnerState: true,
+      inner: {
+        steps: 2,
+        episodesPerUpdate: 2,
+        rolloutThreads: 2,
+        learner: { algo: 'ppo', updateEpochs: 2, numMinibatches: 2 },
+      },
       policy: { hiddenSizes: [8], activation: 'relu', valueFunction: true },
     });
     await train(oracleConfig, oracleDir);
@@ -135,6 +143,12 @@ describe('Reptile with context adaptation (CAVIA-style) on ball-nav', () => {
     const widened = await loadLatestCheckpoint(join(dir, 'oracle'));
     expect((widened.config as RlTrainConfig).policy.contextDim).toBe(2);
     expect(widened.params.length).toBeGreaterThan(trained.params.length);
+    // How it was trained stays with the copy as trained: no rollout threads with context inputs, no PPO state that
+    // fits the narrower network.
+    expect((trained.config as RlTrainConfig).inner.rolloutThreads).toBe(2);
+    expect(trained.checkpoint.learnerState).toBeDefined();
+    expect((widened.config as RlTrainConfig).inner.rolloutThreads).toBeUndefined();
+    expect(widened.checkpoint.learnerState).toBeUndefined();
     const again = await terrarium(['pretrain', '--run', dir, '--oracle', '--from', oracleDir]);
     expect(again.code).toBe(2);
     expect(again.stderr).toContain('--force replaces it');

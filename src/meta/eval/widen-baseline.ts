@@ -46,9 +46,13 @@ export async function widenBaseline(fromDir: string, target: RlTrainConfig, toDi
     policy.setObsNorm(baseline.obsNorm as ObsNormState);
     const rows = trained.observeTask ? 'zero' : 'fresh';
     widened = withContextInputs(policy, target.policy.contextDim, initSeed(target), rows);
-    await writeRunConfig(toDir, parseTrainConfig({ ...trained, policy: widened.config }));
+    // How the baseline was trained stays with the copy as trained: rollout threads take no context inputs, and its
+    // learner's state fits the narrower network.
+    const { rolloutThreads: _threads, ...inner } = trained.inner;
+    await writeRunConfig(toDir, parseTrainConfig({ ...trained, inner, policy: widened.config }));
+    const { learnerState: _state, ...checkpoint } = baseline.checkpoint;
     await saveCheckpoint(toDir, {
-      ...baseline.checkpoint,
+      ...checkpoint,
       params: widened.getParams(),
       obsNorm: widened.getObsNorm(),
       adam: null,
