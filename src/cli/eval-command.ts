@@ -36,6 +36,11 @@ interface EvalCliOptions {
   workers?: number;
 }
 
+/** --workers, or the run's own worker count (at least this thread). */
+function evalWorkers(options: EvalCliOptions, run: LoadedRun): number {
+  return options.workers ?? Math.max(1, run.config.workers);
+}
+
 /** Progress on stderr (stdout stays clean for --json): a cli-progress bar on a TTY, else a line every 5 %. */
 export function progressReporter(label: string) {
   let bar: cliProgress.SingleBar | null = null;
@@ -181,7 +186,7 @@ export function registerEvalCommand(program: Command): void {
           plot: options.plot === true,
           outDir: options.out,
           baselineSteps: options.baselineSteps,
-          workers: options.workers ?? Math.max(1, (run.config as RlTrainConfig).workers),
+          workers: evalWorkers(options, run),
           onProgress: (done, total, method) => progress.update(done, total, method),
         });
         progress.stop();
@@ -216,7 +221,7 @@ async function contextRegressionAction(options: EvalCliOptions, run: LoadedRun):
       seeds: options.seeds,
       k: options.k,
       folds: options.folds,
-      workers: options.workers ?? Math.max(1, run.config.workers),
+      workers: evalWorkers(options, run),
       outDir: options.out,
       onProgress: (done, total, what) => progress.update(done, total, what),
     });

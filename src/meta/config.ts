@@ -405,10 +405,6 @@ function checkContextAdaptation(config: RlTrainConfig): void {
   }
 }
 
-/**
- * How many updates Meta-SGD can credit (`reach`): the return after all k updates, measured with the policy gradient
- * at the adapted params, or with "fomaml" after k - 1, the last update being read back as the gradient there.
- */
 /** keepLearnerState carries one PPO run through sequential pretraining, and nothing else. */
 function checkKeepLearnerState(config: RlTrainConfig): void {
   if (config.algo !== 'pretrain')
@@ -421,6 +417,10 @@ function checkKeepLearnerState(config: RlTrainConfig): void {
   }
 }
 
+/**
+ * How many updates Meta-SGD can credit (`reach`): the return after all k updates, measured with the policy gradient
+ * at the adapted params, or with "fomaml" after k - 1, the last update being read back as the gradient there.
+ */
 export function metaSgdReach(config: RlTrainConfig): number {
   return config.algo === 'fomaml' ? config.inner.steps - 1 : config.inner.steps;
 }

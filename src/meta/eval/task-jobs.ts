@@ -46,7 +46,7 @@ export interface TaskJob {
  * held-out tasks, fixes the oracle's observation size. `adapt` gives the stats, and the context learner's adapted
  * context (context-regression.ts reads it).
  */
-export async function adaptRunner(config: RlTrainConfig, method: Omit<EvalMethod, 'init'>, task: unknown) {
+export async function adaptRunner(config: RlTrainConfig, method: MethodSpec, task: unknown) {
   const episodesPerUpdate = config.inner.episodesPerUpdate;
   const venv = await makeVectorEnv(config.env, config.inner.numEnvs ?? episodesPerUpdate, {
     robot: config.robot,
