@@ -21,8 +21,9 @@ import { type AdamMoments, clipScale, type HostAdam, ppoAdam, type ScaledStep } 
 import type { Learner, LearnerCarry } from './learner.js';
 import type { GaussianPolicy } from './policy.js';
 import { policyGradient } from './ppo-gradient.js';
+import { type PpoState, parsePpoState } from './ppo-state.js';
 import { inlineValuePart, threadValuePart, type ValuePart } from './ppo-value-thread.js';
-import { RewardScaler, type RewardStats } from './reward-scaler.js';
+import { RewardScaler } from './reward-scaler.js';
 import type { RolloutBatch } from './rollout.js';
 
 export const ppoConfigSchema = z
@@ -62,12 +63,6 @@ export const ppoConfigSchema = z
 export type PpoConfig = z.output<typeof ppoConfigSchema>;
 
 /** What PPO carries from one adapt call to the next (LearnerCarry): both Adams and the reward statistics. */
-export interface PpoState {
-  policyAdam: AdamMoments | null;
-  valueAdam: AdamMoments | null;
-  rewards: RewardStats | null;
-}
-
 export class PpoLearner implements Learner {
   readonly name = 'ppo';
 
@@ -79,7 +74,7 @@ export class PpoLearner implements Learner {
       throw new TerrariumError('learner.algo', 'ppo', '"vpg" for per-parameter step sizes (metaSgd)');
     }
     const cfg = this.config;
-    const carried = options.carry?.state as PpoState | null | undefined;
+    const carried = parsePpoState(options.carry?.state);
     const optimizer = resumedAdam(cfg.learningRate, carried?.policyAdam);
     const rng = new Rng(deriveSeed(seed, 0x70706f));
     const scaler = cfg.normalizeRewards ? new RewardScaler(cfg.gamma, carried?.rewards ?? undefined) : null;

@@ -3,7 +3,7 @@ import { initBackend } from '../../src/agents/backend.js';
 import { createEpisodeCollector } from '../../src/agents/episode-collector.js';
 import { type LearnerConfigInput, makeLearner } from '../../src/agents/learner.js';
 import { GaussianPolicy } from '../../src/agents/policy.js';
-import type { PpoState } from '../../src/agents/ppo.js';
+import { type PpoState, parsePpoState } from '../../src/agents/ppo-state.js';
 import { TerrariumError } from '../../src/core/errors.js';
 import { makeVectorEnv } from '../../src/envs/registry.js';
 
@@ -118,4 +118,40 @@ describe("PPO's carried state (LearnerCarry)", () => {
     policy.dispose();
     venv.close();
   });
+
+  it('checks a carried state from a checkpoint, naming the field, before any update', async () => {
+    const { venv, policy } = await setup();
+    const learner = makeLearner(PPO);
+    const first = await learner.adapt(policy, venv, BUDGET, 1, {}, { carry: { state: null } });
+    const state = first.state as PpoState;
+    const adam = state.policyAdam!;
+    const bad: [unknown, string][] = [
+      [
+        { ...state, policyAdam: { ...adam, v: adam.v.slice(1) } },
+        'learnerState.policyAdam.v: expected m and v of the same length',
+      ],
+      [
+        { ...state, valueAdam: { ...adam, t: -1 } },
+        'learnerState.valueAdam.t: expected a value >= 0, got -1',
+      ],
+      [{ ...state, rewards: { ...state.rewards!, mean: Number.NaN } }, 'learnerState.rewards.mean'],
+      [{ ...state, policyAdam: { ...adam, m: Array.from(adam.m) } }, 'learnerState.policyAdam.m'],
+      [{ ...state, policyAdam: { ...adam, v: adam.v.map(() => -1) } }, 'expected finite numbers >= 0'],
+      [{ policyAdam: null, valueAdam: null }, 'learnerState.rewards'],
+      ['{}', 'learnerState: expected object'],
+    ];
+    for (const [input, message] of bad) {
+      expect(() => parsePpoState(input)).toThrow(message);
+      const before = policy.getParams();
+      await expect(learner.adapt(policy, venv, BUDGET, 2, {}, { carry: { state: input } })).rejects.toThrow(
+        message,
+      );
+      expect(policy.getParams()).toEqual(before);
+    }
+    expect(parsePpoState(state)).toEqual(state);
+    expect(parsePpoState(undefined)).toBeNull();
+    first.policy.dispose();
+    policy.dispose();
+    venv.close();
+  }, 60_000);
 });

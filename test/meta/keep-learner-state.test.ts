@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { PpoState } from '../../src/agents/ppo.js';
+import type { PpoState } from '../../src/agents/ppo-state.js';
 import { loadLatestCheckpoint } from '../../src/meta/checkpoint.js';
 import { parseTrainConfig, type RlTrainConfig } from '../../src/meta/config.js';
 import { runSchedule } from '../../src/meta/pretrain-step.js';
