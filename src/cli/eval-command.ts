@@ -11,7 +11,7 @@ import {
 } from '../meta/eval/context-measure.js';
 import { checkContextRun, DEFAULT_FOLDS, runContextRegression } from '../meta/eval/context-regression.js';
 import { EVAL_SPLITS, type EvalSplit, heldOutLabel } from '../meta/eval/evaluate.js';
-import { evalDir, runEval } from '../meta/eval/run-eval.js';
+import { BASELINE_LEARNERS, type BaselineLearner, evalDir, runEval } from '../meta/eval/run-eval.js';
 import { evaluateSineRun } from '../meta/eval/sine-eval.js';
 import { intOption, pathOption } from './options.js';
 import { checkRunRobotFlag, RUN_ROBOT_HELP } from './robot-option.js';
@@ -30,6 +30,7 @@ interface EvalCliOptions {
   plot?: boolean;
   out?: string;
   baselineSteps: 'scalar' | 'meta';
+  baselineLearner: BaselineLearner;
   robot?: string;
   contextRegression?: boolean;
   folds?: number;
@@ -128,6 +129,12 @@ export function registerEvalCommand(program: Command): void {
       parseBaselineSteps,
       'scalar',
     )
+    .option(
+      '--baseline-learner <learner>',
+      "how the baselines adapt: run (the run's inner learner, as the meta-init) or weights (a context run's weight learner: the baselines fine-tune their weights)",
+      parseBaselineLearner,
+      'run',
+    )
     .option('--robot <file>', RUN_ROBOT_HELP, pathOption('--robot'))
     .option(
       '--workers <n>',
@@ -186,6 +193,7 @@ export function registerEvalCommand(program: Command): void {
           plot: options.plot === true,
           outDir: options.out,
           baselineSteps: options.baselineSteps,
+          baselineLearner: options.baselineLearner,
           workers: evalWorkers(options, run),
           onProgress: (done, total, method) => progress.update(done, total, method),
         });
@@ -292,4 +300,9 @@ function parseSplit(value: string): EvalSplit {
 function parseBaselineSteps(value: string): 'scalar' | 'meta' {
   if (value === 'scalar' || value === 'meta') return value;
   throw new TerrariumError('--baseline-steps', value, 'scalar or meta');
+}
+
+function parseBaselineLearner(value: string): BaselineLearner {
+  if ((BASELINE_LEARNERS as readonly string[]).includes(value)) return value as BaselineLearner;
+  throw new TerrariumError('--baseline-learner', value, BASELINE_LEARNERS.join(' or '));
 }

@@ -57,6 +57,16 @@ describe('pooling the reports of several training seeds', () => {
         { name: 'b', innerLearner: { ...vpg, lr: 0.1 } },
       ]),
     ).toThrow(/pooled evals' innerLearner/);
+    const ppo = { algo: 'ppo', updateEpochs: 10 };
+    expect(() => assertSameEvalProtocol([{ name: 'a', baselineLearner: ppo }, { name: 'b' }])).toThrow(
+      /pooled evals' baselineLearner: expected one value .*a: .*ppo.*; b: .*run/,
+    );
+    expect(() =>
+      assertSameEvalProtocol([
+        { name: 'a', baselineLearner: ppo },
+        { name: 'b', baselineLearner: { ...ppo } },
+      ]),
+    ).not.toThrow();
   });
 
   it('computes norm against an oracle evaluated elsewhere, given by its k = 0 mean', () => {

@@ -190,6 +190,45 @@ describe('Reptile with context adaptation (CAVIA-style) on ball-nav', () => {
     expect(bad.stderr).toContain('--context-measure: expected search or mean, got "median"');
   });
 
+  it("--baseline-learner weights fine-tunes the baselines with the run's weight learner; the meta-init as before", async () => {
+    const config = tinyBallNav({ inner: contextInner, policy: contextPolicy }) as RlTrainConfig;
+    const dir = tempDir();
+    await train(config, dir);
+    expect((await terrarium(['pretrain', '--run', dir])).code).toBe(0);
+    const evalTo = async (out: string, ...flags: string[]) => {
+      const result = await quickEval(dir, 'random,pretrained', '--out', out, ...flags);
+      expect(result.code, result.stderr).toBe(0);
+      return JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
+    };
+    const [plain, weights] = [tempDir(), tempDir()];
+    const byContext = await evalTo(plain);
+    const byWeights = await evalTo(weights, '--baseline-learner', 'weights');
+    expect(byContext.baselineLearner).toBeUndefined();
+    expect(byWeights.baselineLearner).toEqual(config.inner.weights!.learner);
+    expect(byWeights.methods.meta.returns).toEqual(byContext.methods.meta.returns);
+    for (const name of ['random', 'pretrained']) {
+      const [context, ppo] = [byContext.methods[name].returns, byWeights.methods[name].returns];
+      // The same init on the same first batch; after one update, a PPO step on the weights, not a context step.
+      expect(ppo.map((task: number[][]) => task[0]![0])).toEqual(
+        context.map((task: number[][]) => task[0]![0]),
+      );
+      expect(ppo.map((task: number[][]) => task[0]![1])).not.toEqual(
+        context.map((task: number[][]) => task[0]![1]),
+      );
+    }
+    expect(readFileSync(join(weights, 'results.md'), 'utf8')).toContain(
+      "the baselines adapted with the run's weight learner (ppo updates)",
+    );
+
+    const plainRun = tempDir();
+    await train(tinyBallNav(), plainRun);
+    const refused = await quickEval(plainRun, 'random', '--baseline-learner', 'weights');
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('--baseline-learner: expected run for a run without inner.weights');
+    const bad = await quickEval(dir, 'random', '--baseline-learner', 'ppo');
+    expect(bad.stderr).toContain('--baseline-learner: expected run or weights, got "ppo"');
+  });
+
   it('rejects context configs that could not learn, naming the field', () => {
     const base = {
       env: 'ball-nav',

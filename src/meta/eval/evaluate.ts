@@ -230,6 +230,8 @@ export function poolReports(reports: readonly EvalReport[]): EvalReport {
 export interface RecordedProtocol {
   episodesPerUpdate?: number;
   innerLearner?: unknown;
+  /** The baselines' learner where it was not the run's (eval --baseline-learner weights). */
+  baselineLearner?: unknown;
 }
 
 /**
@@ -240,6 +242,8 @@ export function assertSameEvalProtocol(evals: readonly (RecordedProtocol & { nam
   const fields: Record<string, (e: RecordedProtocol) => string | undefined> = {
     episodesPerUpdate: (e) => e.episodesPerUpdate?.toString(),
     innerLearner: (e) => (e.innerLearner === undefined ? undefined : JSON.stringify(e.innerLearner)),
+    // Absent means the run's own learner: an eval with it must not pool with one whose baselines fine-tuned weights.
+    baselineLearner: (e) => JSON.stringify(e.baselineLearner ?? 'run'),
   };
   for (const [field, read] of Object.entries(fields)) {
     const known = evals.filter((e) => read(e) !== undefined);

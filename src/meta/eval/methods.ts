@@ -9,6 +9,7 @@
  *   oracle      RUN/oracle, made by `terrarium pretrain --run RUN --oracle` (the policy observes the task).
  */
 import { join } from 'node:path';
+import type { LearnerConfigInput } from '../../agents/learner.js';
 import type { ObsNormState } from '../../agents/obs-norm.js';
 import { GaussianPolicy, type PolicyConfig } from '../../agents/policy.js';
 import { TerrariumError } from '../../core/errors.js';
@@ -39,6 +40,8 @@ export interface EvalMethod {
   /** Per-parameter multipliers of the inner step size (a Meta-SGD run's meta-init; one vector per update, the last
    * repeating); absent: the scalar alpha. */
   stepScales?: Float32Array[];
+  /** The learner that adapts this init where it is not the run's `inner.learner` (eval's --baseline-learner). */
+  learner?: LearnerConfigInput;
 }
 
 /** Where `terrarium pretrain` writes its policies inside a run directory (a context run's also without context). */

@@ -8,6 +8,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import { type BackendName, initBackend } from '../../agents/backend.js';
+import type { LearnerConfigInput } from '../../agents/learner.js';
 import { TerrariumError } from '../../core/errors.js';
 import { envEntry } from '../../envs/registry.js';
 import type { LoadedRun } from '../checkpoint.js';
@@ -49,11 +50,33 @@ export interface RunEvalOptions {
    * multipliers too (the ablation that tells the init's share from the step sizes' share).
    */
   baselineSteps?: 'scalar' | 'meta';
+  /**
+   * The baselines' inner learner: "run" (default), the run's `inner.learner`, as the meta-init; "weights", a context
+   * run's weight learner (`inner.weights.learner`): the baselines fine-tune their weights, k updates on the same
+   * episodes a batch, as domain randomization and the oracle would be adapted on their own.
+   */
+  baselineLearner?: BaselineLearner;
   /** Where results and plots go (default evalDir(RUN, split)). */
   outDir?: string;
   /** Worker threads for the adaptations (default 1: this thread); the numbers are the same for any count. */
   workers?: number;
   onProgress?: (done: number, total: number, method: string) => void;
+}
+
+export const BASELINE_LEARNERS = ['run', 'weights'] as const;
+export type BaselineLearner = (typeof BASELINE_LEARNERS)[number];
+
+/** The learner config the baselines adapt with where it is not the run's own (undefined: the run's). */
+export function baselineLearnerConfig(config: RlTrainConfig, choice: BaselineLearner = 'run') {
+  if (choice === 'run') return undefined;
+  if (!config.inner.weights) {
+    throw new TerrariumError(
+      '--baseline-learner',
+      choice,
+      'run for a run without inner.weights (only a context run has a weight learner apart from its inner learner)',
+    );
+  }
+  return config.inner.weights.learner as LearnerConfigInput;
 }
 
 export interface RunEvalResult {
@@ -75,7 +98,11 @@ export async function chooseMethods(options: RunEvalOptions): Promise<EvalMethod
       'a run with metaSgd (this run learned no step sizes)',
     );
   }
-  const shared = options.baselineSteps === 'meta' ? { stepScales: meta.stepScales } : {};
+  const learner = baselineLearnerConfig(config, options.baselineLearner);
+  const shared = {
+    ...(options.baselineSteps === 'meta' ? { stepScales: meta.stepScales } : {}),
+    ...(learner ? { learner } : {}),
+  };
   const methods: EvalMethod[] = [meta];
   for (const name of requested ?? ['random', 'pretrained', 'oracle']) {
     if (name === 'random') {
@@ -103,6 +130,7 @@ export async function runEval(options: RunEvalOptions): Promise<RunEvalResult> {
     workers: options.workers,
     onProgress: options.onProgress,
   });
+  const learner = baselineLearnerConfig(options.config, options.baselineLearner);
   const dir = options.outDir ?? evalDir(options.runDir, options.split);
   await mkdir(dir, { recursive: true });
   const distribution = envEntry(options.config.env).distribution(options.config.tasks, options.config.robot);
@@ -122,6 +150,7 @@ export async function runEval(options: RunEvalOptions): Promise<RunEvalResult> {
         },
         episodesPerUpdate: options.config.inner.episodesPerUpdate,
         innerLearner: options.config.inner.learner,
+        ...(learner ? { baselineLearner: learner } : {}),
         wallSeconds: (performance.now() - started) / 1000,
       },
       null,
@@ -132,7 +161,9 @@ export async function runEval(options: RunEvalOptions): Promise<RunEvalResult> {
     files[1]!,
     `${report.env}${report.reward ? ` (reward ${report.reward})` : ''}, ${heldOutLabel(report)} x ` +
       `${report.seeds} seeds, ${options.config.inner.episodesPerUpdate} ` +
-      `episodes a batch${contextMeasureLabel(options.config)}; mean return [95 % CI]; ${report.ci}.\n\n${table}\n`,
+      `episodes a batch${contextMeasureLabel(options.config)}` +
+      `${learner ? `; the baselines adapted with the run's weight learner (${learner.algo} updates)` : ''}` +
+      `; mean return [95 % CI]; ${report.ci}.\n\n${table}\n`,
   );
   if (options.plot) {
     files.push(...(await writePlot(join(dir, 'adaptation'), adaptationPlot(report))));
