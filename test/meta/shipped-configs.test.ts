@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defaultRunDir, readConfigFile } from '../../src/cli/train-command.js';
 import { TerrariumError } from '../../src/core/errors.js';
-import type { TrainConfig } from '../../src/meta/config.js';
+import type { RlTrainConfig, TrainConfig } from '../../src/meta/config.js';
 import { tempDir } from './helpers.js';
 
 /** Every *.json under `root`, at any depth, relative to it. */
@@ -82,6 +82,34 @@ describe('shipped configs', () => {
         if (name === 'oracle.json' || name === 'pretrain.json') expect(config.algo).toBe('pretrain');
         if (name === 'oracle.json') expect(config).toMatchObject({ observeTask: true });
         if (name === 'meta.json') expect(config.algo).not.toBe('pretrain');
+      }
+    }
+  });
+
+  it("the benchmark suites' baselines are the meta-run's recipe minus the meta-learning, on its env steps", async () => {
+    for (const suite of ['ant-terrain', 'ant-dynamics', 'cheetah-dynamics']) {
+      const meta = (await load(join(suite, 'meta.json'))) as RlTrainConfig;
+      const { contextDim, ...policy } = meta.policy;
+      expect(contextDim, suite).toBeGreaterThan(0);
+      const metaUpdates = meta.inner.steps + meta.inner.weights!.updates;
+      for (const name of ['pretrain.json', 'oracle.json']) {
+        const baseline = (await load(join(suite, name))) as RlTrainConfig;
+        const where = `${suite}/${name}`;
+        expect(baseline, where).toMatchObject({
+          env: meta.env,
+          reward: meta.reward,
+          tasks: meta.tasks,
+          iterations: meta.iterations,
+          metaBatchSize: meta.metaBatchSize,
+          pretrainMode: 'pooled',
+          observeTask: name === 'oracle.json',
+          policy: { ...policy, contextDim: 0 },
+        });
+        expect(baseline.inner.learner, where).toEqual(meta.inner.weights!.learner);
+        // The same episodes a task and iteration: the meta-run's context step and weight updates, all weight updates.
+        expect(baseline.inner.steps * baseline.inner.episodesPerUpdate, where).toBe(
+          metaUpdates * meta.inner.episodesPerUpdate,
+        );
       }
     }
   });
