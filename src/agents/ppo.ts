@@ -62,7 +62,6 @@ export const ppoConfigSchema = z
 
 export type PpoConfig = z.output<typeof ppoConfigSchema>;
 
-/** What PPO carries from one adapt call to the next (LearnerCarry): both Adams and the reward statistics. */
 export class PpoLearner implements Learner {
   readonly name = 'ppo';
 
