@@ -61,3 +61,8 @@ export function setContexts(envs: readonly Env<unknown>[], contexts: Float32Arra
     env.setContext(contexts.subarray(r * contextDim, (r + 1) * contextDim));
   });
 }
+
+/** Every copy's context back to 0, where an adaptation starts (a context learner then moves it itself). */
+export function zeroContexts(envs: readonly Env<unknown>[], contextDim: number): void {
+  setContexts(envs, new Float32Array(contextDim), contextDim);
+}

@@ -15,7 +15,7 @@ import { mergeObsNorm, type ObsNormState } from '../agents/obs-norm.js';
 import { GaussianPolicy } from '../agents/policy.js';
 import { TerrariumError } from '../core/errors.js';
 import { deriveSeed } from '../core/rng.js';
-import { setContexts } from '../envs/context-input.js';
+import { zeroContexts } from '../envs/context-input.js';
 import type { TaskCurriculum } from '../envs/curriculum.js';
 import { envDims, envEntry, makeVectorEnv } from '../envs/registry.js';
 import type { TaskDistribution } from '../envs/task.js';
@@ -222,7 +222,7 @@ async function adaptOnWorkspace(
   if (job.obsNorm) policy.setObsNorm(job.obsNorm as ObsNormState);
   venv.setTasks(job.task);
   const contextDim = policy.config.contextDim;
-  if (contextDim > 0) setContexts(venv.envs, new Float32Array(contextDim), contextDim);
+  if (contextDim > 0) zeroContexts(venv.envs, contextDim);
   const budget = {
     updates: spec.steps,
     episodesPerUpdate: spec.episodesPerUpdate,

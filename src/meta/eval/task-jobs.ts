@@ -9,7 +9,7 @@ import { type LearnerConfigInput, makeLearner } from '../../agents/learner.js';
 import { GaussianPolicy } from '../../agents/policy.js';
 import { deriveSeed } from '../../core/rng.js';
 import { fixedThreadPool } from '../../core/thread-pool.js';
-import { setContexts } from '../../envs/context-input.js';
+import { zeroContexts } from '../../envs/context-input.js';
 import { makeVectorEnv } from '../../envs/registry.js';
 import type { RlTrainConfig } from '../config.js';
 import type { EvalMethod, PolicyInit } from './methods.js';
@@ -60,14 +60,13 @@ export async function adaptRunner(config: RlTrainConfig, method: MethodSpec, tas
   const policy = GaussianPolicy.create(method.policy, venv.obsDim, venv.actDim, 0);
   const learner = makeLearner(method.learner ?? (config.inner.learner as LearnerConfigInput));
   const contextDim = method.policy.contextDim ?? 0;
-  // A weight learner on a context policy adapts at context 0, where the policy was trained without one.
-  const zeroContext = learner.name !== 'context' && contextDim > 0;
   return {
     adapt: async (init: ReturnType<EvalMethod['init']>, task: unknown, updates: number, seed: number) => {
       policy.setParams(init.params);
       if (init.obsNorm) policy.setObsNorm(init.obsNorm);
       venv.setTasks(task);
-      if (zeroContext) setContexts(venv.envs, new Float32Array(contextDim), contextDim);
+      // Every adaptation starts at context 0, as the trainer's jobs do (a weight learner on a context policy stays there).
+      if (contextDim > 0) zeroContexts(venv.envs, contextDim);
       const options = method.stepScales ? { stepScales: method.stepScales } : {};
       const result = await learner.adapt(policy, venv, { updates, episodesPerUpdate }, seed, {}, options);
       result.policy.dispose();
