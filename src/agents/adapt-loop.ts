@@ -19,6 +19,8 @@ export const SEARCH_SALT = 0x73650000;
  * With `step.measureApart`, each recorded return comes from a batch of its own, collected after `measureApart.measure`
  * set up the envs (seeded deriveSeed(seed, u), as every measuring batch); `measureApart.search` then sets them up for
  * the update's batch (seeded deriveSeed(seed, SEARCH_SALT + u)), which only feeds the update. Both count env steps.
+ * With `priorBatches` (batches another learner collected from `policy` and already folded into its statistics), one
+ * update on each comes first; they are neither measured nor counted as env steps here.
  */
 export async function adaptLoop(
   run: {
@@ -28,6 +30,8 @@ export async function adaptLoop(
     seed: number;
     hooks?: AdaptHooks;
     collector?: EpisodeCollector;
+    /** Batches collected elsewhere from `policy` as given: one update each, in order, before the first own batch. */
+    priorBatches?: readonly RolloutBatch[];
   },
   step: {
     needsValues: boolean;
@@ -48,7 +52,7 @@ export async function adaptLoop(
     measureApart?: { measure: () => void; search: () => void };
   },
 ): Promise<AdaptResult> {
-  const { policy, venv, budget, seed, hooks = {}, collector } = run;
+  const { policy, venv, budget, seed, hooks = {}, collector, priorBatches = [] } = run;
   if (!Number.isInteger(budget.updates) || budget.updates < 0) {
     throw new TerrariumError('budget.updates', budget.updates, 'an integer >= 0');
   }
@@ -58,6 +62,9 @@ export async function adaptLoop(
   const stepBudget = budget.envSteps;
   if (stepBudget !== undefined && !(Number.isInteger(stepBudget) && stepBudget >= 1)) {
     throw new TerrariumError('budget.envSteps', stepBudget, 'an integer >= 1');
+  }
+  if (stepBudget !== undefined && priorBatches.length > 0) {
+    throw new TerrariumError('budget.envSteps', stepBudget, 'unset with prior batches');
   }
   if (stepBudget !== undefined && step.measureApart) {
     throw new TerrariumError('budget.envSteps', stepBudget, 'unset when each update is measured apart');
@@ -78,7 +85,15 @@ export async function adaptLoop(
   // With an env-step budget, the steps before the last planned update (budget.updates planned of budget.updates + 1
   // whole batches): annealing then ends where it would with whole-length episodes.
   const annealSteps = stepBudget === undefined ? 0 : (stepBudget * budget.updates) / (budget.updates + 1);
+  // Prior batches are the first updates of the plan: they take its first update numbers and annealing progress.
+  const priors = priorBatches.length;
+  const planned = priors + budget.updates;
   try {
+    for (const [j, batch] of priorBatches.entries()) {
+      paramsBeforeUpdates.push(adapted.getParams());
+      info = step.update(adapted, batch, j, j / planned);
+      adapted.markUpdated();
+    }
     for (let u = 0; u < batches; u++) {
       const stepsBefore = envSteps;
       const collectOptions = {
@@ -116,12 +131,12 @@ export async function adaptLoop(
       }
       const progress =
         stepBudget === undefined
-          ? u / budget.updates
+          ? (priors + u) / planned
           : annealSteps > 0
             ? Math.min(1, stepsBefore / annealSteps)
             : 0;
       paramsBeforeUpdates.push(adapted.getParams());
-      info = step.update(adapted, batch, u, progress);
+      info = step.update(adapted, batch, priors + u, progress);
       adapted.markUpdated();
       adapted.updateObsNorm(batch.obs);
       await new Promise<void>((resolve) => setImmediate(resolve));

@@ -47,6 +47,9 @@ export class ContextLearner implements Learner {
 
   readonly adapt: Learner['adapt'] = async (policy, venv, budget, seed, hooks, options = {}) => {
     if (options.carry) throw new TerrariumError('learner.algo', 'context', '"ppo" to keep the learner state');
+    if (options.priorBatches) {
+      throw new TerrariumError('learner.algo', 'context', '"ppo" to learn from prior batches');
+    }
     const dim = policy.config.contextDim;
     if (dim < 1) throw new TerrariumError('policy.contextDim', dim, 'at least 1 for the context learner');
     if (options.stepScales || options.finalGradient || options.explorationGradient) {
@@ -62,11 +65,13 @@ export class ContextLearner implements Learner {
     const rng = new Rng(deriveSeed(seed, 0xc0e7));
     const context = new Float32Array(dim);
     let eps = this.perturb(venv, context, rng);
+    const batches: RolloutBatch[] = [];
     const result = await adaptLoop(
       { policy, venv, budget, seed, hooks },
       {
-        needsValues: false,
+        needsValues: options.keepBatches ?? false,
         update: (_policy, batch) => {
+          if (options.keepBatches) batches.push(batch);
           const info = this.step(context, eps, batch);
           eps = this.perturb(venv, context, rng);
           return info;
@@ -82,7 +87,7 @@ export class ContextLearner implements Learner {
       },
     );
     setContexts(venv.envs, context, dim);
-    return { ...result, context };
+    return { ...result, context, ...(options.keepBatches ? { batches } : {}) };
   };
 
   /** Draws one eps per antithetic pair and gives the copies their contexts; returns the eps (pairs x dim). */

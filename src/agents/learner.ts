@@ -60,6 +60,8 @@ export interface AdaptResult {
   context?: Float32Array;
   /** With `carry`: the learner's state at the end, to start the next call from (PPO: a PpoState). */
   state?: unknown;
+  /** With `keepBatches`: the batches the updates learned from, in order, with their values (context learner). */
+  batches?: RolloutBatch[];
 }
 
 /**
@@ -93,6 +95,14 @@ export interface AdaptOptions {
   explorationGradient?: boolean;
   /** Start from a state an earlier call returned, and return the state reached (AdaptResult.state); PPO only. */
   carry?: LearnerCarry;
+  /** Return the batches the updates learned from, values recorded (AdaptResult.batches); context learner only. */
+  keepBatches?: boolean;
+  /**
+   * Batches collected before this call from the policy as given (another learner's, e.g. the context learner's with
+   * keepBatches): one update on each, in order, before the budget's own; PPO only. They count no env steps here (their
+   * collector counted them) and, like the budget's updates, anneal the learning rate (priors + updates in all).
+   */
+  priorBatches?: readonly RolloutBatch[];
 }
 
 /** Progress after each batch: `update` = number of updates applied before this batch was collected. */

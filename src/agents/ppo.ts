@@ -72,6 +72,7 @@ export class PpoLearner implements Learner {
     if (options.stepScales || options.finalGradient) {
       throw new TerrariumError('learner.algo', 'ppo', '"vpg" for per-parameter step sizes (metaSgd)');
     }
+    if (options.keepBatches) throw new TerrariumError('learner.algo', 'ppo', '"context" to keep its batches');
     const cfg = this.config;
     const carried = parsePpoState(options.carry?.state);
     const optimizer = resumedAdam(cfg.learningRate, carried?.policyAdam);
@@ -84,7 +85,15 @@ export class PpoLearner implements Learner {
         : inlineValuePart(cfg, resumedAdam(cfg.learningRate, carried?.valueAdam));
     try {
       const result = await adaptLoop(
-        { policy, venv, budget, seed, hooks, collector: options.collector },
+        {
+          policy,
+          venv,
+          budget,
+          seed,
+          hooks,
+          collector: options.collector,
+          ...(options.priorBatches ? { priorBatches: options.priorBatches } : {}),
+        },
         {
           needsValues: true,
           update: (p, batch, _u, progress) => {

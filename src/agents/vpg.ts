@@ -58,6 +58,9 @@ export class VpgLearner implements Learner {
     const cfg = this.config;
     const { stepScales } = options;
     if (options.carry) throw new TerrariumError('learner.algo', 'vpg', '"ppo" to keep the learner state');
+    if (options.priorBatches)
+      throw new TerrariumError('learner.algo', 'vpg', '"ppo" to learn from prior batches');
+    if (options.keepBatches) throw new TerrariumError('learner.algo', 'vpg', '"context" to keep its batches');
     for (const [j, scales] of (stepScales ?? []).entries()) {
       if (scales.length !== policy.numParams) {
         throw new TerrariumError(

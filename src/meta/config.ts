@@ -136,6 +136,12 @@ const rlInnerSchema = z
       .object({
         updates: intField(1, LIMITS.innerSteps),
         learner: learnerConfigSchema,
+        /**
+         * The weight learner (ppo) also learns from the context steps' batches, one update each before its own
+         * `updates`: every episode of the task then trains the network, as in domain randomization with the same
+         * episodes (absent: false, the context steps' episodes train only the context).
+         */
+        fromContextBatches: z.boolean().optional(),
       })
       .strict()
       .optional(),
@@ -402,6 +408,13 @@ function checkContextAdaptation(config: RlTrainConfig): void {
   }
   if (weights.learner.algo === 'context') {
     throw new TerrariumError('inner.weights.learner.algo', 'context', '"vpg" or "ppo"');
+  }
+  if (weights.fromContextBatches && weights.learner.algo !== 'ppo') {
+    throw new TerrariumError(
+      'inner.weights.learner.algo',
+      weights.learner.algo,
+      '"ppo" with inner.weights.fromContextBatches',
+    );
   }
 }
 

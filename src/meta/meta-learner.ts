@@ -41,7 +41,7 @@ export interface RlJobSpec {
   /** Threads collecting the job's rollouts (config `inner.rolloutThreads`); null: in the job's own thread. */
   rolloutThreads: number | null;
   /** The context learner's weight phase (config `inner.weights`: updates + a LearnerConfig), null without. */
-  weights: { updates: number; learner: unknown } | null;
+  weights: { updates: number; learner: unknown; fromContextBatches?: boolean } | null;
   backend: string;
 }
 

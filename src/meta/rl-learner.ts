@@ -13,6 +13,7 @@ import { createEpisodeCollector, type EpisodeCollector } from '../agents/episode
 import { type AdaptHooks, type Learner, type LearnerConfigInput, makeLearner } from '../agents/learner.js';
 import { mergeObsNorm, type ObsNormState } from '../agents/obs-norm.js';
 import { GaussianPolicy } from '../agents/policy.js';
+import type { RolloutBatch } from '../agents/rollout.js';
 import { TerrariumError } from '../core/errors.js';
 import { deriveSeed } from '../core/rng.js';
 import { zeroContexts } from '../envs/context-input.js';
@@ -138,7 +139,7 @@ interface Workspace {
   policy: GaussianPolicy;
   learner: Learner;
   /** The context learner's weight phase. */
-  weights: { updates: number; learner: Learner } | null;
+  weights: { updates: number; learner: Learner; fromContextBatches: boolean } | null;
 }
 
 const workspaces = new Map<string, Promise<Workspace>>();
@@ -187,6 +188,7 @@ function workspace(spec: RlJobSpec, key: string, task: unknown): Promise<Workspa
       const weights = spec.weights && {
         updates: spec.weights.updates,
         learner: makeLearner(spec.weights.learner as LearnerConfigInput),
+        fromContextBatches: spec.weights.fromContextBatches ?? false,
       };
       return { venv, collector, policy, learner: makeLearner(spec.learner as LearnerConfigInput), weights };
     })();
@@ -234,13 +236,16 @@ async function adaptOnWorkspace(
     explorationGradient: job.explorationGradient,
     ...(collector ? { collector } : {}),
     ...(job.carry ? { carry: job.carry } : {}),
+    ...(weights?.fromContextBatches ? { keepBatches: true } : {}),
   };
   const hooks = signal ? { signal } : {};
   const inner = await learner.adapt(policy, venv, budget, job.seed, hooks, options);
-  const { paramsBeforeUpdates, finalGradient, explorationGradient, context, state } = inner;
+  const { paramsBeforeUpdates, finalGradient, explorationGradient, context, state, batches } = inner;
   let { policy: adapted, stats } = inner;
   try {
-    if (weights) ({ policy: adapted, stats } = await adaptWeights(adapted, venv, weights, job, stats, hooks));
+    if (weights) {
+      ({ policy: adapted, stats } = await adaptWeights(adapted, venv, weights, job, stats, hooks, batches));
+    }
     return {
       params: adapted.getParams(),
       obsNorm: adapted.getObsNorm(),
@@ -258,7 +263,8 @@ async function adaptOnWorkspace(
 
 /**
  * The context learner's weight phase: the network's own updates on the task, the env copies still holding the adapted
- * context. Disposes `contextAdapted`. Without a measuring batch, the phase's first batch (collected at the adapted
+ * context, first learning from the context steps' batches when it got them (fromContextBatches). Disposes
+ * `contextAdapted`. Without a measuring batch, the phase's first batch (collected at the adapted
  * context, before any weight update) supplies the return after the context steps.
  */
 async function adaptWeights(
@@ -268,6 +274,7 @@ async function adaptWeights(
   job: Extract<AdaptJob, { kind: 'rl' }>,
   contextStats: AdaptStats,
   hooks: AdaptHooks,
+  contextBatches: RolloutBatch[] | undefined,
 ): Promise<{ policy: GaussianPolicy; stats: AdaptStats }> {
   try {
     const budget = {
@@ -281,6 +288,7 @@ async function adaptWeights(
       budget,
       deriveSeed(job.seed, 0x3e16),
       hooks,
+      contextBatches ? { priorBatches: contextBatches } : {},
     );
     const returns = job.measureFinal
       ? contextStats.returns

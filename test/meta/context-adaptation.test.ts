@@ -63,6 +63,24 @@ describe('Reptile with context adaptation (CAVIA-style) on ball-nav', () => {
     for (const name of ['meta', 'random']) expect(report.methods[name]!.mean).toHaveLength(3);
   });
 
+  it("fromContextBatches: the context steps' episodes train the weights too, on the same env steps, deterministically", async () => {
+    const plain = tinyBallNav({ inner: contextInner, policy: contextPolicy }) as RlTrainConfig;
+    const inner = { ...contextInner, weights: { ...contextInner.weights, fromContextBatches: true } };
+    const config = tinyBallNav({ inner, policy: contextPolicy }) as RlTrainConfig;
+    const [a, b, c] = [tempDir(), tempDir(), tempDir()];
+    await train(config, a);
+    await train(config, b);
+    await train(plain, c);
+    const [runA, runB, runC] = await Promise.all([a, b, c].map((dir) => loadLatestCheckpoint(dir)));
+    expect(runA.params).toEqual(runB.params);
+    expect(runA.params).not.toEqual(runC.params);
+    const steps = (dir: string) => readMetrics(dir).map((line) => line.envSteps);
+    expect(steps(a)).toEqual(steps(c));
+    // The same first batch per task (the context step's, before any update), so the same return before adapting.
+    const firstReturns = (dir: string) => readMetrics(dir)[0]!.taskReturns.map((r) => r[0]);
+    expect(firstReturns(a)).toEqual(firstReturns(c));
+  });
+
   it("pretrains the baseline without context inputs, with the run's weight learner, then widens it", async () => {
     const config = tinyBallNav({ inner: contextInner, policy: contextPolicy }) as RlTrainConfig;
     const dir = tempDir();
@@ -247,6 +265,15 @@ describe('Reptile with context adaptation (CAVIA-style) on ball-nav', () => {
       [
         { inner: { ...contextInner, weights: { updates: 1, learner: { algo: 'context' } } } },
         /inner\.weights\.learner\.algo: expected "vpg" or "ppo"/,
+      ],
+      [
+        {
+          inner: {
+            ...contextInner,
+            weights: { updates: 1, learner: { algo: 'vpg' }, fromContextBatches: true },
+          },
+        },
+        /inner\.weights\.learner\.algo: expected "ppo" with inner\.weights\.fromContextBatches, got "vpg"/,
       ],
       [
         { inner: { ...contextInner, learner: { algo: 'ppo' } } },
