@@ -249,8 +249,9 @@ function harderValue(task: LeggedTask, field: keyof HarderRanges): number | stri
 }
 
 /**
- * Groups of a task for eval: "healthy" or "crippled leg" where the distribution cripples legs, and "outside
- * training: FIELD" for each harder-range field whose value lies outside its training range.
+ * Groups of a task for eval: "terrain: KIND" where the distribution mixes terrain kinds, "healthy" or "crippled leg"
+ * where it cripples legs, and "outside training: FIELD" for each harder-range field whose value lies outside its
+ * training range.
  */
 function taskGroups(options: LeggedDistributionOptions): (task: LeggedTask) => string[] {
   const { dynamics, terrain } = rangesOf(options);
@@ -265,6 +266,7 @@ function taskGroups(options: LeggedDistributionOptions): (task: LeggedTask) => s
   const fields = Object.keys(options.harder ?? {}) as (keyof HarderRanges)[];
   return (task) => {
     const groups: string[] = [];
+    if (terrain.kinds.length > 1) groups.push(`terrain: ${task.terrain.kind}`);
     const leg = task.dynamics.crippledLeg;
     if (leg !== undefined) groups.push(leg === null ? 'healthy' : 'crippled leg');
     for (const field of fields) {

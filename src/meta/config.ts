@@ -139,7 +139,8 @@ const rlInnerSchema = z
         /**
          * The weight learner (ppo) also learns from the context steps' batches, one update each before its own
          * `updates`: every episode of the task then trains the network, as in domain randomization with the same
-         * episodes (absent: false, the context steps' episodes train only the context).
+         * episodes (absent: false, the context steps' episodes train only the context). The weight phase's first
+         * batch, which metrics report as the return after the context steps, then follows those updates too.
          */
         fromContextBatches: z.boolean().optional(),
       })

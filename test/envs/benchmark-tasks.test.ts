@@ -261,9 +261,15 @@ describe('harder ranges one at a time, and the groups eval reports tasks in', ()
     });
     for (const task of dist.harderTasks(30)) {
       expect(dist.groupsOf(task)).toEqual([
+        `terrain: ${task.terrain.kind}`,
         task.terrain.kind === 'slope' ? 'outside training: slopeAngle' : 'outside training: stepHeight',
       ]);
     }
+    // Every test task is in its own kind's group, and both kinds are met.
+    const kinds = dist.testTasks(40).map((task) => dist.groupsOf(task));
+    expect(new Set(kinds.flat())).toEqual(new Set(['terrain: slope', 'terrain: stairs']));
+    const single = legged('ant', { terrains: ['rough'], roughAmplitude: [0.03, 0.3] });
+    expect(single.testTasks(10).flatMap((t) => single.groupsOf(t))).toEqual([]);
   });
 });
 
