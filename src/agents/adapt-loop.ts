@@ -111,7 +111,7 @@ export async function adaptLoop(
       const speed = meanSpeed(measuredBatch);
       if (speed !== undefined) speeds.push(speed);
       hooks.onBatch?.({
-        update: u,
+        update: priors + u,
         meanReturn: returns[u]!,
         meanSpeed: speed,
         envSteps,

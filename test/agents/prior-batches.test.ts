@@ -46,6 +46,19 @@ describe('a weight learner learning from batches another learner collected (prio
       {},
       { priorBatches: [batch] },
     );
+    // With a measuring batch after it, that batch is reported as collected after one update.
+    const events: number[] = [];
+    const measured = await learner.adapt(
+      policy,
+      venv,
+      { updates: 0, episodesPerUpdate: 4 },
+      seed,
+      { onBatch: (event) => events.push(event.update) },
+      { priorBatches: [batch] },
+    );
+    expect(events).toEqual([1]);
+    expect(measured.stats.returns).toHaveLength(1);
+    measured.policy.dispose();
     expect(prior.policy.getParams()).not.toEqual(policy.getParams());
     expect(prior.policy.getParams()).toEqual(own.policy.getParams());
     expect(prior.paramsBeforeUpdates).toEqual([policy.getParams()]);
