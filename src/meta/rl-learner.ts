@@ -139,7 +139,7 @@ interface Workspace {
   policy: GaussianPolicy;
   learner: Learner;
   /** The context learner's weight phase. */
-  weights: { updates: number; learner: Learner; fromContextBatches: boolean } | null;
+  weights: { updates: number; learner: Learner } | null;
 }
 
 const workspaces = new Map<string, Promise<Workspace>>();
@@ -188,7 +188,6 @@ function workspace(spec: RlJobSpec, key: string, task: unknown): Promise<Workspa
       const weights = spec.weights && {
         updates: spec.weights.updates,
         learner: makeLearner(spec.weights.learner as LearnerConfigInput),
-        fromContextBatches: spec.weights.fromContextBatches ?? false,
       };
       return { venv, collector, policy, learner: makeLearner(spec.learner as LearnerConfigInput), weights };
     })();
@@ -236,7 +235,7 @@ async function adaptOnWorkspace(
     explorationGradient: job.explorationGradient,
     ...(collector ? { collector } : {}),
     ...(job.carry ? { carry: job.carry } : {}),
-    ...(weights?.fromContextBatches ? { keepBatches: true } : {}),
+    ...(spec.weights?.fromContextBatches ? { keepBatches: true } : {}),
   };
   const hooks = signal ? { signal } : {};
   const inner = await learner.adapt(policy, venv, budget, job.seed, hooks, options);
@@ -264,8 +263,9 @@ async function adaptOnWorkspace(
 /**
  * The context learner's weight phase: the network's own updates on the task, the env copies still holding the adapted
  * context, first learning from the context steps' batches when it got them (fromContextBatches). Disposes
- * `contextAdapted`. Without a measuring batch, the phase's first batch (collected at the adapted
- * context, before any weight update) supplies the return after the context steps.
+ * `contextAdapted`. Without a measuring batch, the phase's first batch (collected at the adapted context, before the
+ * phase's own updates: after the updates on the context steps' batches, if any) supplies the return after the context
+ * steps.
  */
 async function adaptWeights(
   contextAdapted: GaussianPolicy,

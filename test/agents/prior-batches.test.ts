@@ -46,6 +46,11 @@ describe('a weight learner learning from batches another learner collected (prio
       {},
       { priorBatches: [batch] },
     );
+    expect(prior.policy.getParams()).not.toEqual(policy.getParams());
+    expect(prior.policy.getParams()).toEqual(own.policy.getParams());
+    expect(prior.paramsBeforeUpdates).toEqual([policy.getParams()]);
+    // Neither measured nor counted here: its collector counted its steps.
+    expect(prior.stats).toMatchObject({ returns: [], envSteps: 0 });
     // With a measuring batch after it, that batch is reported as collected after one update.
     const events: number[] = [];
     const measured = await learner.adapt(
@@ -59,11 +64,6 @@ describe('a weight learner learning from batches another learner collected (prio
     expect(events).toEqual([1]);
     expect(measured.stats.returns).toHaveLength(1);
     measured.policy.dispose();
-    expect(prior.policy.getParams()).not.toEqual(policy.getParams());
-    expect(prior.policy.getParams()).toEqual(own.policy.getParams());
-    expect(prior.paramsBeforeUpdates).toEqual([policy.getParams()]);
-    // Neither measured nor counted here: its collector counted its steps.
-    expect(prior.stats).toMatchObject({ returns: [], envSteps: 0 });
     for (const r of [own, prior]) r.policy.dispose();
     policy.dispose();
     venv.close();
