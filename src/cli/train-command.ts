@@ -39,6 +39,8 @@ export interface TrainOptions {
   /** `--queue-ca FILE`: the CA certificates (PEM) that a rediss:// queue's server certificate must chain to. */
   queueCa?: string;
   queueTimeout?: number;
+  /** `--init-from DIR`: a warm start, the run whose latest checkpoint is the new run's first meta-init. */
+  initFrom?: string;
 }
 
 export async function readConfigFile(path: string): Promise<TrainConfig> {
@@ -182,6 +184,10 @@ export async function runTrain(options: TrainOptions): Promise<number> {
   const base = options.config ? await readConfigFile(options.config) : await readRunConfig(options.out!);
   noteIterations(base, options);
   if (options.resume) {
+    if (options.initFrom !== undefined)
+      throw new UsageError(
+        '--init-from starts a new run from another; --resume continues this one: give one of them',
+      );
     if (options.robot !== undefined)
       checkRunRobotFlag(options.robot, await runOrConfig(options.out!, base), options.out!);
     return runTrainer(withOverrides(base, { ...options, robot: undefined }), options.out!, options);
@@ -296,6 +302,11 @@ export function registerTrainCommand(program: Command): void {
       pathOption('--robot'),
     )
     .option('--iterations <n>', ITERATIONS_HELP, intOption('--iterations', 1))
+    .option(
+      '--init-from <dir>',
+      "warm start: the first meta-init is this run's latest checkpoint (e.g. a domain-randomization run; see docs/guide.md)",
+      pathOption('--init-from'),
+    )
     .option(
       '--stop-after <n>',
       'stop (with a checkpoint) after this many iterations',

@@ -6,6 +6,7 @@
  * Two shapes, chosen by `env`: an RL config (any registered env; the inner learner and policy come from src/agents)
  * and the sine-regression toy (`env: "sine"`).
  */
+import { resolve } from 'node:path';
 import { z } from 'zod';
 import { learnerConfigSchema } from '../agents/learner.js';
 import { policyConfigSchema } from '../agents/policy.js';
@@ -200,6 +201,12 @@ export const rlTrainConfigSchema = z
     /** The policy also observes the task's parameters (`makeEnv({ observeTask: true })`): the oracle baseline. */
     observeTask: z.boolean().default(false),
     /**
+     * A warm start: the run directory of another RL run (e.g. domain randomization) whose latest checkpoint is this
+     * run's first meta-init; same env, robot, reward and network, a source without context inputs is widened
+     * (src/meta/warm-start.ts). Its env steps count in this run's totals. Absent: a random init.
+     */
+    initFrom: z.string().min(1).optional(),
+    /**
      * Meta-learned per-parameter inner step sizes (Meta-SGD, Li et al. 2017, first-order): the inner VPG step of
      * parameter i is alpha * exp(s_i); after each meta-batch s follows Adam (learning rate `lr`) up the first-order
      * gradient of the return after adaptation, mean over tasks of g_k * (theta'_k - theta), with g_k the policy
@@ -316,6 +323,9 @@ export function parseTrainConfig(input: unknown, baseDir?: string): TrainConfig 
     throw new TerrariumError('env', env, `one of ${['sine', ...listEnvs().map((e) => e.id)].join(', ')}`);
   }
   const config = resolveConfigRobot(parseWith(rlTrainConfigSchema, input, ''), baseDir);
+  // Like a robot file, a warm start's run directory is relative to the config file; stored absolute.
+  if (config.initFrom !== undefined && baseDir !== undefined)
+    config.initFrom = resolve(baseDir, config.initFrom);
   checkRewardPreset(config);
   const envCopies = config.inner.numEnvs ?? config.inner.episodesPerUpdate;
   if (config.pretrainMode === 'sequential' && config.metaBatchSize !== envCopies) {
@@ -447,13 +457,25 @@ export function metaSgdVectors(config: RlTrainConfig): number {
 /** Applies command-line overrides (--seed, --iterations, --workers, --backend, --robot) to a parsed config. */
 export function withOverrides(
   config: TrainConfig,
-  overrides: { seed?: number; workers?: number; backend?: string; iterations?: number; robot?: RobotSpec },
+  overrides: {
+    seed?: number;
+    workers?: number;
+    backend?: string;
+    iterations?: number;
+    robot?: RobotSpec;
+    /** A warm start's run directory (absolute, or relative to the working directory). */
+    initFrom?: string;
+  },
 ): TrainConfig {
   const merged = { ...config };
   if (overrides.robot !== undefined) {
     if (isSineConfig(merged)) throw new TerrariumError('--robot', overrides.robot.name, 'unset for sine');
     merged.robot = overrides.robot;
     delete merged.robotSha256;
+  }
+  if (overrides.initFrom !== undefined) {
+    if (isSineConfig(merged)) throw new TerrariumError('--init-from', overrides.initFrom, 'unset for sine');
+    merged.initFrom = resolve(overrides.initFrom);
   }
   if (overrides.seed !== undefined) merged.seed = overrides.seed;
   if (overrides.iterations !== undefined) merged.iterations = overrides.iterations;

@@ -11,6 +11,7 @@ import type { MetaLearner } from './meta-learner.js';
 import { stepScalesInit } from './meta-sgd.js';
 import { adamInit } from './reptile.js';
 import { type MetricsPlan, planMetrics } from './resume-checks.js';
+import { warmStart } from './warm-start.js';
 
 export interface StartState {
   state: Checkpoint;
@@ -45,7 +46,9 @@ export async function startState(
     return { state, resumed: true, notes, metricsPlan };
   }
   if (resume) notes.push(`no checkpoint yet in ${runDir}: starting at iteration 1`);
-  const init = await learner.init(initSeed(config));
+  const warm = !isSineConfig(config) && config.initFrom ? await warmStart(config, initSeed(config)) : null;
+  if (warm) notes.push(warm.note);
+  const init = warm ?? (await learner.init(initSeed(config)));
   const state: Checkpoint = {
     version: 1,
     iteration: 0,
@@ -59,8 +62,8 @@ export async function startState(
     rng: { tasks: new Rng(deriveSeed(config.seed, 0x7a5c)).getState() },
     ...(learner.curriculum ? { curriculumLevel: learner.curriculum.startLevel } : {}),
     metricsLines: 0,
-    envSteps: 0,
-    wallSeconds: 0,
+    envSteps: warm?.envSteps ?? 0,
+    wallSeconds: warm?.wallSeconds ?? 0,
   };
   return { state, resumed: false, notes, metricsPlan: null };
 }
