@@ -73,6 +73,8 @@ async function pretrainPlan(
     robot: runConfig.robot,
     robotSha256: undefined,
     observeTask: options.oracle === true || (base as RlTrainConfig).observeTask === true,
+    // A warm-started run's baseline starts from the same run; the oracle, whose inputs differ, from scratch.
+    initFrom: options.oracle ? undefined : (base as RlTrainConfig).initFrom,
     // Baselines adapt with the learner's own scalar step size, whatever the meta-run learned for itself.
     metaSgd: undefined,
     ...(options.workers !== undefined ? { workers: options.workers } : {}),

@@ -121,6 +121,20 @@ describe('warm start (initFrom)', () => {
     const [a, b] = [await loadLatestCheckpoint(join(dir, 'a')), await loadLatestCheckpoint(join(dir, 'b'))];
     expect(b.params).toEqual(a.params);
 
+    // The run's baselines: the pretrained one warm-starts from the same DR run, the oracle (other inputs) from scratch.
+    const pretrain = await terrarium(['pretrain', '--run', join(dir, 'b')]);
+    expect(pretrain.code, pretrain.stderr).toBe(0);
+    const baseline = join(dir, 'b', 'pretrained-no-context');
+    expect(JSON.parse(readFileSync(join(baseline, 'config.json'), 'utf8')).initFrom).toBe(drDir);
+    expect(readMetrics(baseline)[0]!.totalEnvSteps).toBeGreaterThan(
+      (await loadLatestCheckpoint(drDir)).checkpoint.envSteps,
+    );
+    const oracle = await terrarium(['pretrain', '--run', join(dir, 'b'), '--oracle']);
+    expect(oracle.code, oracle.stderr).toBe(0);
+    expect(
+      JSON.parse(readFileSync(join(dir, 'b', 'oracle', 'config.json'), 'utf8')).initFrom,
+    ).toBeUndefined();
+
     const both = await terrarium(['train', '--out', join(dir, 'b'), '--resume', '--init-from', drDir]);
     expect(both.code).not.toBe(0);
     expect(both.stderr).toContain('--init-from starts a new run');
