@@ -7,13 +7,15 @@
  * "ball-nav:metasgd" is compared with the MAML paper's "ball-nav" numbers. "NAME=RUNS@DIR" adds the methods of
  * DIR/results.json that the runs' reports lack (e.g. the oracle, evaluated once with `terrarium eval --baselines
  * oracle --out DIR` on the same tasks and seeds: norm then uses it). A run written "RUN~BASE" takes the methods its
- * report lacks from BASE's eval (a variant evaluated with `--baselines ""` next to the run that evaluated the
+ * report lacks from BASE's eval (several: "RUN~BASE1~BASE2") (a variant evaluated with `--baselines ""` next to the run that evaluated the
  * baselines on the same tasks, seeds and learner; or two evals of one run, each with some of the baselines).
  * "RUN~BASE#SUFFIX" takes all of BASE's methods, renamed NAME + SUFFIX (another run's inits adapted by its own
  * learner on the same tasks and seeds, e.g. `#-ppo`: "pretrained-ppo", paired with this run's meta-init). Runs
  * pooled with different numbers of eval seeds keep each one's first S seeds, S the smallest. With `--plots DIR` each
  * experiment's (pooled) adaptation curve is also written to DIR/NAME-adaptation.svg. `--oracle-return R` computes
- * norm against an oracle whose k = 0 mean R (same tasks and seeds) is all that is left of its eval.
+ * norm against an oracle whose k = 0 mean R (same tasks and seeds) is all that is left of its eval. `--gap FROM,TO`
+ * (method names, e.g. `meta-dr-pooled,meta-oracle`) adds, per experiment, the share of the gap from FROM to TO's
+ * return before any update that the meta-init closes after k updates: (R_meta,k - R_FROM,k) / (R_TO,0 - R_FROM,k).
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -37,6 +39,9 @@ const oracleAt = args.indexOf('--oracle-return');
 const oracleReturn = oracleAt >= 0 ? Number(args.splice(oracleAt, 2)[1]) : undefined;
 if (oracleReturn !== undefined && !Number.isFinite(oracleReturn))
   throw new Error('--oracle-return: expected a number');
+const gapAt = args.indexOf('--gap');
+const gap = gapAt >= 0 ? args.splice(gapAt, 2)[1]!.split(',') : undefined;
+if (gap && gap.length !== 2) throw new Error('--gap: expected FROM,TO (two method names)');
 for (const arg of args) {
   const [name, spec] = arg.split('=');
   if (!name || !spec) throw new Error(`expected NAME=RUN_DIR[+RUN_DIR...][@EVAL_DIR], got ${arg}`);
@@ -65,15 +70,16 @@ for (const arg of args) {
     return reportFromReturns(report, methods);
   };
   const runEvals = runs.split('+').map((token) => {
-    const [run, baseSpec] = token.split('~') as [string, string | undefined];
-    return { run, baseSpec, report: readRun(run) };
+    const [run, ...baseSpecs] = token.split('~') as [string, ...string[]];
+    return { run, baseSpecs, report: readRun(run) };
   });
   assertSameEvalProtocol(runEvals.map(({ run, report }) => ({ name: run, ...(report as RecordedProtocol) })));
-  let reports = runEvals.map(({ report, baseSpec }) => {
-    if (!baseSpec) return report;
-    const [base, suffix] = baseSpec.split('#') as [string, string | undefined];
-    return withMethodsOf(report, readRun(base), base, suffix);
-  });
+  let reports = runEvals.map(({ report, baseSpecs }) =>
+    baseSpecs.reduce((merged, baseSpec) => {
+      const [base, suffix] = baseSpec.split('#') as [string, string | undefined];
+      return withMethodsOf(merged, readRun(base), base, suffix);
+    }, report),
+  );
   const seeds = Math.min(...reports.map((r) => r.seeds));
   reports = reports.map((r) => (r.seeds === seeds ? r : firstSeeds(r, seeds)));
   if (extra) reports = reports.map((r) => withMethodsOf(r, firstSeeds(extra, seeds), extraDir!));
@@ -94,6 +100,7 @@ for (const arg of args) {
     `### ${name} (${reports.length} run(s)${pooled.reward ? `, reward ${pooled.reward}` : ''}; ` +
       `meta after 1 update per run: ${perRun})\n\n${markdown}\n\n`,
   );
+  if (gap) process.stdout.write(gapClosedTable(experiments[name], gap[0]!, gap[1]!));
 }
 if (plotDir) {
   mkdirSync(plotDir, { recursive: true });
@@ -114,4 +121,22 @@ function firstSeeds(report: EvalReport, seeds: number): EvalReport {
     ]),
   );
   return reportFromReturns(report, methods);
+}
+
+/** The share of the gap from method `from` (after k updates) to `to` (before any) that the meta-init closes. */
+function gapClosedTable(report: EvalReport, from: string, to: string): string {
+  const [meta, start, end] = ['meta', from, to].map((m) => {
+    const found = report.methods[m];
+    if (!found) throw new Error(`--gap: no method "${m}" (have ${Object.keys(report.methods).join(', ')})`);
+    return found.mean;
+  }) as [number[], number[], number[]];
+  const rows = meta.map((r, k) => {
+    const gapSize = end[0]! - start[k]!;
+    const share = gapSize > 0 ? ((r - start[k]!) / gapSize).toFixed(2) : `no gap (${to} not above ${from})`;
+    return `| ${k} | ${r.toFixed(1)} | ${start[k]!.toFixed(1)} | ${end[0]!.toFixed(1)} | ${share} |`;
+  });
+  return (
+    `gap closed: (meta_k - ${from}_k) / (${to}_0 - ${from}_k)\n\n| k | meta | ${from} | ${to}, k = 0 | closed |\n` +
+    `|---|---|---|---|---|\n${rows.join('\n')}\n\n`
+  );
 }
