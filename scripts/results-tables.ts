@@ -7,8 +7,9 @@
  * "ball-nav:metasgd" is compared with the MAML paper's "ball-nav" numbers. "NAME=RUNS@DIR" adds the methods of
  * DIR/results.json that the runs' reports lack (e.g. the oracle, evaluated once with `terrarium eval --baselines
  * oracle --out DIR` on the same tasks and seeds: norm then uses it). A run written "RUN~BASE" takes the methods its
- * report lacks from BASE's eval (several: "RUN~BASE1~BASE2") (a variant evaluated with `--baselines ""` next to the run that evaluated the
- * baselines on the same tasks, seeds and learner; or two evals of one run, each with some of the baselines).
+ * report lacks from BASE's eval (a variant evaluated with `--baselines ""` next to the run that evaluated the
+ * baselines on the same tasks, seeds and learner; or two evals of one run, each with some of the baselines); several
+ * bases: "RUN~BASE1~BASE2".
  * "RUN~BASE#SUFFIX" takes all of BASE's methods, renamed NAME + SUFFIX (another run's inits adapted by its own
  * learner on the same tasks and seeds, e.g. `#-ppo`: "pretrained-ppo", paired with this run's meta-init). Runs
  * pooled with different numbers of eval seeds keep each one's first S seeds, S the smallest. With `--plots DIR` each

@@ -454,7 +454,7 @@ export function metaSgdVectors(config: RlTrainConfig): number {
   return config.metaSgd?.perStep ? metaSgdReach(config) : 1;
 }
 
-/** Applies command-line overrides (--seed, --iterations, --workers, --backend, --robot) to a parsed config. */
+/** Applies command-line overrides (--seed, --iterations, --workers, --backend, --robot, --init-from) to a parsed config. */
 export function withOverrides(
   config: TrainConfig,
   overrides: {

@@ -13,6 +13,8 @@ import type { ObsNormState } from '../agents/obs-norm.js';
 import { GaussianPolicy } from '../agents/policy.js';
 import { TerrariumError } from '../core/errors.js';
 import { envDims } from '../envs/registry.js';
+import { robotHash } from '../envs/robot-file.js';
+import type { RobotSpec } from '../envs/robot-spec.js';
 import { loadRunIfCheckpointed } from './checkpoint.js';
 import { isSineConfig, type RlTrainConfig } from './config.js';
 import { policyObsDim } from './rl-learner.js';
@@ -37,7 +39,10 @@ export async function warmStart(config: RlTrainConfig, seed: number): Promise<Wa
     throw new TerrariumError('initFrom', dir, `a run of env "${config.env}"`, 'it is a sine run');
   const trained = source.config;
   checkSame(dir, 'env', trained.env, config.env);
-  checkSame(dir, 'robot', trained.robot ?? null, config.robot ?? null);
+  // Robots compare by their canonical JSON's hash (a run's config.json names its robot file).
+  const robot = (c: RlTrainConfig) =>
+    c.robot ? `sha256 ${robotHash(c.robot as RobotSpec)}` : 'the shipped robot';
+  checkSame(dir, 'robot', robot(trained), robot(config));
   checkSame(dir, 'reward', trained.reward ?? null, config.reward ?? null);
   checkSame(dir, 'observeTask', trained.observeTask, config.observeTask);
   for (const field of ['hiddenSizes', 'activation', 'valueFunction', 'obsNorm'] as const) {

@@ -5,12 +5,12 @@ import { initBackend } from '../../src/agents/backend.js';
 import type { ObsNormState } from '../../src/agents/obs-norm.js';
 import { GaussianPolicy } from '../../src/agents/policy.js';
 import { loadLatestCheckpoint } from '../../src/meta/checkpoint.js';
-import type { RlTrainConfig } from '../../src/meta/config.js';
+import { parseTrainConfig, type RlTrainConfig } from '../../src/meta/config.js';
 import { randomMethod } from '../../src/meta/eval/methods.js';
 import { initSeed } from '../../src/meta/trainer.js';
 import { warmStart } from '../../src/meta/warm-start.js';
 import { terrarium } from '../run-cli.js';
-import { readMetrics, tempDir, tinyBallNav, train } from './helpers.js';
+import { readMetrics, tempDir, tinyAnt, tinyBallNav, train } from './helpers.js';
 
 const ppo = { algo: 'ppo', updateEpochs: 2, numMinibatches: 2 };
 const network = { hiddenSizes: [8], activation: 'relu', valueFunction: true };
@@ -95,6 +95,19 @@ describe('warm start (initFrom)', () => {
     );
   });
 
+  it("refuses another robot's run and takes its own robot's, saved as robot.json", async () => {
+    const ant = JSON.parse(readFileSync('robots/ant.json', 'utf8'));
+    const weakAnt = { ...ant, name: 'weak-ant', joints: ant.joints.map((j: object) => ({ ...j, gear: 20 })) };
+    const [shipped, weak] = [tempDir(), tempDir()];
+    await train(parseTrainConfig(tinyAnt), shipped);
+    await train(parseTrainConfig({ ...tinyAnt, robot: weakAnt }), weak);
+    const fromWeak = parseTrainConfig({ ...tinyAnt, robot: weakAnt, initFrom: weak }) as RlTrainConfig;
+    expect((await warmStart(fromWeak, 0)).params).toEqual((await loadLatestCheckpoint(weak)).params);
+    await expect(warmStart({ ...fromWeak, initFrom: shipped }, 0)).rejects.toThrow(
+      /initFrom .*: robot: expected the run's "sha256 [0-9a-f]{64}", got "the shipped robot"/,
+    );
+  });
+
   it('--init-from records the absolute path in the run, config paths resolve against the config file; not with --resume', async () => {
     const dir = tempDir();
     const { initFrom: _unused, ...config } = contextRun(drDir);
@@ -138,5 +151,5 @@ describe('warm start (initFrom)', () => {
     const both = await terrarium(['train', '--out', join(dir, 'b'), '--resume', '--init-from', drDir]);
     expect(both.code).not.toBe(0);
     expect(both.stderr).toContain('--init-from starts a new run');
-  });
+  }, 180_000);
 });
