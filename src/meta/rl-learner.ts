@@ -108,6 +108,24 @@ export function policyObsDim(
   return obsDim + taskFeatures(task).length + context;
 }
 
+/** A policy of `config`'s network holding `params` and `obsNorm` (tfjs initialized; the caller disposes it). */
+export function runConfigPolicy(
+  config: RlTrainConfig,
+  params: Float32Array,
+  obsNorm: ObsNormState | null,
+): GaussianPolicy {
+  const { actDim } = envDims(config.env, config.robot);
+  const policy = GaussianPolicy.create(config.policy, policyObsDim(config), actDim, 0);
+  try {
+    policy.setParams(params);
+    if (obsNorm) policy.setObsNorm(obsNorm);
+    return policy;
+  } catch (error) {
+    policy.dispose();
+    throw error;
+  }
+}
+
 /**
  * The meta-init's statistics plus what each task's adaptation added to them, as if one running estimate had seen
  * every observation of the meta-batch (each adapted state is init merged with that task's observations).

@@ -20,7 +20,7 @@ import { type LoadedRun, loadLatestCheckpoint, readRunConfig } from './checkpoin
 import { isSineConfig, type RlTrainConfig } from './config.js';
 import type { AdaptJob } from './meta-learner.js';
 import { createJobRunner } from './pool.js';
-import { policyObsDim } from './rl-learner.js';
+import { runConfigPolicy } from './rl-learner.js';
 import { makeMetaLearner } from './trainer.js';
 
 export type PolicyKind = 'run' | 'policy' | 'exported';
@@ -98,10 +98,7 @@ export async function runPolicy(run: LoadedRun, options: LoadPolicyOptions = {})
       learner.dispose();
     }
   }
-  const policy = GaussianPolicy.create(config.policy, policyObsDim(config), envEntry(config.env).actDim, 0);
-  policy.setParams(params);
-  if (obsNorm) policy.setObsNorm(obsNorm);
-  return policy;
+  return runConfigPolicy(config, params, obsNorm);
 }
 
 const trainTaskRunSchema = z.object({ env: z.string(), reward: z.string().optional() });

@@ -10,14 +10,13 @@
  */
 import { withContextInputs } from '../agents/context-inputs.js';
 import type { ObsNormState } from '../agents/obs-norm.js';
-import { GaussianPolicy } from '../agents/policy.js';
+import type { GaussianPolicy } from '../agents/policy.js';
 import { TerrariumError } from '../core/errors.js';
-import { envDims } from '../envs/registry.js';
 import { robotHash } from '../envs/robot-file.js';
 import type { RobotSpec } from '../envs/robot-spec.js';
 import { loadRunIfCheckpointed } from './checkpoint.js';
 import { isSineConfig, type RlTrainConfig } from './config.js';
-import { policyObsDim } from './rl-learner.js';
+import { runConfigPolicy } from './rl-learner.js';
 
 export interface WarmStart {
   params: Float32Array;
@@ -56,12 +55,9 @@ export async function warmStart(config: RlTrainConfig, seed: number): Promise<Wa
       `0 or the run's ${config.policy.contextDim}`,
     );
   }
-  const { actDim } = envDims(trained.env, trained.robot);
-  const policy = GaussianPolicy.create(trained.policy, policyObsDim(trained), actDim, 0);
+  const policy = runConfigPolicy(trained, source.params, source.obsNorm as ObsNormState);
   let widened: GaussianPolicy | null = null;
   try {
-    policy.setParams(source.params);
-    policy.setObsNorm(source.obsNorm as ObsNormState);
     const target =
       contextDim === config.policy.contextDim
         ? policy

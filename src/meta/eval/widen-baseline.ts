@@ -10,12 +10,11 @@
  */
 import { withContextInputs } from '../../agents/context-inputs.js';
 import type { ObsNormState } from '../../agents/obs-norm.js';
-import { GaussianPolicy } from '../../agents/policy.js';
+import type { GaussianPolicy } from '../../agents/policy.js';
 import { TerrariumError } from '../../core/errors.js';
-import { envDims } from '../../envs/registry.js';
 import { loadLatestCheckpoint, saveCheckpoint, writeRunConfig } from '../checkpoint.js';
 import { parseTrainConfig, type RlTrainConfig } from '../config.js';
-import { policyObsDim } from '../rl-learner.js';
+import { runConfigPolicy } from '../rl-learner.js';
 import { initSeed } from '../trainer.js';
 
 /** Whether a baseline trained with `baseline`'s policy must be widened to be adapted like the run `run`. */
@@ -34,16 +33,9 @@ export async function widenBaseline(fromDir: string, target: RlTrainConfig, toDi
       `the run's (${target.env} ${JSON.stringify(target.tasks)})`,
     );
   }
-  const policy = GaussianPolicy.create(
-    trained.policy,
-    policyObsDim(trained),
-    envDims(trained.env, trained.robot).actDim,
-    0,
-  );
+  const policy = runConfigPolicy(trained, baseline.params, baseline.obsNorm as ObsNormState);
   let widened: GaussianPolicy | null = null;
   try {
-    policy.setParams(baseline.params);
-    policy.setObsNorm(baseline.obsNorm as ObsNormState);
     const rows = trained.observeTask ? 'zero' : 'fresh';
     widened = withContextInputs(policy, target.policy.contextDim, initSeed(target), rows);
     // How the baseline was trained stays with the copy as trained: rollout threads take no context inputs, and its
