@@ -11,7 +11,14 @@ import {
 } from '../meta/eval/context-measure.js';
 import { checkContextRun, DEFAULT_FOLDS, runContextRegression } from '../meta/eval/context-regression.js';
 import { EVAL_SPLITS, type EvalSplit, heldOutLabel } from '../meta/eval/evaluate.js';
-import { BASELINE_LEARNERS, type BaselineLearner, evalDir, runEval } from '../meta/eval/run-eval.js';
+import {
+  BASELINE_LEARNERS,
+  type BaselineLearner,
+  evalDir,
+  META_LEARNERS,
+  type MetaLearnerChoice,
+  runEval,
+} from '../meta/eval/run-eval.js';
 import { evaluateSineRun } from '../meta/eval/sine-eval.js';
 import { intOption, pathOption } from './options.js';
 import { checkRunRobotFlag, RUN_ROBOT_HELP } from './robot-option.js';
@@ -31,6 +38,7 @@ interface EvalCliOptions {
   out?: string;
   baselineSteps: 'scalar' | 'meta';
   baselineLearner: BaselineLearner;
+  metaLearner: MetaLearnerChoice;
   robot?: string;
   contextRegression?: boolean;
   folds?: number;
@@ -135,6 +143,12 @@ export function registerEvalCommand(program: Command): void {
       parseBaselineLearner,
       'run',
     )
+    .option(
+      '--meta-learner <learner>',
+      "how the meta-init adapts: run (the run's inner learner for every update) or inner-loop (a context run's whole inner loop, as meta-training adapted it: inner.steps context steps, then weight updates)",
+      parseMetaLearner,
+      'run',
+    )
     .option('--robot <file>', RUN_ROBOT_HELP, pathOption('--robot'))
     .option(
       '--workers <n>',
@@ -194,6 +208,7 @@ export function registerEvalCommand(program: Command): void {
           outDir: options.out,
           baselineSteps: options.baselineSteps,
           baselineLearner: options.baselineLearner,
+          metaLearner: options.metaLearner,
           workers: evalWorkers(options, run),
           onProgress: (done, total, method) => progress.update(done, total, method),
         });
@@ -305,4 +320,9 @@ function parseBaselineSteps(value: string): 'scalar' | 'meta' {
 function parseBaselineLearner(value: string): BaselineLearner {
   if ((BASELINE_LEARNERS as readonly string[]).includes(value)) return value as BaselineLearner;
   throw new TerrariumError('--baseline-learner', value, BASELINE_LEARNERS.join(' or '));
+}
+
+function parseMetaLearner(value: string): MetaLearnerChoice {
+  if ((META_LEARNERS as readonly string[]).includes(value)) return value as MetaLearnerChoice;
+  throw new TerrariumError('--meta-learner', value, META_LEARNERS.join(' or '));
 }

@@ -261,7 +261,12 @@ async function adaptOnWorkspace(
   let { policy: adapted, stats } = inner;
   try {
     if (weights) {
-      ({ policy: adapted, stats } = await adaptWeights(adapted, venv, weights, job, stats, hooks, batches));
+      const phase = {
+        episodesPerUpdate: spec.episodesPerUpdate,
+        seed: job.seed,
+        measureFinal: job.measureFinal,
+      };
+      ({ policy: adapted, stats } = await adaptWeights(adapted, venv, weights, phase, stats, hooks, batches));
     }
     return {
       params: adapted.getParams(),
@@ -278,43 +283,62 @@ async function adaptOnWorkspace(
   }
 }
 
+/** How the weight phase runs: its batches' size, the adaptation's seed, and what the context phase measured. */
+export interface WeightPhase {
+  episodesPerUpdate: number;
+  /** The adaptation's seed; the phase's rollouts use deriveSeed(seed, 0x3e16). */
+  seed: number;
+  /** The context phase measured after its last step (then the weight phase adds no return). */
+  measureFinal: boolean;
+  /** Measure after every weight update too (eval's --meta-learner inner-loop), not only the phase's first batch. */
+  measureUpdates?: boolean;
+}
+
 /**
  * The context learner's weight phase: the network's own updates on the task, the env copies still holding the adapted
  * context, first learning from the context steps' batches when it got them (fromContextBatches). Disposes
  * `contextAdapted`. Without a measuring batch, the phase's first batch (collected at the adapted context, before the
  * phase's own updates: after the updates on the context steps' batches, if any) supplies the return after the context
- * steps.
+ * steps; with `measureUpdates`, every batch of the phase and a final one after its last update add theirs.
  */
-async function adaptWeights(
+export async function adaptWeights(
   contextAdapted: GaussianPolicy,
   venv: VectorEnv<unknown>,
   weights: { updates: number; learner: Learner },
-  job: Extract<AdaptJob, { kind: 'rl' }>,
+  phase: WeightPhase,
   contextStats: AdaptStats,
-  hooks: AdaptHooks,
-  contextBatches: RolloutBatch[] | undefined,
+  hooks: AdaptHooks = {},
+  contextBatches?: RolloutBatch[],
 ): Promise<{ policy: GaussianPolicy; stats: AdaptStats }> {
   try {
+    const measureUpdates = phase.measureUpdates === true;
     const budget = {
       updates: weights.updates,
-      episodesPerUpdate: job.spec.episodesPerUpdate,
-      measureFinal: false,
+      episodesPerUpdate: phase.episodesPerUpdate,
+      measureFinal: measureUpdates,
     };
     const result = await weights.learner.adapt(
       contextAdapted,
       venv,
       budget,
-      deriveSeed(job.seed, 0x3e16),
+      deriveSeed(phase.seed, 0x3e16),
       hooks,
       contextBatches ? { priorBatches: contextBatches } : {},
     );
-    const returns = job.measureFinal
+    const added = (values: number[]) => (measureUpdates ? values : values.slice(0, 1));
+    const returns = phase.measureFinal
       ? contextStats.returns
-      : [...contextStats.returns, result.stats.returns[0]!];
+      : [...contextStats.returns, ...added(result.stats.returns)];
+    // Speeds only where every update is measured (eval); the trainer's jobs never reported them.
+    const speeds =
+      measureUpdates && contextStats.speeds && result.stats.speeds && !phase.measureFinal
+        ? { speeds: [...contextStats.speeds, ...result.stats.speeds] }
+        : {};
     return {
       policy: result.policy,
       stats: {
         returns,
+        ...speeds,
         envSteps: contextStats.envSteps + result.stats.envSteps,
         wallSeconds: contextStats.wallSeconds + result.stats.wallSeconds,
       },

@@ -67,6 +67,10 @@ describe('pooling the reports of several training seeds', () => {
         { name: 'b', baselineLearner: { ...ppo } },
       ]),
     ).not.toThrow();
+    // An eval whose meta-init adapted with the whole inner loop does not pool with one that took context steps only.
+    expect(() => assertSameEvalProtocol([{ name: 'a', metaLearner: 'inner-loop' }, { name: 'b' }])).toThrow(
+      /pooled evals' metaLearner: expected one value .*a: inner-loop; b: run/,
+    );
   });
 
   it('computes norm against an oracle evaluated elsewhere, given by its k = 0 mean', () => {

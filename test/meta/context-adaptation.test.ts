@@ -247,6 +247,47 @@ describe('Reptile with context adaptation (CAVIA-style) on ball-nav', () => {
     expect(bad.stderr).toContain('--baseline-learner: expected run or weights, got "ppo"');
   });
 
+  it("--meta-learner inner-loop adapts the meta-init with the run's whole inner loop: context steps, then weight updates", async () => {
+    const config = tinyBallNav({ inner: contextInner, policy: contextPolicy }) as RlTrainConfig;
+    const dir = tempDir();
+    await train(config, dir);
+    const evalTo = async (out: string, ...flags: string[]) => {
+      const args = ['--baselines', 'random', '--tasks', '2', '--k', '2', '--seeds', '1', '--out', out];
+      const result = await terrarium(['eval', '--run', dir, ...args, ...flags]);
+      expect(result.code, result.stderr).toBe(0);
+      return JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
+    };
+    const [plain, loop, loopOnThreads] = [tempDir(), tempDir(), tempDir()];
+    const byContext = await evalTo(plain);
+    const byLoop = await evalTo(loop, '--meta-learner', 'inner-loop');
+    const byLoopOnThreads = await evalTo(loopOnThreads, '--meta-learner', 'inner-loop', '--workers', '2');
+    expect(byContext.metaLearner).toBeUndefined();
+    expect(byLoop.metaLearner).toBe('inner-loop');
+    const [context, inner] = [byContext.methods.meta.returns, byLoop.methods.meta.returns];
+    // The same init on the same first batch; k = 2 is a PPO step on the weights there, a second context step here.
+    expect(inner.map((task: number[][]) => task[0]![0])).toEqual(
+      context.map((task: number[][]) => task[0]![0]),
+    );
+    expect(inner.map((task: number[][]) => task[0]![2])).not.toEqual(
+      context.map((task: number[][]) => task[0]![2]),
+    );
+    for (const task of inner) expect(task[0]).toHaveLength(3);
+    // The baselines are untouched, and worker threads give the same numbers.
+    expect(byLoop.methods.random.returns).toEqual(byContext.methods.random.returns);
+    expect(byLoopOnThreads.methods.meta.returns).toEqual(inner);
+    expect(readFileSync(join(loop, 'results.md'), 'utf8')).toContain(
+      "the meta-init adapted with the run's inner loop (1 context step(s), then ppo weight updates)",
+    );
+
+    const plainRun = tempDir();
+    await train(tinyBallNav(), plainRun);
+    const refused = await quickEval(plainRun, 'random', '--meta-learner', 'inner-loop');
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('--meta-learner: expected run for a run without inner.weights');
+    const bad = await quickEval(dir, 'random', '--meta-learner', 'ppo');
+    expect(bad.stderr).toContain('--meta-learner: expected run or inner-loop, got "ppo"');
+  });
+
   it('rejects context configs that could not learn, naming the field', () => {
     const base = {
       env: 'ball-nav',

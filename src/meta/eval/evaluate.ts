@@ -232,6 +232,8 @@ export interface RecordedProtocol {
   innerLearner?: unknown;
   /** The baselines' learner where it was not the run's (eval --baseline-learner weights). */
   baselineLearner?: unknown;
+  /** "inner-loop" where the meta-init adapted with the run's whole inner loop (eval --meta-learner inner-loop). */
+  metaLearner?: string;
 }
 
 /**
@@ -244,6 +246,7 @@ export function assertSameEvalProtocol(evals: readonly (RecordedProtocol & { nam
     innerLearner: (e) => (e.innerLearner === undefined ? undefined : JSON.stringify(e.innerLearner)),
     // Absent means the run's own learner: an eval with it must not pool with one whose baselines fine-tuned weights.
     baselineLearner: (e) => JSON.stringify(e.baselineLearner ?? 'run'),
+    metaLearner: (e) => e.metaLearner ?? 'run',
   };
   for (const [field, read] of Object.entries(fields)) {
     const known = evals.filter((e) => read(e) !== undefined);

@@ -42,6 +42,11 @@ export interface EvalMethod {
   stepScales?: Float32Array[];
   /** The learner that adapts this init where it is not the run's `inner.learner` (eval's --baseline-learner). */
   learner?: LearnerConfigInput;
+  /**
+   * A context run's whole inner loop (eval's --meta-learner inner-loop): the first `contextSteps` updates are the
+   * learner's (context steps), the rest the weight learner's, as meta-training adapted this init.
+   */
+  weightPhase?: { contextSteps: number; learner: LearnerConfigInput };
 }
 
 /** Where `terrarium pretrain` writes its policies inside a run directory (a context run's also without context). */

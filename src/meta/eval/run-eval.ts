@@ -56,6 +56,12 @@ export interface RunEvalOptions {
    * episodes a batch, as domain randomization and the oracle would be adapted on their own.
    */
   baselineLearner?: BaselineLearner;
+  /**
+   * The meta-init's inner learner: "run" (default), the run's `inner.learner` for every update; "inner-loop", a context
+   * run's whole inner loop, as meta-training adapted it: `inner.steps` context steps, then weight updates with
+   * `inner.weights.learner` for the rest of the k.
+   */
+  metaLearner?: MetaLearnerChoice;
   /** Where results and plots go (default evalDir(RUN, split)). */
   outDir?: string;
   /** Worker threads for the adaptations (default 1: this thread); the numbers are the same for any count. */
@@ -65,6 +71,22 @@ export interface RunEvalOptions {
 
 export const BASELINE_LEARNERS = ['run', 'weights'] as const;
 export type BaselineLearner = (typeof BASELINE_LEARNERS)[number];
+
+export const META_LEARNERS = ['run', 'inner-loop'] as const;
+export type MetaLearnerChoice = (typeof META_LEARNERS)[number];
+
+/** The meta-init's weight phase under --meta-learner inner-loop (undefined: the run's inner learner alone). */
+export function metaWeightPhase(config: RlTrainConfig, choice: MetaLearnerChoice = 'run') {
+  if (choice === 'run') return undefined;
+  if (!config.inner.weights) {
+    throw new TerrariumError(
+      '--meta-learner',
+      choice,
+      'run for a run without inner.weights (only a context run has a weight phase in its inner loop)',
+    );
+  }
+  return { contextSteps: config.inner.steps, learner: config.inner.weights.learner as LearnerConfigInput };
+}
 
 /** The learner config the baselines adapt with where it is not the run's own (undefined: the run's). */
 export function baselineLearnerConfig(config: RlTrainConfig, choice: BaselineLearner = 'run') {
@@ -90,7 +112,8 @@ export async function chooseMethods(options: RunEvalOptions): Promise<EvalMethod
   const { runDir, config } = options;
   const requested = options.baselines;
   await initBackend(config.backend as BackendName);
-  const meta = metaMethod(options.run);
+  const weightPhase = metaWeightPhase(config, options.metaLearner);
+  const meta = { ...metaMethod(options.run), ...(weightPhase ? { weightPhase } : {}) };
   if (options.baselineSteps === 'meta' && !meta.stepScales) {
     throw new TerrariumError(
       '--baseline-steps',
@@ -131,6 +154,7 @@ export async function runEval(options: RunEvalOptions): Promise<RunEvalResult> {
     onProgress: options.onProgress,
   });
   const learner = baselineLearnerConfig(options.config, options.baselineLearner);
+  const weightPhase = metaWeightPhase(options.config, options.metaLearner);
   const dir = options.outDir ?? evalDir(options.runDir, options.split);
   await mkdir(dir, { recursive: true });
   const distribution = envEntry(options.config.env).distribution(options.config.tasks, options.config.robot);
@@ -151,6 +175,7 @@ export async function runEval(options: RunEvalOptions): Promise<RunEvalResult> {
         episodesPerUpdate: options.config.inner.episodesPerUpdate,
         innerLearner: options.config.inner.learner,
         ...(learner ? { baselineLearner: learner } : {}),
+        ...(weightPhase ? { metaLearner: 'inner-loop' } : {}),
         wallSeconds: (performance.now() - started) / 1000,
       },
       null,
@@ -163,6 +188,7 @@ export async function runEval(options: RunEvalOptions): Promise<RunEvalResult> {
       `${report.seeds} seeds, ${options.config.inner.episodesPerUpdate} ` +
       `episodes a batch${contextMeasureLabel(options.config)}` +
       `${learner ? `; the baselines adapted with the run's weight learner (${learner.algo} updates)` : ''}` +
+      `${weightPhase ? `; the meta-init adapted with the run's inner loop (${weightPhase.contextSteps} context step(s), then ${weightPhase.learner.algo} weight updates)` : ''}` +
       `; mean return [95 % CI]; ${report.ci}.\n\n${table}\n`,
   );
   if (options.plot) {

@@ -12,6 +12,7 @@ import { fixedThreadPool } from '../../core/thread-pool.js';
 import { zeroContexts } from '../../envs/context-input.js';
 import { makeVectorEnv } from '../../envs/registry.js';
 import type { RlTrainConfig } from '../config.js';
+import { adaptWeights } from '../rl-learner.js';
 import type { EvalMethod, PolicyInit } from './methods.js';
 
 /** Base of the evaluation rollout seeds (distinct from the trainer's deriveSeed(runSeed, iteration, task)). */
@@ -59,6 +60,7 @@ export async function adaptRunner(config: RlTrainConfig, method: MethodSpec, tas
   });
   const policy = GaussianPolicy.create(method.policy, venv.obsDim, venv.actDim, 0);
   const learner = makeLearner(method.learner ?? (config.inner.learner as LearnerConfigInput));
+  const weightLearner = method.weightPhase ? makeLearner(method.weightPhase.learner) : null;
   const contextDim = method.policy.contextDim ?? 0;
   return {
     adapt: async (init: ReturnType<EvalMethod['init']>, task: unknown, updates: number, seed: number) => {
@@ -68,9 +70,20 @@ export async function adaptRunner(config: RlTrainConfig, method: MethodSpec, tas
       // Every adaptation starts at context 0, as the trainer's jobs do (a weight learner on a context policy stays there).
       if (contextDim > 0) zeroContexts(venv.envs, contextDim);
       const options = method.stepScales ? { stepScales: method.stepScales } : {};
-      const result = await learner.adapt(policy, venv, { updates, episodesPerUpdate }, seed, {}, options);
-      result.policy.dispose();
-      return { ...result.stats, ...(result.context ? { context: result.context } : {}) };
+      const contextSteps = method.weightPhase?.contextSteps ?? updates;
+      if (!weightLearner || updates <= contextSteps) {
+        const result = await learner.adapt(policy, venv, { updates, episodesPerUpdate }, seed, {}, options);
+        result.policy.dispose();
+        return { ...result.stats, ...(result.context ? { context: result.context } : {}) };
+      }
+      // The inner loop: context steps, then weight updates at the adapted context (the trainer's adaptWeights).
+      const budget = { updates: contextSteps, episodesPerUpdate, measureFinal: false };
+      const first = await learner.adapt(policy, venv, budget, seed, {}, options);
+      const weights = { updates: updates - contextSteps, learner: weightLearner };
+      const phase = { episodesPerUpdate, seed, measureFinal: false, measureUpdates: true };
+      const { policy: adapted, stats } = await adaptWeights(first.policy, venv, weights, phase, first.stats);
+      adapted.dispose();
+      return { ...stats, ...(first.context ? { context: first.context } : {}) };
     },
     close: () => {
       policy.dispose();
