@@ -80,6 +80,12 @@ export const leggedDistributionSchema = z
      * training task uniformly.
      */
     curriculum: curriculumSchema.optional(),
+    /**
+     * The share of crippled-leg tasks in meta-training's draws from the training pool (default: the pool's own, about
+     * crippleProbability). The pools and the held-out tasks stay as they are, so runs with and without it are
+     * evaluated on the same tasks.
+     */
+    crippledShare: z.number().min(0).max(1).optional(),
     ...splitOptionFields,
   })
   .strict();
@@ -199,6 +205,25 @@ export function leggedTaskDistribution(
     sampleOne: harderSampler(options, options.harder, spec, legCount),
     size: options.harderSize ?? DEFAULT_HARDER_SIZE,
   };
+  if (options.crippledShare !== undefined && options.crippleProbability === undefined) {
+    throw new TerrariumError(
+      'tasks.crippledShare',
+      options.crippledShare,
+      'unset unless tasks.crippleProbability is set',
+    );
+  }
+  if (options.crippledShare !== undefined && options.curriculum) {
+    throw new TerrariumError(
+      'tasks.crippledShare',
+      options.crippledShare,
+      'unset with tasks.curriculum (the curriculum draws its tasks by level)',
+    );
+  }
+  const crippledShare = options.crippledShare !== undefined && {
+    share: options.crippledShare,
+    member: (task: LeggedTask) => task.dynamics.crippledLeg != null,
+    field: 'tasks.crippledShare',
+  };
   const curriculum = options.curriculum && {
     options: options.curriculum,
     difficulty: leggedDifficulty(rangesOf(options)),
@@ -210,6 +235,7 @@ export function leggedTaskDistribution(
     harder,
     curriculum,
     taskGroups(options),
+    crippledShare || undefined,
   );
 }
 

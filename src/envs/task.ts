@@ -184,6 +184,17 @@ export interface HarderPool<Task> {
   size: number;
 }
 
+/**
+ * Meta-training draws a share of its tasks from one part of the training pool (the crippled-leg tasks, say) and the
+ * rest from the others, instead of uniformly: the pools, the split and the held-out tasks stay as they were. `field`
+ * names the config option in errors.
+ */
+export interface TrainShare<Task> {
+  share: number;
+  member: (task: Task) => boolean;
+  field: string;
+}
+
 /** Mixed with splitSeed into the harder pool's seed, so the train and test pools stay the splitSeed draws. */
 const HARDER_SEED_SALT = 0x4a2d;
 
@@ -238,6 +249,7 @@ export function makeTaskDistribution<Task>(
   harder?: HarderPool<Task>,
   curriculum?: CurriculumSpec<Task>,
   groupsOf: (task: Task) => string[] = () => [],
+  trainShare?: TrainShare<Task>,
 ): TaskDistribution<Task> {
   let pools: { train: Task[]; test: Task[] } | null = null;
   const getPools = () => {
@@ -260,6 +272,24 @@ export function makeTaskDistribution<Task>(
     }
     return harderPool;
   };
+  let parts: { members: Task[]; others: Task[] } | null = null;
+  const getParts = (t: TrainShare<Task>) => {
+    if (!parts) {
+      const { train } = getPools();
+      parts = { members: train.filter(t.member), others: train.filter((task) => !t.member(task)) };
+      const empty = parts.members.length === 0 ? 'none of' : parts.others.length === 0 ? 'all' : null;
+      if (empty && t.share > 0 && t.share < 1) {
+        throw new TerrariumError(
+          t.field,
+          t.share,
+          `0 or 1: ${empty} the ${train.length} training tasks are of its kind`,
+        );
+      }
+    }
+    return parts;
+  };
+  // Checked when the distribution is made (a config loads), not at the first meta-batch.
+  if (trainShare) getParts(trainShare);
   const levels = curriculum && poolCurriculum(curriculum.options, getPools().train, curriculum.difficulty);
   return {
     env,
@@ -277,7 +307,12 @@ export function makeTaskDistribution<Task>(
       checkCount(n, 'n');
       const rng = new Rng(seed);
       const { train } = getPools();
-      return Array.from({ length: n }, () => structuredClone(train[rng.int(train.length)]!));
+      if (!trainShare) return Array.from({ length: n }, () => structuredClone(train[rng.int(train.length)]!));
+      const { members, others } = getParts(trainShare);
+      return Array.from({ length: n }, () => {
+        const part = rng.float() < trainShare.share ? members : others;
+        return structuredClone(part[rng.int(part.length)]!);
+      });
     },
     testTasks(n) {
       checkCount(n, 'tasks', split.testSize);

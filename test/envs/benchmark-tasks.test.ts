@@ -80,6 +80,47 @@ describe('crippled legs in a distribution', () => {
   });
 });
 
+describe('crippledShare: how often meta-training draws a crippled-leg task', () => {
+  const base = { friction: [0.2, 1.5], crippleProbability: 0.25, trainSize: 400, testSize: 40 };
+  const crippledIn = (tasks: LeggedTask[]) => tasks.filter((t) => t.dynamics.crippledLeg !== null).length;
+
+  it('draws that share of crippled tasks from the same training pool; the held-out tasks stay as they were', () => {
+    const plain = legged('ant', base);
+    const half = legged('ant', { ...base, crippledShare: 0.5 });
+    expect(half.testTasks(40)).toEqual(plain.testTasks(40));
+    expect(half.sample(20, 3)).toEqual(plain.sample(20, 3));
+    const [drawn, uniform] = [half.sampleTrain(2000, 7), plain.sampleTrain(2000, 7)];
+    // Binomial(2000, 0.5): sd 22; the pool's own share is about 0.25.
+    expect(Math.abs(crippledIn(drawn) - 1000)).toBeLessThan(110);
+    expect(crippledIn(uniform)).toBeLessThan(650);
+    // Only training tasks, every one of them a task the uniform draws also reach, the same for a seed.
+    const test = new Set(plain.testTasks(40).map(key));
+    const pool = new Set(plain.sampleTrain(20_000, 1).map(key));
+    expect(drawn.every((t) => !test.has(key(t)) && pool.has(key(t)))).toBe(true);
+    expect(half.sampleTrain(50, 7)).toEqual(drawn.slice(0, 50));
+    expect(crippledIn(legged('ant', { ...base, crippledShare: 1 }).sampleTrain(200, 2))).toBe(200);
+    expect(crippledIn(legged('ant', { ...base, crippledShare: 0 }).sampleTrain(200, 2))).toBe(0);
+  });
+
+  it('is refused without crippled legs or beside a curriculum, naming the field', () => {
+    expect(() => legged('ant', { crippledShare: 0.5 })).toThrow(
+      'tasks.crippledShare: expected unset unless tasks.crippleProbability is set, got 0.5',
+    );
+    const curriculum = { levels: 2, promoteAbove: 40, demoteBelow: 10 };
+    expect(() => legged('ant', { ...base, crippledShare: 0.5, curriculum })).toThrow(
+      'tasks.crippledShare: expected unset with tasks.curriculum (the curriculum draws its tasks by level), got 0.5',
+    );
+    expect(() =>
+      legged('ant', { ...base, crippleProbability: 0, crippledShare: 0.5 }).sampleTrain(1, 0),
+    ).toThrow(
+      'tasks.crippledShare: expected 0 or 1: none of the 400 training tasks are of its kind, got 0.5',
+    );
+    expect(() => legged('ant', { ...base, crippledShare: 1.5 })).toThrow(
+      'tasks.crippledShare: expected a value <= 1, got 1.5',
+    );
+  });
+});
+
 describe('forward directions', () => {
   it('"forward" always walks along +x, for the ant and the planar cheetah', () => {
     for (const id of ['ant', 'cheetah'] as const) {
