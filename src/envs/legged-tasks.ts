@@ -219,11 +219,14 @@ export function leggedTaskDistribution(
       'unset with tasks.curriculum (the curriculum draws its tasks by level)',
     );
   }
-  const crippledShare = options.crippledShare !== undefined && {
-    share: options.crippledShare,
-    member: (task: LeggedTask) => task.dynamics.crippledLeg != null,
-    field: 'tasks.crippledShare',
-  };
+  const crippledShare =
+    options.crippledShare === undefined
+      ? undefined
+      : {
+          share: options.crippledShare,
+          member: (task: LeggedTask) => task.dynamics.crippledLeg != null,
+          field: 'tasks.crippledShare',
+        };
   const curriculum = options.curriculum && {
     options: options.curriculum,
     difficulty: leggedDifficulty(rangesOf(options)),
@@ -235,7 +238,7 @@ export function leggedTaskDistribution(
     harder,
     curriculum,
     taskGroups(options),
-    crippledShare || undefined,
+    crippledShare,
   );
 }
 

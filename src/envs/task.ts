@@ -195,6 +195,24 @@ export interface TrainShare<Task> {
   field: string;
 }
 
+/** The training pool split into `share`'s members and the others; refuses a share that would draw from an empty part. */
+function sharedParts<Task>(
+  share: TrainShare<Task>,
+  train: Task[],
+): { share: number; members: Task[]; others: Task[] } {
+  const members = train.filter(share.member);
+  const others = train.filter((task) => !share.member(task));
+  const empty = members.length === 0 ? 'none of' : others.length === 0 ? 'all' : null;
+  if (empty && share.share > 0 && share.share < 1) {
+    throw new TerrariumError(
+      share.field,
+      share.share,
+      `0 or 1: ${empty} the ${train.length} training tasks are of its kind`,
+    );
+  }
+  return { share: share.share, members, others };
+}
+
 /** Mixed with splitSeed into the harder pool's seed, so the train and test pools stay the splitSeed draws. */
 const HARDER_SEED_SALT = 0x4a2d;
 
@@ -272,24 +290,8 @@ export function makeTaskDistribution<Task>(
     }
     return harderPool;
   };
-  let parts: { members: Task[]; others: Task[] } | null = null;
-  const getParts = (t: TrainShare<Task>) => {
-    if (!parts) {
-      const { train } = getPools();
-      parts = { members: train.filter(t.member), others: train.filter((task) => !t.member(task)) };
-      const empty = parts.members.length === 0 ? 'none of' : parts.others.length === 0 ? 'all' : null;
-      if (empty && t.share > 0 && t.share < 1) {
-        throw new TerrariumError(
-          t.field,
-          t.share,
-          `0 or 1: ${empty} the ${train.length} training tasks are of its kind`,
-        );
-      }
-    }
-    return parts;
-  };
-  // Checked when the distribution is made (a config loads), not at the first meta-batch.
-  if (trainShare) getParts(trainShare);
+  // Split when the distribution is made (a config loads), so a pool lacking a kind is refused before any training.
+  const parts = trainShare && sharedParts(trainShare, getPools().train);
   const levels = curriculum && poolCurriculum(curriculum.options, getPools().train, curriculum.difficulty);
   return {
     env,
@@ -307,10 +309,12 @@ export function makeTaskDistribution<Task>(
       checkCount(n, 'n');
       const rng = new Rng(seed);
       const { train } = getPools();
-      if (!trainShare) return Array.from({ length: n }, () => structuredClone(train[rng.int(train.length)]!));
-      const { members, others } = getParts(trainShare);
+      if (!parts) {
+        return Array.from({ length: n }, () => structuredClone(train[rng.int(train.length)]!));
+      }
+      const { members, others } = parts;
       return Array.from({ length: n }, () => {
-        const part = rng.float() < trainShare.share ? members : others;
+        const part = rng.float() < parts.share ? members : others;
         return structuredClone(part[rng.int(part.length)]!);
       });
     },

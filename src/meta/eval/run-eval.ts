@@ -75,30 +75,34 @@ export type BaselineLearner = (typeof BASELINE_LEARNERS)[number];
 export const META_LEARNERS = ['run', 'inner-loop'] as const;
 export type MetaLearnerChoice = (typeof META_LEARNERS)[number];
 
+/** A context run's weight learner (`inner.weights.learner`), which `flag` set to `choice` needs; `why` says why. */
+function weightLearnerFor(
+  config: RlTrainConfig,
+  flag: string,
+  choice: string,
+  why: string,
+): LearnerConfigInput {
+  if (!config.inner.weights) {
+    throw new TerrariumError(flag, choice, `run for a run without inner.weights (${why})`);
+  }
+  return config.inner.weights.learner as LearnerConfigInput;
+}
+
 /** The meta-init's weight phase under --meta-learner inner-loop (undefined: the run's inner learner alone). */
 export function metaWeightPhase(config: RlTrainConfig, choice: MetaLearnerChoice = 'run') {
   if (choice === 'run') return undefined;
-  if (!config.inner.weights) {
-    throw new TerrariumError(
-      '--meta-learner',
-      choice,
-      'run for a run without inner.weights (only a context run has a weight phase in its inner loop)',
-    );
-  }
-  return { contextSteps: config.inner.steps, learner: config.inner.weights.learner as LearnerConfigInput };
+  const why = 'only a context run has a weight phase in its inner loop';
+  return {
+    contextSteps: config.inner.steps,
+    learner: weightLearnerFor(config, '--meta-learner', choice, why),
+  };
 }
 
 /** The learner config the baselines adapt with where it is not the run's own (undefined: the run's). */
 export function baselineLearnerConfig(config: RlTrainConfig, choice: BaselineLearner = 'run') {
   if (choice === 'run') return undefined;
-  if (!config.inner.weights) {
-    throw new TerrariumError(
-      '--baseline-learner',
-      choice,
-      'run for a run without inner.weights (only a context run has a weight learner apart from its inner learner)',
-    );
-  }
-  return config.inner.weights.learner as LearnerConfigInput;
+  const why = 'only a context run has a weight learner apart from its inner learner';
+  return weightLearnerFor(config, '--baseline-learner', choice, why);
 }
 
 export interface RunEvalResult {
