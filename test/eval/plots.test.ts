@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { EvalReport } from '../../src/meta/eval/evaluate.js';
-import { adaptationPlot, renderSvg, sinePlot, trainingPlot } from '../../src/meta/eval/plots.js';
+import {
+  adaptationPlot,
+  movingMean,
+  renderSvg,
+  sinePlot,
+  TRAINING_SMOOTHING,
+  trainingComparisonPlot,
+  trainingPlot,
+} from '../../src/meta/eval/plots.js';
 import type { MetricsLine } from '../../src/meta/trainer.js';
 
 /** Well-formed XML: every tag closed in order, attributes quoted, one root element, which is <svg>. */
@@ -89,6 +97,55 @@ describe('eval plots', () => {
     expect(svg).toContain('before adaptation (k = 0)');
     expect(svg).toContain('after 3 inner updates');
     expect(svg.match(/aria-roledescription="line mark"/g)?.length).toBe(2);
+  });
+
+  it('the training plot of a curriculum run adds a panel of its levels; of a uniform run, none', async () => {
+    const metrics = [0, 1, 2, 3].map(
+      (iteration) =>
+        ({
+          iteration,
+          returnBefore: iteration,
+          returnAfter: iteration + 1,
+          taskReturns: [[0, 0]],
+          curriculumLevel: Math.min(iteration, 2),
+        }) as MetricsLine,
+    );
+    const svg = await renderSvg(trainingPlot('ant', metrics));
+    checkWellFormedSvg(svg);
+    expect(svg).toContain('curriculum level');
+    expect(svg.match(/aria-roledescription="line mark"/g)?.length).toBe(3);
+    const uniform = metrics.map(({ curriculumLevel: _level, ...m }) => m as MetricsLine);
+    expect(await renderSvg(trainingPlot('ant', uniform))).not.toContain('curriculum level');
+  });
+
+  it('the moving mean averages each value with the ones before it, fewer at the start', () => {
+    expect(movingMean([1, 3, 5, 7, 9], 3)).toEqual([1, 2, 3, 5, 7]);
+    expect(movingMean([4], 9)).toEqual([4]);
+  });
+
+  it('the training comparison pools seeds per config: their mean as a line, their range as a band', async () => {
+    const seed = (offset: number, length: number) =>
+      Array.from(
+        { length },
+        (_, iteration) =>
+          ({ iteration, returnAfter: offset, totalEnvSteps: (iteration + 1) * 1000 }) as MetricsLine,
+      );
+    const groups = [
+      { name: 'uniform', seeds: [seed(10, 12), seed(30, 12)] },
+      // The shorter seed sets how far the curriculum's curve goes.
+      { name: 'curriculum', seeds: [seed(50, 12), seed(70, 5)] },
+    ];
+    const spec = trainingComparisonPlot('ant-terrain', groups);
+    const values = (spec as { data: { values: Record<string, number | string>[] } }).data.values;
+    expect(values.filter((v) => v.run === 'uniform (2 seeds)')).toHaveLength(12);
+    const curriculum = values.filter((v) => v.run === 'curriculum (2 seeds)');
+    expect(curriculum).toHaveLength(5);
+    expect(curriculum[4]).toMatchObject({ envSteps: 5000, return: 60, lo: 50, hi: 70 });
+    const svg = await renderSvg(spec);
+    checkWellFormedSvg(svg);
+    expect(svg).toContain(`moving mean of ${TRAINING_SMOOTHING}`);
+    expect(svg.match(/aria-roledescription="line mark"/g)?.length).toBe(2);
+    expect(svg.match(/aria-roledescription="area mark"/g)?.length).toBe(2);
   });
 
   it('the sine plot has one panel per task', async () => {
