@@ -1,6 +1,6 @@
 /**
  * Training curves of several configs in one plot, each config's seeds pooled (plots.ts trainingComparisonPlot):
- *   npx tsx scripts/training-curves.ts --out docs/img/ant-terrain-curriculum-training \
+ *   npx tsx scripts/training-curves.ts --out docs/plots/ant-terrain-curriculum-training \
  *     "uniform=runs/ant-terrain-s0+runs/ant-terrain-s1" "curriculum=runs/ant-terrain-curriculum-s0+..."
  * Each RUN is a meta-run's directory (its metrics.jsonl); writes OUT.svg and OUT.png.
  */
@@ -22,9 +22,10 @@ const groups: TrainingRuns[] = [];
 for (const arg of args) {
   const [name, runs] = arg.split('=');
   if (!name || !runs) throw new Error(`expected NAME=RUN[+RUN...], got ${arg}`);
-  const seeds = await Promise.all(runs.split('+').map((run) => readMetrics(run)));
+  const dirs = runs.split('+');
+  const seeds = await Promise.all(dirs.map((dir) => readMetrics(dir)));
   seeds.forEach((metrics, i) => {
-    if (metrics.length === 0) throw new Error(`${runs.split('+')[i]}: no metrics.jsonl lines`);
+    if (metrics.length === 0) throw new Error(`${dirs[i]}: no metrics.jsonl lines`);
   });
   groups.push({ name, seeds });
 }

@@ -1,5 +1,5 @@
 /**
- * Plots of `terrarium eval`, as vega-lite specs rendered to SVG in Node (vega's headless View, renderer 'none', no
+ * Plots of `terrarium eval` (and scripts/training-curves.ts), as vega-lite specs rendered to SVG in Node (vega's headless View, renderer 'none', no
  * canvas and no native build):
  *   adaptationPlot  return vs inner updates k, one line per method, the 95 % CI as a band;
  *   trainingPlot    metrics.jsonl of a meta-run: mean return before and after adaptation vs meta-iteration (and,
